@@ -1,0 +1,1 @@
+"""Postfix log lines → typed Polars event frames (see docs/events.md)."""

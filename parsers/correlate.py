@@ -1,0 +1,207 @@
+"""Tie lines of one connection together, across batch boundaries.
+
+smtpd: a session starts at `connect from` and belongs to (host, pid) until the next
+connect; every session event carries its id (host/pid/connect time) and the TLS
+level, protocol and cipher established in it so far.
+
+smtp/lmtp: a TLS summary line starts a connection of that (host, pid); the delivery
+lines that follow for the same queue id and the same server ip:port went over it.
+Once that process logs a delivery of another queue id, the TLS connection is over:
+a later delivery without its own TLS line was plaintext (Postfix does not cache TLS
+connections unless tlsproxy reuse is on, and reuse logs its own "reused" line).
+
+Each correlator keeps, per (host, pid), only the state of the connection still open,
+and forgets it after IDLE_LIMIT of log time without a line from that process.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+IDLE_LIMIT = timedelta(hours=6)
+_KEY = ["host", "pid"]
+_TLS_FIELDS = ("tls_level", "tls_protocol", "tls_cipher")
+_NO_TLS = "\x00"  # marks "reset at connect" while forward-filling
+
+
+def _prune(state: pl.DataFrame, newest: object) -> pl.DataFrame:
+    if state.height == 0 or newest is None:
+        return state
+    return state.filter(pl.col("last_time") >= pl.lit(newest) - IDLE_LIMIT)
+
+
+class SessionCorrelator:
+    """Session id and TLS state for smtpd events."""
+
+    def __init__(self) -> None:
+        self._state = pl.DataFrame(
+            schema={
+                "host": pl.String,
+                "pid": pl.Int64,
+                "session": pl.String,
+                **{name: pl.String for name in _TLS_FIELDS},
+                "last_time": pl.Datetime("us", "UTC"),
+            }
+        )
+
+    def annotate(self, steps: pl.DataFrame) -> pl.DataFrame:
+        """`steps`: seq, time, host, pid, step ("connect"|"tls"|"disconnect"|"other") and
+        the TLS fields on tls rows. Returns seq → session and TLS fields."""
+        carried = self._state.select(
+            pl.lit(-1, pl.Int64).alias("seq"),
+            pl.col("last_time").alias("time"),
+            "host",
+            "pid",
+            pl.lit("carry").alias("step"),
+            *_TLS_FIELDS,
+            "session",
+        )
+        step = pl.col("step")
+        session_start = (
+            pl.col("host").fill_null("")
+            + "/"
+            + pl.col("pid").cast(pl.String).fill_null("")
+            + "/"
+            + pl.col("time").dt.epoch("us").cast(pl.String)
+        )
+        frame = pl.concat(
+            [carried, steps.with_columns(pl.lit(None, pl.String).alias("session"))],
+            how="vertical_relaxed",
+        ).with_columns(
+            pl.when(step == "connect").then(session_start).otherwise(pl.col("session")).alias("session"),
+            *[
+                pl.when(step == "connect").then(pl.lit(_NO_TLS)).otherwise(pl.col(name)).alias(name)
+                for name in _TLS_FIELDS
+            ],
+        )
+        filled = frame.with_columns(
+            pl.col(["session", *_TLS_FIELDS]).forward_fill().over(_KEY)
+        ).with_columns(
+            [pl.col(name).replace(_NO_TLS, None) for name in _TLS_FIELDS]
+        )
+        last = filled.group_by(_KEY, maintain_order=True).last()
+        self._state = _prune(
+            last.filter(pl.col("step") != "disconnect").select(
+                "host", "pid", "session", *_TLS_FIELDS, pl.col("time").alias("last_time")
+            ),
+            filled.get_column("time").max(),
+        )
+        return filled.filter(pl.col("seq") >= 0).select("seq", "session", *_TLS_FIELDS)
+
+
+class SmtpTlsCorrelator:
+    """TLS level, protocol and cipher of each smtp/lmtp delivery attempt."""
+
+    _FIELDS = ("t_level", "t_protocol", "t_cipher", "t_ip", "t_port", "t_seq")
+
+    def __init__(self) -> None:
+        self._state = pl.DataFrame(
+            schema={
+                "host": pl.String,
+                "pid": pl.Int64,
+                "t_level": pl.String,
+                "t_protocol": pl.String,
+                "t_cipher": pl.String,
+                "t_ip": pl.String,
+                "t_port": pl.Int32,
+                "t_seq": pl.Int64,
+                "first_qid": pl.String,
+                "ended": pl.Boolean,
+                "last_time": pl.Datetime("us", "UTC"),
+            }
+        )
+
+    def annotate(self, steps: pl.DataFrame) -> pl.DataFrame:
+        """`steps`: seq, time, host, pid, is_tls, t_level/t_protocol/t_cipher/t_ip/t_port
+        (on TLS rows), queue_id, relay_ip, relay_port (on delivery rows).
+        Returns seq → tls_level, tls_protocol, tls_cipher for delivery rows."""
+        state = self._state
+        # The open connection re-enters as a TLS row plus the deliveries it has had.
+        carried_tls = state.select(
+            pl.lit(-3, pl.Int64).alias("seq"),
+            pl.col("last_time").alias("time"),
+            "host",
+            "pid",
+            pl.lit(True).alias("is_tls"),
+            "t_level",
+            "t_protocol",
+            "t_cipher",
+            "t_ip",
+            "t_port",
+            pl.lit(None, pl.String).alias("queue_id"),
+            pl.lit(None, pl.String).alias("relay_ip"),
+            pl.lit(None, pl.Int32).alias("relay_port"),
+        )
+        carried_first = state.filter(pl.col("first_qid").is_not_null()).select(
+            pl.lit(-2, pl.Int64).alias("seq"),
+            pl.col("last_time").alias("time"),
+            "host",
+            "pid",
+            pl.lit(False).alias("is_tls"),
+            *[pl.lit(None, dtype).alias(n) for n, dtype in _T_DTYPES.items()],
+            pl.col("first_qid").alias("queue_id"),
+            pl.lit(None, pl.String).alias("relay_ip"),
+            pl.lit(None, pl.Int32).alias("relay_port"),
+        )
+        carried_end = state.filter(pl.col("ended")).select(
+            pl.lit(-1, pl.Int64).alias("seq"),
+            pl.col("last_time").alias("time"),
+            "host",
+            "pid",
+            pl.lit(False).alias("is_tls"),
+            *[pl.lit(None, dtype).alias(n) for n, dtype in _T_DTYPES.items()],
+            pl.lit(_NO_TLS).alias("queue_id"),
+            pl.lit(None, pl.String).alias("relay_ip"),
+            pl.lit(None, pl.Int32).alias("relay_port"),
+        )
+        frame = pl.concat(
+            [carried_tls, carried_first, carried_end, steps], how="vertical_relaxed"
+        ).sort("seq", maintain_order=True)
+        frame = frame.with_columns(
+            pl.when(pl.col("is_tls")).then(pl.col("seq")).alias("t_seq")
+        ).with_columns(pl.col(list(self._FIELDS)).forward_fill().over(_KEY))
+        segment = [*_KEY, "t_seq"]
+        first_qid = pl.col("queue_id").drop_nulls().first().over(segment)
+        other_qid = (pl.col("queue_id") != first_qid).fill_null(False)
+        frame = frame.with_columns(
+            first_qid.alias("first_qid"),
+            other_qid.cast(pl.Int8).cum_max().over(segment).cast(pl.Boolean).alias("ended"),
+        )
+        same_peer = (pl.col("relay_ip") == pl.col("t_ip")) & (
+            pl.col("t_port").is_null() | (pl.col("relay_port") == pl.col("t_port"))
+        )
+        over_tls = pl.col("t_seq").is_not_null() & ~pl.col("ended") & same_peer.fill_null(False)
+        last = frame.group_by(_KEY, maintain_order=True).last()
+        self._state = _prune(
+            last.filter(pl.col("t_seq").is_not_null()).select(
+                "host",
+                "pid",
+                "t_level",
+                "t_protocol",
+                "t_cipher",
+                "t_ip",
+                "t_port",
+                "t_seq",
+                "first_qid",
+                "ended",
+                pl.col("time").alias("last_time"),
+            ),
+            frame.get_column("time").max(),
+        )
+        return frame.filter((pl.col("seq") >= 0) & ~pl.col("is_tls")).select(
+            "seq",
+            pl.when(over_tls).then(pl.col("t_level")).alias("tls_level"),
+            pl.when(over_tls).then(pl.col("t_protocol")).alias("tls_protocol"),
+            pl.when(over_tls).then(pl.col("t_cipher")).alias("tls_cipher"),
+        )
+
+
+_T_DTYPES: dict[str, pl.DataType] = {
+    "t_level": pl.String(),
+    "t_protocol": pl.String(),
+    "t_cipher": pl.String(),
+    "t_ip": pl.String(),
+    "t_port": pl.Int32(),
+}

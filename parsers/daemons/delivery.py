@@ -1,0 +1,31 @@
+"""Delivery agents (smtp, lmtp, local, virtual, pipe, error, discard, retry): one line per
+recipient attempt, as log_adhoc() in src/global/log_adhoc.c writes it."""
+
+from parsers.daemons.tls import CLIENT_TLS_ERROR_RULES, TLS_RULES
+from parsers.rules import PEER, QID, Rule, Test
+from parsers.schema import EventKind
+
+_DELAY = r"[\d.]+"
+
+DELIVERY = (
+    rf"^{QID}: to=<(?P<recipient>.*?)>,(?: orig_to=<(?P<orig_recipient>.*?)>,)? "
+    r"relay=(?P<relay>\S+?),(?: conn_use=(?P<conn_use>\d+),)? "
+    rf"delay=(?P<delay>{_DELAY}), delays=(?P<delay_before_qmgr>{_DELAY})/"
+    rf"(?P<delay_in_qmgr>{_DELAY})/(?P<delay_conn_setup>{_DELAY})/"
+    rf"(?P<delay_transmission>{_DELAY}),(?: tls=(?P<tls_summary>\S+),)? "
+    r"dsn=(?P<dsn>\d\.\d{1,3}\.\d{1,3}), status=(?P<status>\S+)(?: \((?P<reason>.*)\))?$"
+)
+
+DELIVERY_RULES = (Rule(EventKind.DELIVERY, ": to=<", DELIVERY, Test.CONTAINS),)
+
+# smtp(8)/lmtp(8) also log their connection failures and TLS.
+SMTP_CLIENT_RULES = (
+    *DELIVERY_RULES,
+    *TLS_RULES,
+    *CLIENT_TLS_ERROR_RULES,
+    Rule(
+        EventKind.CONNECT_ERROR,
+        "connect to ",
+        rf"^connect to {PEER}: (?P<error>.*)$",
+    ),
+)

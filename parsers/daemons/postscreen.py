@@ -1,0 +1,49 @@
+"""postscreen(8) and dnsblog(8): the pre-SMTP gatekeeper's verdicts."""
+
+from parsers.rules import Rule, Test
+from parsers.schema import EventKind
+
+_ADDR = r"\[(?P<client_ip>[^\]]*)\]:(?P<client_port>\d+)"
+
+POSTSCREEN_RULES = (
+    Rule(
+        EventKind.POSTSCREEN,
+        "CONNECT from [",
+        rf"^(?P<event>CONNECT) from {_ADDR} to (?P<detail>.*)$",
+    ),
+    Rule(
+        EventKind.POSTSCREEN,
+        "DNSBL rank ",
+        rf"^(?P<event>DNSBL) rank (?P<rank>\d+) for {_ADDR}$",
+    ),
+    Rule(
+        EventKind.POSTSCREEN,
+        r"^(?:PASS NEW|PASS OLD|DISCONNECT|ALLOWLISTED|WHITELISTED|DENYLISTED|BLACKLISTED|"
+        r"ALLOWLIST VETO|WHITELIST VETO) \[",
+        r"^(?P<event>PASS NEW|PASS OLD|DISCONNECT|ALLOWLISTED|WHITELISTED|DENYLISTED|"
+        rf"BLACKLISTED|ALLOWLIST VETO|WHITELIST VETO) {_ADDR}$",
+        Test.REGEX,
+    ),
+    Rule(
+        EventKind.POSTSCREEN,
+        r"^(?:PREGREET|HANGUP|COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE|"
+        r"COMMAND TIME LIMIT|COMMAND COUNT LIMIT|COMMAND LENGTH LIMIT) ",
+        r"^(?P<event>PREGREET|HANGUP|COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE|"
+        r"COMMAND TIME LIMIT|COMMAND COUNT LIMIT|COMMAND LENGTH LIMIT)"
+        rf"(?: (?P<rank>\d+))?(?: after [\d.]+)? from {_ADDR}(?P<detail>.*)$",
+        Test.REGEX,
+    ),
+    Rule(
+        EventKind.POSTSCREEN,
+        "NOQUEUE: reject: ",
+        rf"^NOQUEUE: (?P<event>reject): \S+ from {_ADDR}: (?P<detail>.*)$",
+    ),
+)
+
+DNSBLOG_RULES = (
+    Rule(
+        EventKind.POSTSCREEN,
+        "addr ",
+        r"^addr (?P<client_ip>\S+) (?P<event>listed) by domain (?P<detail>\S+ as \S+)$",
+    ),
+)

@@ -1,0 +1,80 @@
+"""Queue bookkeeping: qmgr(8), cleanup(8), pickup(8), bounce(8) and postsuper(1)."""
+
+from parsers.rules import CLIENT, ENVELOPE_TAIL, QID, Rule, Test
+from parsers.schema import EventKind
+
+QMGR_RULES = (
+    Rule(
+        EventKind.QUEUED,
+        ": from=<",
+        rf"^{QID}: from=<(?P<sender>.*?)>, size=(?P<size>\d+), nrcpt=(?P<nrcpt>\d+) "
+        r"\(queue active\)$",
+        Test.CONTAINS,
+    ),
+    # A message that stayed in the queue past maximal_queue_lifetime.
+    Rule(
+        EventKind.DELIVERY,
+        ", status=expired, ",
+        rf"^{QID}: from=<(?P<sender>.*?)>, status=(?P<status>expired), (?P<reason>.*)$",
+        Test.CONTAINS,
+    ),
+    Rule(EventKind.REMOVED, ": removed", rf"^{QID}: removed$", Test.CONTAINS),
+)
+
+# cleanup_act_log(): "QID: ACTION: header|body CONTENT from ORIGIN; from=<> to=<> ...: TEXT".
+# CONTENT is the matched text (up to 200 bytes) and may contain anything, so it is
+# matched greedily up to the last " from ORIGIN;" that leaves a valid tail.
+CHECK_ACTIONS = "reject|warning|info|filter|pass|discard|hold|delay|prepend|replace|redirect|bcc|strip"
+CONTENT_CHECK = (
+    rf"^{QID}: (?P<action>{CHECK_ACTIONS}): (?P<part>header|body|mime-header|nested-header|content) "
+    rf"(?P<content>.*) from (?P<origin>{CLIENT}|[^;\s]+);{ENVELOPE_TAIL}(?:: (?P<text>.*))?$"
+)
+
+CLEANUP_RULES = (
+    Rule(
+        EventKind.MESSAGE_ID,
+        "message-id=",
+        rf"^{QID}: (?:resent-)?message-id=(?P<message_id>.*)$",
+        Test.CONTAINS,
+    ),
+    Rule(
+        EventKind.CONTENT_CHECK,
+        rf"^\S+: (?:{CHECK_ACTIONS}): (?:header|body|mime-header|nested-header|content) ",
+        CONTENT_CHECK,
+        Test.REGEX,
+    ),
+)
+
+PICKUP_RULES = (
+    Rule(
+        EventKind.PICKUP,
+        ": uid=",
+        rf"^{QID}: uid=(?P<uid>\d+) from=<(?P<sender>.*?)>$",
+        Test.CONTAINS,
+    ),
+)
+
+BOUNCE_RULES = (
+    Rule(
+        EventKind.NOTIFICATION,
+        " notification: ",
+        rf"^{QID}: (?P<notice>[a-z ]+ notification): (?P<new_queue_id>\S+)$",
+        Test.CONTAINS,
+    ),
+)
+
+POSTSUPER_RULES = (
+    Rule(
+        EventKind.POSTSUPER,
+        r"^(?:Deleted|Requeued|Placed on hold|Released from hold|Expired): \d+ messages?$",
+        r"^(?P<action>Deleted|Requeued|Placed on hold|Released from hold|Expired): "
+        r"(?P<count>\d+) messages?$",
+        Test.REGEX,
+    ),
+    Rule(
+        EventKind.POSTSUPER,
+        ": ",
+        rf"^{QID}: (?P<action>removed|requeued|placed on hold|released from hold|expired)$",
+        Test.CONTAINS,
+    ),
+)

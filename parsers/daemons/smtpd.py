@@ -1,0 +1,60 @@
+"""smtpd(8): sessions, accepted messages, access decisions (src/smtpd/smtpd.c, smtpd_check.c)."""
+
+from parsers.daemons.tls import SERVER_TLS_ERROR_RULES, TLS_RULES
+from parsers.rules import CLIENT, ENVELOPE_TAIL, QID, QID_OR_NOQUEUE, Rule, Test
+from parsers.schema import EventKind
+
+# log_whatsup(): "QID|NOQUEUE: ACTION: STAGE from host[ip]: TEXT; from=<> to=<> ..."
+# The reply text may itself hold "; " (RBL replies do), so it is matched greedily and
+# the optional envelope tail is anchored at the end of the line.
+ACCESS_ACTIONS = (
+    "reject|reject_warning|warn|hold|discard|filter|redirect|defer|defer_if_permit|"
+    "defer_if_reject|milter-reject|milter-discard|milter-hold"
+)
+ACCESS = (
+    rf"^{QID_OR_NOQUEUE}: (?P<action>{ACCESS_ACTIONS}): (?P<stage>[A-Z-]+(?: [A-Z-]+)?) "
+    rf"from {CLIENT}: (?:(?P<code>[245]\d\d) )?(?:(?P<dsn>[245]\.\d{{1,3}}\.\d{{1,3}}) )?"
+    rf"(?P<reason>.*);{ENVELOPE_TAIL}$"
+)
+
+SESSION_ERROR_RULES = tuple(
+    Rule(
+        EventKind.SESSION_ERROR,
+        f"{words} after ",
+        rf"^{words} after (?P<after>\S+(?: \(\d+ bytes\))?) from {CLIENT}(?:: (?P<detail>.*))?$",
+        constants={"error": error},
+    )
+    for words, error in (
+        ("lost connection", "lost_connection"),
+        ("timeout", "timeout"),
+        ("too many errors", "too_many_errors"),
+        ("improper command pipelining", "improper_pipelining"),
+    )
+)
+
+RULES = (
+    Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$"),
+    Rule(
+        EventKind.DISCONNECT,
+        "disconnect from ",
+        rf"^disconnect from {CLIENT}(?: (?P<commands>.*?))?$",
+    ),
+    Rule(
+        EventKind.CLIENT,
+        ": client=",
+        rf"^{QID}: client={CLIENT}(?:, sasl_method=(?P<sasl_method>[^,]*))?"
+        r"(?:, sasl_username=(?P<sasl_username>[^,]*))?(?:, sasl_sender=.*)?"
+        r"(?:, orig_queue_id=\S+, orig_client=.*)?$",
+        Test.CONTAINS,
+    ),
+    Rule(EventKind.REJECT, rf"^\S+: (?:{ACCESS_ACTIONS}): ", ACCESS, Test.REGEX),
+    *TLS_RULES,
+    *SERVER_TLS_ERROR_RULES,
+    *SESSION_ERROR_RULES,
+    Rule(
+        EventKind.SESSION_ERROR,
+        "non-SMTP command from ",
+        rf"^non-SMTP command from {CLIENT}: (?P<detail>.*)$",
+        constants={"error": "non_smtp_command"},
+    ),
+)

@@ -1,0 +1,50 @@
+"""TLS summary lines, as tls_log_summary() in src/tls/tls_misc.c writes them.
+
+`<Level> TLS connection established|reused from|to host[ip]:port[ to sni]: PROTO with
+cipher NAME (used/alg bits)` and, since Postfix 3.4, optional `key-exchange`,
+`server-signature`, `server-digest`, `client-signature`, `client-digest` details.
+Before Postfix 2.9 the level word was missing; the level is then null.
+"""
+
+from parsers.rules import PEER, Rule, Test
+from parsers.schema import EventKind
+
+_DETAIL = r"\S+(?: \([^)]*\))?"
+
+TLS_SUMMARY = (
+    r"^(?:(?P<level>Anonymous|Untrusted|Trusted|Verified) )?TLS connection "
+    r"(?P<usage>established|reused) (?P<dir>from|to) " + PEER + r"(?: to (?P<sni>\S+))?: "
+    r"(?P<protocol>\S+) with cipher (?P<cipher>\S+) \((?P<bits>\d+)/(?P<alg_bits>\d+) bits\)"
+    rf"(?: key-exchange (?P<key_exchange>{_DETAIL}))?"
+    rf"(?: server-signature (?P<server_signature>{_DETAIL}))?"
+    r"(?: server-digest (?P<server_digest>\S+))?"
+    rf"(?: client-signature (?P<client_signature>{_DETAIL}))?"
+    r"(?: client-digest (?P<client_digest>\S+))?$"
+)
+
+TLS_RULES = (Rule(EventKind.TLS, "TLS connection ", TLS_SUMMARY, Test.CONTAINS),)
+
+SERVER_TLS_ERROR_RULES = (
+    Rule(
+        EventKind.TLS_ERROR,
+        "SSL_accept error from ",
+        r"^SSL_accept error from " + PEER + r": (?P<error>.*)$",
+        constants={"direction": "inbound"},
+    ),
+)
+
+CLIENT_TLS_ERROR_RULES = (
+    Rule(
+        EventKind.TLS_ERROR,
+        "SSL_connect error to ",
+        r"^SSL_connect error to " + PEER + r": (?P<error>.*)$",
+        constants={"direction": "outbound"},
+    ),
+    Rule(
+        EventKind.TLS_ERROR,
+        "certificate verification failed for ",
+        r"^(?:server )?certificate verification failed for " + PEER + r": (?P<error>.*)$",
+        Test.CONTAINS,
+        constants={"direction": "outbound"},
+    ),
+)

@@ -1,0 +1,169 @@
+"""Columns computed from what the regexes captured: IP family, reply classes, rule ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from parsers.schema import EventKind
+
+Derivation = Callable[[pl.DataFrame], pl.DataFrame]
+
+_IPV4 = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
+
+
+def ip_family(ip: pl.Expr) -> pl.Expr:
+    """"ipv4", "ipv6" or null (unknown, a unix socket path)."""
+    return (
+        pl.when(ip.str.contains(_IPV4))
+        .then(pl.lit("ipv4"))
+        .when(ip.str.starts_with("::ffff:") & ip.str.contains(r"\.\d+$"))
+        .then(pl.lit("ipv4"))
+        .when(ip.str.contains(":", literal=True) & ip.str.contains(r"^[0-9A-Fa-f:.]+$"))
+        .then(pl.lit("ipv6"))
+        .otherwise(None)
+    )
+
+
+def _with_family(frame: pl.DataFrame, ip_column: str) -> pl.DataFrame:
+    if ip_column not in frame.columns:
+        return frame
+    return frame.with_columns(ip_family(pl.col(ip_column)).alias("ip_family"))
+
+
+# (class, test on the reply text) in order; the first that holds wins.
+_REASON_CLASSES: tuple[tuple[str, pl.Expr], ...] = (
+    ("rbl", pl.col("reason").str.contains(" blocked using ", literal=True)),
+    ("spf", pl.col("reason").str.contains(r"\bSPF\b")),
+    ("unknown_recipient", pl.col("reason").str.contains("User unknown", literal=True)),
+    ("relay_denied", pl.col("reason").str.contains("Relay access denied", literal=True)),
+    (
+        "unknown_sender_domain",
+        pl.col("reason").str.contains("Sender address rejected: Domain not found", literal=True),
+    ),
+    ("helo", pl.col("reason").str.contains("Helo command rejected:", literal=True)),
+    ("client_access", pl.col("reason").str.contains("Client host rejected:", literal=True)),
+)
+
+
+def reason_class() -> pl.Expr:
+    chain = pl.when(_REASON_CLASSES[0][1]).then(pl.lit(_REASON_CLASSES[0][0]))
+    for name, test in _REASON_CLASSES[1:]:
+        chain = chain.when(test).then(pl.lit(name))
+    return chain.otherwise(pl.lit("other"))
+
+
+def _connect(frame: pl.DataFrame) -> pl.DataFrame:
+    return _with_family(frame, "client_ip")
+
+
+def _disconnect(frame: pl.DataFrame) -> pl.DataFrame:
+    counts = pl.col("commands").str.extract_groups(r"(?:^| )commands=(?P<ok>\d+)(?:/(?P<total>\d+))?")
+    return _with_family(frame, "client_ip").with_columns(
+        counts.struct.field("ok").cast(pl.Int32, strict=False).alias("commands_ok"),
+        pl.coalesce(counts.struct.field("total"), counts.struct.field("ok"))
+        .cast(pl.Int32, strict=False)
+        .alias("commands_total"),
+    )
+
+
+def _tls(frame: pl.DataFrame) -> pl.DataFrame:
+    direction = pl.when(pl.col("dir") == "from").then(pl.lit("inbound")).otherwise(pl.lit("outbound"))
+    return _with_family(frame, "peer_ip").with_columns(direction.alias("direction"))
+
+
+def _peer(frame: pl.DataFrame) -> pl.DataFrame:
+    return _with_family(frame, "peer_ip")
+
+
+def _reject(frame: pl.DataFrame) -> pl.DataFrame:
+    rbl = pl.col("reason").str.extract(r" blocked using ([^\s;,]+?)[;,]?(?:\s|$)", 1)
+    return _with_family(frame, "client_ip").with_columns(
+        reason_class().alias("reason_class"),
+        rbl.alias("rbl_list"),
+        pl.col("queue_id").replace("NOQUEUE", None),
+    )
+
+
+def _content_check(frame: pl.DataFrame) -> pl.DataFrame:
+    text = pl.col("text")
+    return _with_family(frame, "client_ip").with_columns(
+        text.str.extract(r"^([245]\.\d{1,3}\.\d{1,3})(?:\s|$)", 1).alias("dsn"),
+        text.str.extract(r"\bid=\s*(\d{1,9})\b", 1).cast(pl.Int32, strict=False).alias("rule_id"),
+    )
+
+
+def _delivery(frame: pl.DataFrame) -> pl.DataFrame:
+    relay = pl.col("relay").str.extract_groups(
+        r"^(?P<host>[^\[\]]*)\[(?P<ip>[^\]]*)\](?::(?P<port>\d+))?$"
+    )
+    ip = relay.struct.field("ip")
+    family = ip_family(ip)
+    return frame.with_columns(
+        pl.col("daemon").alias("transport"),
+        relay.struct.field("host").alias("relay_host"),
+        # A unix-domain LMTP "ip" is a socket path, not an address.
+        pl.when(family.is_not_null()).then(ip).alias("relay_ip"),
+        relay.struct.field("port").alias("relay_port"),
+        family.alias("ip_family"),
+    )
+
+
+def _spf(frame: pl.DataFrame) -> pl.DataFrame:
+    if "text" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("text"))
+    if "code" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("code"))
+    text = pl.col("text")
+    refused = pl.col("code").is_not_null()
+    result_from_text = (
+        pl.when(text.str.contains("SPF Temporary Error", literal=True))
+        .then(pl.lit("temperror"))
+        .when(text.str.contains("SPF Permanent Error", literal=True))
+        .then(pl.lit("permerror"))
+        .otherwise(text.str.extract(r"SPF (\w+)", 1).str.to_lowercase())
+    )
+    scope = text.str.extract(r"[?&;]s=(\w+)", 1)
+    identity_from_text = pl.when(scope == "mfrom").then(pl.lit("mailfrom")).otherwise(scope)
+
+    def pick(column: str, from_text: pl.Expr) -> pl.Expr:
+        own = pl.col(column) if column in frame.columns else pl.lit(None, pl.String)
+        return pl.when(refused).then(from_text).otherwise(own).alias(column)
+
+    return frame.with_columns(
+        pl.when(refused)
+        .then(pl.when(pl.col("code").str.starts_with("4")).then(pl.lit("defer")).otherwise(pl.lit("reject")))
+        .otherwise(pl.col("action") if "action" in frame.columns else pl.lit(None, pl.String))
+        .alias("action"),
+        pick("result", result_from_text).str.to_lowercase().alias("result"),
+        pick("identity", identity_from_text).str.to_lowercase().alias("identity"),
+        pick("envelope_from", text.str.extract(r"[?&;]id=([^;&\s]*)", 1)),
+        pick("client_ip", text.str.extract(r"[?&;]ip=([^;&\s]*)", 1)),
+        pick("receiver", text.str.extract(r"[?&;]r=(\S*)$", 1)),
+    ).pipe(_with_family, "client_ip")
+
+
+def _postscreen(frame: pl.DataFrame) -> pl.DataFrame:
+    return _with_family(frame, "client_ip")
+
+
+DERIVATIONS: dict[EventKind, Derivation] = {
+    EventKind.CONNECT: _connect,
+    EventKind.DISCONNECT: _disconnect,
+    EventKind.SESSION_ERROR: _connect,
+    EventKind.CLIENT: _connect,
+    EventKind.TLS: _tls,
+    EventKind.TLS_ERROR: _peer,
+    EventKind.CONNECT_ERROR: _peer,
+    EventKind.REJECT: _reject,
+    EventKind.CONTENT_CHECK: _content_check,
+    EventKind.DELIVERY: _delivery,
+    EventKind.SPF: _spf,
+    EventKind.POSTSCREEN: _postscreen,
+}
+
+
+def derive(kind: EventKind, frame: pl.DataFrame) -> pl.DataFrame:
+    step = DERIVATIONS.get(kind)
+    return step(frame) if step is not None else frame

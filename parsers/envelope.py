@@ -1,0 +1,105 @@
+"""The syslog envelope: time, host, program, pid and message of each raw line.
+
+One small piece per envelope format; the message then goes to its daemon's rules.
+Lines whose envelope cannot be read keep a null `program` and end up counted as
+unparsed under "(no envelope)".
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+import polars as pl
+
+from parsers.timestamps import TimeContext, classic_time_expr, iso_time_expr
+
+
+class LogFormat(enum.StrEnum):
+    CLASSIC = "classic"  # Nov 24 17:18:10 mx postfix/smtpd[388]: ...
+    RFC3339 = "rfc3339"  # 2026-11-24T17:18:10.594919+00:00 mx postfix/smtpd[388]: ...
+    RFC5424 = "rfc5424"  # <22>1 2026-11-24T17:18:10.59Z mx postfix/smtpd 388 - - ...
+    POSTLOG = "postlog"  # Postfix maillog_file: the classic layout, written by postlogd
+    JOURNALD = "journald"  # journalctl -o json
+
+
+NO_ENVELOPE = "(no envelope)"
+
+# Shared by the formats that put "TIMESTAMP HOST TAG: MESSAGE" on a line.
+_TAG = r"(?P<host>\S+) (?P<program>[^\[\s]+?)(?:\[(?P<pid>\d+)\])?: "
+_CLASSIC_HEAD = r"^(?P<stamp>[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d) " + _TAG
+_ISO_HEAD = r"^(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) " + _TAG
+_RFC5424 = (
+    r"^<\d{1,3}>1 (?P<stamp>\S+) (?P<host>\S+) (?P<program>\S+) (?P<pid>\S+) \S+ "
+    r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?:\x{FEFF})?(?P<message>.*)$"
+)
+
+
+def detect_format(sample: list[str]) -> LogFormat:
+    """Guess a file's envelope format from its first non-empty lines (classic if unsure)."""
+    for line in sample:
+        text = line.lstrip("\ufeff")
+        if not text.strip():
+            continue
+        if text.startswith("{"):
+            return LogFormat.JOURNALD
+        if re.match(r"<\d{1,3}>1 ", text):
+            return LogFormat.RFC5424
+        if re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", text):
+            return LogFormat.RFC3339
+        if re.match(r"[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d ", text):
+            return LogFormat.CLASSIC
+    return LogFormat.CLASSIC
+
+
+def split_envelope(lines: pl.DataFrame, fmt: LogFormat, times: TimeContext) -> pl.DataFrame:
+    """From a frame with a `line` column, add time, host, program, pid and message."""
+    if fmt is LogFormat.JOURNALD:
+        return _journald(lines)
+    if fmt is LogFormat.RFC5424:
+        head = pl.col("line").str.extract_groups(_RFC5424)
+        frame = lines.with_columns(head.alias("_env")).unnest("_env")
+        return frame.select(
+            "line",
+            iso_time_expr(pl.col("stamp")).alias("time"),
+            "host",
+            "program",
+            pl.col("pid").cast(pl.Int64, strict=False),
+            "message",
+        )
+    classic = fmt in (LogFormat.CLASSIC, LogFormat.POSTLOG)
+    head_pattern = _CLASSIC_HEAD if classic else _ISO_HEAD
+    frame = lines.with_columns(
+        pl.col("line").str.extract_groups(head_pattern).alias("_env"),
+        pl.col("line").str.replace(head_pattern, "").alias("message"),
+    ).unnest("_env")
+    stamp = pl.col("stamp")
+    return frame.select(
+        "line",
+        (classic_time_expr(stamp, times) if classic else iso_time_expr(stamp)).alias("time"),
+        "host",
+        "program",
+        pl.col("pid").cast(pl.Int64, strict=False),
+        # The message is only meaningful where the head matched.
+        pl.when(pl.col("program").is_not_null()).then(pl.col("message")).alias("message"),
+    )
+
+
+def _journald(lines: pl.DataFrame) -> pl.DataFrame:
+    line = pl.col("line")
+
+    def field(name: str) -> pl.Expr:
+        return line.str.json_path_match(f"$.{name}")
+
+    micros = field("__REALTIME_TIMESTAMP").cast(pl.Int64, strict=False)
+    frame = lines.select(
+        "line",
+        pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC").alias("time"),
+        field("_HOSTNAME").alias("host"),
+        field("SYSLOG_IDENTIFIER").alias("program"),
+        pl.coalesce(field("SYSLOG_PID"), field("_PID")).cast(pl.Int64, strict=False).alias("pid"),
+        field("MESSAGE").alias("message"),
+    )
+    # A record without a readable time or message is not an envelope we can use.
+    ok = pl.col("time").is_not_null() & pl.col("message").is_not_null()
+    return frame.with_columns(pl.when(ok).then(pl.col("program")).alias("program"))

@@ -1,0 +1,50 @@
+"""What a line-shape rule is, and the regex pieces the daemons' tables share.
+
+A rule is one row of a daemon's table: the event kind it makes, a cheap literal test
+that selects candidate messages (tried in table order, first hit wins), and the regex
+whose named groups become the event's columns. A candidate the regex does not match
+is counted as unparsed, never guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from parsers.schema import EventKind
+
+
+class Test(StrEnum):
+    STARTS = "starts"  # message starts with the literal
+    CONTAINS = "contains"  # message contains the literal
+    REGEX = "regex"  # message matches a short regex (for shapes no literal pins down)
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: EventKind
+    literal: str
+    pattern: str
+    test: Test = Test.STARTS
+    constants: Mapping[str, str] = field(default_factory=dict)
+
+
+# Postfix queue ids: short ones are upper-case hex; long ones (enable_long_queue_ids)
+# use an alphabet without vowels, so words such as "warning" or "Deleted" never match.
+QID = r"(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,})"
+QID_OR_NOQUEUE = (
+    r"(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}|NOQUEUE)"
+)
+
+# host[ip] or host[ip]:port as smtpd logs its client; the host is a validated DNS name.
+CLIENT = r"(?P<client_host>[^\[\]\s]*)\[(?P<client_ip>[^\]]*)\](?::\d+)?"
+PEER = r"(?P<peer_host>[^\[\]\s]*)\[(?P<peer_ip>[^\]]*)\](?::(?P<peer_port>\d+))?"
+
+# The envelope tail Postfix appends to reject/check lines (smtpd log_whatsup,
+# cleanup cleanup_act_log); every part is optional.
+ENVELOPE_TAIL = (
+    r"(?: from=<(?P<sender>.*?)>)?(?: to=<(?P<recipient>.*?)>)?"
+    r"(?: proto=(?P<proto>\S+))?(?: helo=<(?P<helo>.*?)>)?"
+    r"(?: sasl_method=\S*)?(?: sasl_username=.*?)?(?: sasl_sender=.*?)?"
+)

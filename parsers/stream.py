@@ -1,0 +1,239 @@
+"""The streaming parser: chunks of raw log bytes in, typed event batches out.
+
+Each chunk (whole lines, a few MB) becomes one Polars frame of lines; the envelope is
+split, lines go to their daemon's rule table, captures become typed columns, and
+connection state is carried to the next chunk. Memory is bounded by the chunk size
+plus the open connections, whatever the input size.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from parsers.classify import classify
+from parsers.correlate import SessionCorrelator, SmtpTlsCorrelator
+from parsers.daemons import POSTFIX_DAEMONS, SPF_DAEMON, SPF_PROGRAMS, rules_for
+from parsers.derive import derive
+from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, split_envelope
+from parsers.schema import EventKind, conform, empty_frame
+from parsers.timestamps import TimeContext
+
+EventBatch = dict[EventKind, pl.DataFrame]
+
+_SESSION_KINDS = (
+    EventKind.CONNECT,
+    EventKind.DISCONNECT,
+    EventKind.SESSION_ERROR,
+    EventKind.CLIENT,
+    EventKind.TLS,
+    EventKind.TLS_ERROR,
+    EventKind.REJECT,
+)
+_SESSION_TLS = ("tls_level", "tls_protocol", "tls_cipher")
+
+
+@dataclass
+class ParseStats:
+    """What was read: every line is an event, unparsed (by program) or not mail."""
+
+    lines: int = 0
+    not_mail: int = 0
+    events_by_kind: Counter[str] = field(default_factory=Counter)
+    unparsed_by_program: Counter[str] = field(default_factory=Counter)
+    not_mail_by_program: Counter[str] = field(default_factory=Counter)
+    first_time: datetime | None = None
+    last_time: datetime | None = None
+
+    @property
+    def events(self) -> int:
+        return sum(self.events_by_kind.values())
+
+    @property
+    def unparsed(self) -> int:
+        return sum(self.unparsed_by_program.values())
+
+
+def lines_frame(chunk: bytes) -> pl.DataFrame:
+    """One row per line, invalid UTF-8 replaced, a trailing CR dropped."""
+    try:
+        frame = pl.read_lines(chunk, name="line")
+    except pl.exceptions.ComputeError:
+        frame = pl.read_lines(chunk.decode("utf-8", "replace").encode("utf-8"), name="line")
+    return frame.with_columns(pl.col("line").str.strip_suffix("\r"))
+
+
+def _daemon_of(program: str | None) -> str | None:
+    """The rule table a program's lines go to; None for programs that are not mail."""
+    if program is None:
+        return None
+    base = program.rsplit("/", 1)[-1]
+    if base in SPF_PROGRAMS:
+        return SPF_DAEMON
+    if "/" in program and base in POSTFIX_DAEMONS:
+        return base
+    return None
+
+
+class EventParser:
+    """Parses chunks of one or more sources in order, keeping connection state and stats."""
+
+    def __init__(self) -> None:
+        self.stats = ParseStats()
+        self._sessions = SessionCorrelator()
+        self._smtp_tls = SmtpTlsCorrelator()
+        self._seq = 0
+
+    def parse_chunks(
+        self, chunks: Iterable[bytes], times: TimeContext, fmt: LogFormat | None = None
+    ) -> Iterator[EventBatch]:
+        """Parse one source's chunks; its format is detected from the first chunk unless given."""
+        for chunk in chunks:
+            if fmt is None:
+                fmt = detect_format(chunk[:4096].decode("utf-8", "replace").splitlines()[:20])
+            yield self.parse_chunk(chunk, fmt, times)
+
+    def parse_chunk(self, chunk: bytes, fmt: LogFormat, times: TimeContext) -> EventBatch:
+        raw = lines_frame(chunk)
+        n = raw.height
+        raw = raw.with_row_index("seq", offset=self._seq).with_columns(pl.col("seq").cast(pl.Int64))
+        self._seq += n
+        self.stats.lines += n
+        frame = split_envelope(raw, fmt, times)
+        frame = raw.select("seq").hstack(frame)
+        programs = frame.get_column("program").unique().to_list()
+        daemon_map = {p: _daemon_of(p) for p in programs if p is not None}
+        frame = frame.with_columns(
+            pl.col("program").replace_strict(daemon_map, default=None, return_dtype=pl.String).alias("daemon")
+        )
+        no_envelope = frame.filter(pl.col("program").is_null())
+        not_mail = frame.filter(pl.col("program").is_not_null() & pl.col("daemon").is_null())
+        mail = frame.filter(pl.col("daemon").is_not_null())
+        self._count_not_mail(not_mail)
+
+        captured: dict[EventKind, list[pl.DataFrame]] = {}
+        unparsed = [no_envelope.with_columns(pl.lit(NO_ENVELOPE).alias("program"))]
+        for (daemon,), rows in mail.partition_by("daemon", as_dict=True).items():
+            result = classify(rows, rules_for(str(daemon)))
+            unparsed.append(result.unparsed)
+            for kind, hits in result.events:
+                captured.setdefault(kind, []).append(hits)
+
+        derived = {
+            kind: derive(kind, pl.concat(parts, how="diagonal_relaxed"))
+            for kind, parts in captured.items()
+        }
+        self._correlate(derived)
+        batch: EventBatch = {}
+        for kind in EventKind:
+            if kind is EventKind.UNPARSED:
+                continue
+            got = derived.get(kind)
+            batch[kind] = conform(kind, got.sort("seq")) if got is not None else empty_frame(kind)
+        unparsed_rows = pl.concat(unparsed, how="diagonal_relaxed")
+        batch[EventKind.UNPARSED] = conform(EventKind.UNPARSED, unparsed_rows.sort("seq"))
+        self._count(batch)
+        return batch
+
+    def _count_not_mail(self, rows: pl.DataFrame) -> None:
+        self.stats.not_mail += rows.height
+        for program, count in rows.group_by("program").len().iter_rows():
+            self.stats.not_mail_by_program[str(program)] += int(count)
+
+    def _count(self, batch: EventBatch) -> None:
+        for kind, events in batch.items():
+            if kind is EventKind.UNPARSED:
+                for program, count in events.group_by("program").len().iter_rows():
+                    self.stats.unparsed_by_program[str(program)] += int(count)
+            elif events.height:
+                self.stats.events_by_kind[kind.value] += events.height
+                first, last = events.get_column("time").min(), events.get_column("time").max()
+                if isinstance(first, datetime) and (
+                    self.stats.first_time is None or first < self.stats.first_time
+                ):
+                    self.stats.first_time = first
+                if isinstance(last, datetime) and (
+                    self.stats.last_time is None or last > self.stats.last_time
+                ):
+                    self.stats.last_time = last
+
+    def _correlate(self, derived: dict[EventKind, pl.DataFrame]) -> None:
+        self._correlate_sessions(derived)
+        self._correlate_smtp_tls(derived)
+
+    def _correlate_sessions(self, derived: dict[EventKind, pl.DataFrame]) -> None:
+        steps: list[pl.DataFrame] = []
+        for kind in _SESSION_KINDS:
+            frame = derived.get(kind)
+            if frame is None:
+                continue
+            smtpd = pl.col("daemon") == "smtpd"
+            if kind is EventKind.TLS:
+                smtpd = smtpd & (pl.col("direction") == "inbound")
+            step = {
+                EventKind.CONNECT: "connect",
+                EventKind.DISCONNECT: "disconnect",
+                EventKind.TLS: "tls",
+            }.get(kind, "other")
+            tls = (
+                [pl.col("level").alias("tls_level"), pl.col("protocol").alias("tls_protocol"), pl.col("cipher").alias("tls_cipher")]
+                if kind is EventKind.TLS
+                else [pl.lit(None, pl.String).alias(name) for name in _SESSION_TLS]
+            )
+            steps.append(
+                frame.filter(smtpd).select("seq", "time", "host", "pid", pl.lit(step).alias("step"), *tls)
+            )
+        if not steps:
+            return
+        annotated = self._sessions.annotate(pl.concat(steps).sort("seq"))
+        for kind in _SESSION_KINDS:
+            frame = derived.get(kind)
+            if frame is None:
+                continue
+            own_tls = [c for c in _SESSION_TLS if c in frame.columns]
+            joined = frame.drop(["session", *own_tls], strict=False).join(annotated, on="seq", how="left")
+            derived[kind] = joined
+
+    def _correlate_smtp_tls(self, derived: dict[EventKind, pl.DataFrame]) -> None:
+        deliveries = derived.get(EventKind.DELIVERY)
+        if deliveries is None:
+            return
+        client = pl.col("daemon").is_in(["smtp", "lmtp"])
+        parts = [
+            deliveries.filter(client).select(
+                "seq", "time", "host", "pid",
+                pl.lit(False).alias("is_tls"),
+                pl.lit(None, pl.String).alias("t_level"),
+                pl.lit(None, pl.String).alias("t_protocol"),
+                pl.lit(None, pl.String).alias("t_cipher"),
+                pl.lit(None, pl.String).alias("t_ip"),
+                pl.lit(None, pl.Int32).alias("t_port"),
+                "queue_id",
+                "relay_ip",
+                pl.col("relay_port").cast(pl.Int32, strict=False),
+            )
+        ]  # fmt: skip
+        tls = derived.get(EventKind.TLS)
+        if tls is not None:
+            parts.append(
+                tls.filter(client & (pl.col("direction") == "outbound")).select(
+                    "seq", "time", "host", "pid",
+                    pl.lit(True).alias("is_tls"),
+                    pl.col("level").alias("t_level"),
+                    pl.col("protocol").alias("t_protocol"),
+                    pl.col("cipher").alias("t_cipher"),
+                    pl.col("peer_ip").alias("t_ip"),
+                    pl.col("peer_port").cast(pl.Int32, strict=False).alias("t_port"),
+                    pl.lit(None, pl.String).alias("queue_id"),
+                    pl.lit(None, pl.String).alias("relay_ip"),
+                    pl.lit(None, pl.Int32).alias("relay_port"),
+                )
+            )  # fmt: skip
+        annotated = self._smtp_tls.annotate(pl.concat(parts).sort("seq"))
+        derived[EventKind.DELIVERY] = deliveries.drop(list(_SESSION_TLS), strict=False).join(
+            annotated, on="seq", how="left"
+        )
