@@ -33,10 +33,10 @@ def classify(rows: pl.DataFrame, rules: Sequence[Rule]) -> Classified:
     """The first rule whose cheap test holds claims a row; its regex must then match."""
     if not rules or rows.height == 0:
         return Classified([], rows)
-    chain = pl.when(_test(rules[0])).then(pl.lit(0, pl.Int16))
-    for index, rule in enumerate(rules[1:], start=1):
-        chain = chain.when(_test(rule)).then(pl.lit(index, pl.Int16))
-    tagged = rows.with_columns(chain.otherwise(None).alias(_RULE))
+    first_hit = pl.coalesce(
+        [pl.when(_test(rule)).then(pl.lit(index, pl.Int16)) for index, rule in enumerate(rules)]
+    )
+    tagged = rows.with_columns(first_hit.alias(_RULE))
 
     events: list[tuple[EventKind, pl.DataFrame]] = []
     unparsed: list[pl.DataFrame] = []

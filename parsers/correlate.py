@@ -70,7 +70,10 @@ class SessionCorrelator:
             [carried, steps.with_columns(pl.lit(None, pl.String).alias("session"))],
             how="vertical_relaxed",
         ).with_columns(
-            pl.when(step == "connect").then(session_start).otherwise(pl.col("session")).alias("session"),
+            pl.when(step == "connect")
+            .then(session_start)
+            .otherwise(pl.col("session"))
+            .alias("session"),
             *[
                 pl.when(step == "connect").then(pl.lit(_NO_TLS)).otherwise(pl.col(name)).alias(name)
                 for name in _TLS_FIELDS
@@ -78,9 +81,7 @@ class SessionCorrelator:
         )
         filled = frame.with_columns(
             pl.col(["session", *_TLS_FIELDS]).forward_fill().over(_KEY)
-        ).with_columns(
-            [pl.col(name).replace(_NO_TLS, None) for name in _TLS_FIELDS]
-        )
+        ).with_columns([pl.col(name).replace(_NO_TLS, None) for name in _TLS_FIELDS])
         last = filled.group_by(_KEY, maintain_order=True).last()
         self._state = _prune(
             last.filter(pl.col("step") != "disconnect").select(

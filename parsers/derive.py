@@ -14,7 +14,7 @@ _IPV4 = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
 
 
 def ip_family(ip: pl.Expr) -> pl.Expr:
-    """"ipv4", "ipv6" or null (unknown, a unix socket path)."""
+    """ "ipv4", "ipv6" or null (unknown, a unix socket path)."""
     return (
         pl.when(ip.str.contains(_IPV4))
         .then(pl.lit("ipv4"))
@@ -48,10 +48,8 @@ _REASON_CLASSES: tuple[tuple[str, pl.Expr], ...] = (
 
 
 def reason_class() -> pl.Expr:
-    chain = pl.when(_REASON_CLASSES[0][1]).then(pl.lit(_REASON_CLASSES[0][0]))
-    for name, test in _REASON_CLASSES[1:]:
-        chain = chain.when(test).then(pl.lit(name))
-    return chain.otherwise(pl.lit("other"))
+    first = pl.coalesce([pl.when(test).then(pl.lit(name)) for name, test in _REASON_CLASSES])
+    return first.fill_null(pl.lit("other"))
 
 
 def _connect(frame: pl.DataFrame) -> pl.DataFrame:
@@ -59,7 +57,9 @@ def _connect(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _disconnect(frame: pl.DataFrame) -> pl.DataFrame:
-    counts = pl.col("commands").str.extract_groups(r"(?:^| )commands=(?P<ok>\d+)(?:/(?P<total>\d+))?")
+    counts = pl.col("commands").str.extract_groups(
+        r"(?:^| )commands=(?P<ok>\d+)(?:/(?P<total>\d+))?"
+    )
     return _with_family(frame, "client_ip").with_columns(
         counts.struct.field("ok").cast(pl.Int32, strict=False).alias("commands_ok"),
         pl.coalesce(counts.struct.field("total"), counts.struct.field("ok"))
@@ -69,7 +69,9 @@ def _disconnect(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _tls(frame: pl.DataFrame) -> pl.DataFrame:
-    direction = pl.when(pl.col("dir") == "from").then(pl.lit("inbound")).otherwise(pl.lit("outbound"))
+    direction = (
+        pl.when(pl.col("dir") == "from").then(pl.lit("inbound")).otherwise(pl.lit("outbound"))
+    )
     return _with_family(frame, "peer_ip").with_columns(direction.alias("direction"))
 
 
@@ -133,7 +135,11 @@ def _spf(frame: pl.DataFrame) -> pl.DataFrame:
 
     return frame.with_columns(
         pl.when(refused)
-        .then(pl.when(pl.col("code").str.starts_with("4")).then(pl.lit("defer")).otherwise(pl.lit("reject")))
+        .then(
+            pl.when(pl.col("code").str.starts_with("4"))
+            .then(pl.lit("defer"))
+            .otherwise(pl.lit("reject"))
+        )
         .otherwise(pl.col("action") if "action" in frame.columns else pl.lit(None, pl.String))
         .alias("action"),
         pick("result", result_from_text).str.to_lowercase().alias("result"),

@@ -108,7 +108,9 @@ class EventParser:
         programs = frame.get_column("program").unique().to_list()
         daemon_map = {p: _daemon_of(p) for p in programs if p is not None}
         frame = frame.with_columns(
-            pl.col("program").replace_strict(daemon_map, default=None, return_dtype=pl.String).alias("daemon")
+            pl.col("program")
+            .replace_strict(daemon_map, default=None, return_dtype=pl.String)
+            .alias("daemon")
         )
         no_envelope = frame.filter(pl.col("program").is_null())
         not_mail = frame.filter(pl.col("program").is_not_null() & pl.col("daemon").is_null())
@@ -180,12 +182,18 @@ class EventParser:
                 EventKind.TLS: "tls",
             }.get(kind, "other")
             tls = (
-                [pl.col("level").alias("tls_level"), pl.col("protocol").alias("tls_protocol"), pl.col("cipher").alias("tls_cipher")]
+                [
+                    pl.col("level").alias("tls_level"),
+                    pl.col("protocol").alias("tls_protocol"),
+                    pl.col("cipher").alias("tls_cipher"),
+                ]
                 if kind is EventKind.TLS
                 else [pl.lit(None, pl.String).alias(name) for name in _SESSION_TLS]
             )
             steps.append(
-                frame.filter(smtpd).select("seq", "time", "host", "pid", pl.lit(step).alias("step"), *tls)
+                frame.filter(smtpd).select(
+                    "seq", "time", "host", "pid", pl.lit(step).alias("step"), *tls
+                )
             )
         if not steps:
             return
@@ -195,7 +203,9 @@ class EventParser:
             if frame is None:
                 continue
             own_tls = [c for c in _SESSION_TLS if c in frame.columns]
-            joined = frame.drop(["session", *own_tls], strict=False).join(annotated, on="seq", how="left")
+            joined = frame.drop(["session", *own_tls], strict=False).join(
+                annotated, on="seq", how="left"
+            )
             derived[kind] = joined
 
     def _correlate_smtp_tls(self, derived: dict[EventKind, pl.DataFrame]) -> None:

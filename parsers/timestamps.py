@@ -62,9 +62,7 @@ def classic_time_expr(stamp: pl.Expr, times: TimeContext) -> pl.Expr:
 
 def iso_time_expr(stamp: pl.Expr) -> pl.Expr:
     """RFC 3339 stamps (`...T17:18:10.594919+00:00`, `Z`, `+0200`) → UTC instant."""
-    normalised = stamp.str.replace(r"Z$", "+00:00").str.replace(
-        r"([+-]\d\d)(\d\d)$", "${1}:${2}"
-    )
+    normalised = stamp.str.replace(r"Z$", "+00:00").str.replace(r"([+-]\d\d)(\d\d)$", "${1}:${2}")
     return normalised.str.to_datetime(
         "%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", strict=False, time_unit="us"
     )

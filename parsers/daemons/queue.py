@@ -24,9 +24,12 @@ QMGR_RULES = (
 # cleanup_act_log(): "QID: ACTION: header|body CONTENT from ORIGIN; from=<> to=<> ...: TEXT".
 # CONTENT is the matched text (up to 200 bytes) and may contain anything, so it is
 # matched greedily up to the last " from ORIGIN;" that leaves a valid tail.
-CHECK_ACTIONS = "reject|warning|info|filter|pass|discard|hold|delay|prepend|replace|redirect|bcc|strip"
+CHECK_ACTIONS = (
+    "reject|warning|info|filter|pass|discard|hold|delay|prepend|replace|redirect|bcc|strip"
+)
+CHECK_PARTS = "header|body|mime-header|nested-header|content"
 CONTENT_CHECK = (
-    rf"^{QID}: (?P<action>{CHECK_ACTIONS}): (?P<part>header|body|mime-header|nested-header|content) "
+    rf"^{QID}: (?P<action>{CHECK_ACTIONS}): (?P<part>{CHECK_PARTS}) "
     rf"(?P<content>.*) from (?P<origin>{CLIENT}|[^;\s]+);{ENVELOPE_TAIL}(?:: (?P<text>.*))?$"
 )
 
@@ -39,7 +42,7 @@ CLEANUP_RULES = (
     ),
     Rule(
         EventKind.CONTENT_CHECK,
-        rf"^\S+: (?:{CHECK_ACTIONS}): (?:header|body|mime-header|nested-header|content) ",
+        rf"^\S+: (?:{CHECK_ACTIONS}): (?:{CHECK_PARTS}) ",
         CONTENT_CHECK,
         Test.REGEX,
     ),

@@ -6,9 +6,10 @@ from parsers.schema import EventKind
 MASTER_RULES = (
     Rule(
         EventKind.MASTER,
-        r"^(?:daemon started|reload|terminating on signal|starting the Postfix|stopping the Postfix|refreshing the Postfix)",
-        r"^(?P<action>daemon started|reload|terminating on signal \d+|starting the Postfix mail system|"
-        r"stopping the Postfix mail system|refreshing the Postfix mail system)(?P<text>.*)$",
+        r"^(?:daemon started|reload|terminating on signal|"
+        r"(?:starting|stopping|refreshing) the Postfix)",
+        r"^(?P<action>daemon started|reload|terminating on signal \d+|"
+        r"(?:starting|stopping|refreshing) the Postfix mail system)(?P<text>.*)$",
         Test.REGEX,
     ),
 )
