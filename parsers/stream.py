@@ -8,8 +8,9 @@ plus the open connections, whatever the input size.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -64,7 +65,10 @@ def lines_frame(chunk: bytes) -> pl.DataFrame:
         frame = pl.read_lines(chunk, name="line")
     except pl.exceptions.ComputeError:
         frame = pl.read_lines(chunk.decode("utf-8", "replace").encode("utf-8"), name="line")
-    return frame.with_columns(pl.col("line").str.strip_suffix("\r"))
+    # Stripping copies every line, so only when some line has a CR.
+    if frame.get_column("line").str.ends_with("\r").any():
+        frame = frame.with_columns(pl.col("line").str.strip_suffix("\r"))
+    return frame
 
 
 def _daemon_of(program: str | None) -> str | None:
@@ -79,56 +83,116 @@ def _daemon_of(program: str | None) -> str | None:
     return None
 
 
-class EventParser:
-    """Parses chunks of one or more sources in order, keeping connection state and stats."""
+@dataclass(frozen=True)
+class Extracted:
+    """One chunk's lines turned into derived events: everything that needs no state."""
 
-    def __init__(self) -> None:
+    lines: int
+    derived: dict[EventKind, pl.DataFrame]
+    unparsed: pl.DataFrame
+    not_mail_by_program: dict[str, int]
+
+
+def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) -> Extracted:
+    """Lines → envelope → per-daemon rules → derived columns. Pure, so chunks can run
+    in parallel; `seq` numbers the lines from `first_seq` to keep their order."""
+    raw = lines_frame(chunk)
+    raw = raw.with_row_index("seq", offset=0).with_columns(pl.col("seq").cast(pl.Int64) + first_seq)
+    frame = raw.select("seq").hstack(split_envelope(raw, fmt, times))
+    programs = frame.get_column("program").unique().to_list()
+    daemon_map = {p: _daemon_of(p) for p in programs if p is not None}
+    frame = frame.with_columns(
+        pl.col("program")
+        .replace_strict(daemon_map, default=None, return_dtype=pl.String)
+        .alias("daemon")
+    )
+    no_envelope = frame.filter(pl.col("program").is_null())
+    not_mail = frame.filter(pl.col("program").is_not_null() & pl.col("daemon").is_null())
+    mail = frame.filter(pl.col("daemon").is_not_null())
+
+    captured: dict[EventKind, list[pl.DataFrame]] = {}
+    unparsed = [no_envelope.with_columns(pl.lit(NO_ENVELOPE).alias("program"))]
+    for (daemon,), rows in mail.partition_by("daemon", as_dict=True).items():
+        result = classify(rows, rules_for(str(daemon)))
+        unparsed.append(result.unparsed)
+        for kind, hits in result.events:
+            captured.setdefault(kind, []).append(hits)
+    derived = {
+        kind: derive(kind, pl.concat(parts, how="diagonal_relaxed"))
+        for kind, parts in captured.items()
+    }
+    not_mail_counts = {
+        str(program): int(count)
+        for program, count in not_mail.group_by("program").len().iter_rows()
+    }
+    return Extracted(
+        lines=raw.height,
+        derived=derived,
+        unparsed=pl.concat(unparsed, how="diagonal_relaxed"),
+        not_mail_by_program=not_mail_counts,
+    )
+
+
+# Chunks are numbered apart by this much so `seq` stays ordered across chunks
+# extracted in parallel (a chunk never holds 2**32 lines).
+_SEQ_STRIDE = 1 << 32
+
+
+class EventParser:
+    """Parses chunks of one or more sources in order, keeping connection state and stats.
+
+    Extraction of up to `workers` chunks runs in parallel threads (Polars releases the
+    GIL); correlation and counting then run in input order.
+    """
+
+    def __init__(self, workers: int = 2) -> None:
         self.stats = ParseStats()
         self._sessions = SessionCorrelator()
         self._smtp_tls = SmtpTlsCorrelator()
-        self._seq = 0
+        self._chunks = 0
+        self._workers = max(1, workers)
+
+    def _next_seq(self) -> int:
+        self._chunks += 1
+        return self._chunks * _SEQ_STRIDE
 
     def parse_chunks(
         self, chunks: Iterable[bytes], times: TimeContext, fmt: LogFormat | None = None
     ) -> Iterator[EventBatch]:
         """Parse one source's chunks; its format is detected from the first chunk unless given."""
-        for chunk in chunks:
-            if fmt is None:
-                fmt = detect_format(chunk[:4096].decode("utf-8", "replace").splitlines()[:20])
-            yield self.parse_chunk(chunk, fmt, times)
+        pending: deque[Future[Extracted]] = deque()
+        failure: Exception | None = None
+        with ThreadPoolExecutor(max_workers=self._workers) as pool:
+            source = iter(chunks)
+            while True:
+                try:
+                    chunk = next(source)
+                except StopIteration:
+                    break
+                except Exception as error:
+                    # A source that broke mid-way still has its complete chunks parsed.
+                    failure = error
+                    break
+                if fmt is None:
+                    fmt = detect_format(chunk[:4096].decode("utf-8", "replace").splitlines()[:20])
+                pending.append(pool.submit(extract, chunk, fmt, times, self._next_seq()))
+                if len(pending) >= self._workers:
+                    yield self.finish(pending.popleft().result())
+            while pending:
+                yield self.finish(pending.popleft().result())
+        if failure is not None:
+            raise failure
 
     def parse_chunk(self, chunk: bytes, fmt: LogFormat, times: TimeContext) -> EventBatch:
-        raw = lines_frame(chunk)
-        n = raw.height
-        raw = raw.with_row_index("seq", offset=self._seq).with_columns(pl.col("seq").cast(pl.Int64))
-        self._seq += n
-        self.stats.lines += n
-        frame = split_envelope(raw, fmt, times)
-        frame = raw.select("seq").hstack(frame)
-        programs = frame.get_column("program").unique().to_list()
-        daemon_map = {p: _daemon_of(p) for p in programs if p is not None}
-        frame = frame.with_columns(
-            pl.col("program")
-            .replace_strict(daemon_map, default=None, return_dtype=pl.String)
-            .alias("daemon")
-        )
-        no_envelope = frame.filter(pl.col("program").is_null())
-        not_mail = frame.filter(pl.col("program").is_not_null() & pl.col("daemon").is_null())
-        mail = frame.filter(pl.col("daemon").is_not_null())
-        self._count_not_mail(not_mail)
+        return self.finish(extract(chunk, fmt, times, self._next_seq()))
 
-        captured: dict[EventKind, list[pl.DataFrame]] = {}
-        unparsed = [no_envelope.with_columns(pl.lit(NO_ENVELOPE).alias("program"))]
-        for (daemon,), rows in mail.partition_by("daemon", as_dict=True).items():
-            result = classify(rows, rules_for(str(daemon)))
-            unparsed.append(result.unparsed)
-            for kind, hits in result.events:
-                captured.setdefault(kind, []).append(hits)
-
-        derived = {
-            kind: derive(kind, pl.concat(parts, how="diagonal_relaxed"))
-            for kind, parts in captured.items()
-        }
+    def finish(self, extracted: Extracted) -> EventBatch:
+        """Correlate with the state of earlier chunks, conform to the schema, count."""
+        self.stats.lines += extracted.lines
+        for program, count in extracted.not_mail_by_program.items():
+            self.stats.not_mail += count
+            self.stats.not_mail_by_program[program] += count
+        derived = dict(extracted.derived)
         self._correlate(derived)
         batch: EventBatch = {}
         for kind in EventKind:
@@ -136,15 +200,9 @@ class EventParser:
                 continue
             got = derived.get(kind)
             batch[kind] = conform(kind, got.sort("seq")) if got is not None else empty_frame(kind)
-        unparsed_rows = pl.concat(unparsed, how="diagonal_relaxed")
-        batch[EventKind.UNPARSED] = conform(EventKind.UNPARSED, unparsed_rows.sort("seq"))
+        batch[EventKind.UNPARSED] = conform(EventKind.UNPARSED, extracted.unparsed.sort("seq"))
         self._count(batch)
         return batch
-
-    def _count_not_mail(self, rows: pl.DataFrame) -> None:
-        self.stats.not_mail += rows.height
-        for program, count in rows.group_by("program").len().iter_rows():
-            self.stats.not_mail_by_program[str(program)] += int(count)
 
     def _count(self, batch: EventBatch) -> None:
         for kind, events in batch.items():

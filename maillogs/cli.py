@@ -1,0 +1,247 @@
+"""The `maillogs` command line: parses options, calls the library, turns errors into one line.
+
+Exit status: 0 ok, 1 runtime failure (e.g. an unreadable input; the others are still
+processed), 2 usage error (bad option value, bad config).
+"""
+
+from __future__ import annotations
+
+import functools
+from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from maillogs import __version__
+from maillogs.config import Config, find_config_path, load_config
+from maillogs.environment import Environment
+from maillogs.errors import ConfigError, MaillogsError, UsageError
+from maillogs.event_output import (
+    EventFormat,
+    in_period,
+    write_files,
+    write_jsonl,
+    write_single_csv,
+)
+from maillogs.exit_codes import ExitStatus
+from maillogs.inputs import Source, default_log_paths, expand_inputs_lenient, total_size
+from maillogs.localzone import local_zone_name
+from maillogs.period import Period, resolve_period
+from maillogs.pipeline import ParseRun, ParseSettings, parse_sources
+from maillogs.progress import progress_reporter
+from parsers.envelope import LogFormat
+from parsers.schema import EventKind
+from parsers.stream import EventBatch
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    paths: tuple[str, ...]
+    config: Config
+    settings: ParseSettings
+    period: Period
+    quiet: bool
+
+
+def _environment() -> Environment:
+    obj = click.get_current_context().obj
+    return obj if isinstance(obj, Environment) else Environment()
+
+
+def input_options(command: F) -> F:
+    """Options every command that reads logs shares, resolved into one InputOptions."""
+
+    @click.argument("paths", nargs=-1)
+    @click.option("--config", "config_path", metavar="FILE", help="TOML config file.")
+    @click.option("--since", metavar="WHEN", help="Start: 2026-11-01, yesterday, 7d, last-month, 2026-11 ...")
+    @click.option("--until", metavar="WHEN", help="End (exclusive), same forms as --since.")
+    @click.option("--tz", metavar="ZONE", help="Time zone of classic syslog stamps (default: config, else this machine's).")
+    @click.option("--year", type=click.IntRange(1970, 9999), help="Year of classic syslog stamps (default: from each file's mtime).")
+    @click.option("--log-format", type=click.Choice([f.value for f in LogFormat]), help="Envelope format (default: detected per file).")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+    @functools.wraps(command)
+    def wrapper(
+        paths: tuple[str, ...],
+        config_path: str | None,
+        since: str | None,
+        until: str | None,
+        tz: str | None,
+        year: int | None,
+        log_format: str | None,
+        quiet: bool,
+        **kwargs: Any,
+    ) -> Any:
+        env = _environment()
+        config = load_config(find_config_path(config_path, env.env, env.home))
+        zone = tz or config.timezone or local_zone_name(dict(env.env))
+        _check_zone(zone)
+        from zoneinfo import ZoneInfo
+
+        period = resolve_period(since, until, env.now(), ZoneInfo(zone))
+        settings = ParseSettings(
+            tz=zone, year=year, log_format=LogFormat(log_format) if log_format else None
+        )
+        options = InputOptions(paths, config, settings, period, quiet)
+        return command(options, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _check_zone(zone: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise UsageError(f"unknown time zone {zone!r} (use an IANA name like Europe/Athens)") from error
+
+
+def _sources(options: InputOptions, run: ParseRun) -> list[Source]:
+    args: Sequence[str] = options.paths or options.config.logs or default_log_paths()
+    if not args:
+        raise UsageError(
+            "no log files given and none found at /var/log/mail.log* or /var/log/maillog*"
+        )
+    sources, errors = expand_inputs_lenient(args)
+    run.errors.extend(errors)
+    if not sources:
+        raise MaillogsError(errors[0].args[0] if errors else "no readable input")
+    return sources
+
+
+def parse_inputs(options: InputOptions, run: ParseRun) -> Iterator[EventBatch]:
+    """Event batches of every input, with a progress bar on a terminal."""
+    env = _environment()
+    sources = _sources(options, run)
+    show = not options.quiet and env.stderr_is_tty
+    with progress_reporter(env.stderr, total_size(sources), enabled=show, lines=lambda: run.stats.lines) as advance:
+        yield from parse_sources(
+            sources, options.settings, env.now(), run, stdin=env.stdin, on_bytes=advance
+        )
+
+
+def report_input_errors(run: ParseRun) -> int:
+    env = _environment()
+    for error in run.errors:
+        click.echo(f"maillogs: error: {error}", file=env.stderr)
+    return ExitStatus.FAILURE if run.errors else ExitStatus.OK
+
+
+class MaillogsGroup(click.Group):
+    """Turns library errors into one line on stderr and the documented exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (UsageError, ConfigError) as error:
+            click.echo(f"maillogs: error: {error}", err=True)
+            ctx.exit(ExitStatus.USAGE)
+        except MaillogsError as error:
+            click.echo(f"maillogs: error: {error}", err=True)
+            ctx.exit(ExitStatus.FAILURE)
+        except BrokenPipeError:
+            ctx.exit(ExitStatus.OK)
+
+
+@click.group(cls=MaillogsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="maillogs")
+def main() -> None:
+    """Postfix mail logs → TLS coverage, top spammers, SPF, header_checks hits, catch-all leaks.
+
+    \b
+    Exit status: 0 ok, 1 runtime failure (some input unreadable), 2 usage error.
+    """
+
+
+def _kinds(value: str | None) -> list[EventKind]:
+    if not value:
+        return [k for k in EventKind if k is not EventKind.UNPARSED]
+    kinds = []
+    for name in value.split(","):
+        try:
+            kinds.append(EventKind(name.strip()))
+        except ValueError:
+            accepted = ", ".join(k.value for k in EventKind)
+            raise UsageError(f"unknown event kind {name.strip()!r} (accepted: {accepted})") from None
+    return kinds
+
+
+@main.command()
+@input_options
+@click.option("--kind", "kinds", metavar="K1,K2", help="Only these event kinds (default: all).")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in EventFormat]), default="jsonl", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="File (jsonl, single-kind csv) or directory (one file per kind and batch).")
+@click.option("--stats", is_flag=True, help="Print lines read, events by kind and unparsed lines by program instead.")
+@click.option("--unparsed", is_flag=True, help="Print the lines no rule understood, as they were.")
+def events(options: InputOptions, kinds: str | None, fmt: str, output: Path | None, stats: bool, unparsed: bool) -> None:
+    """Write the typed events of Postfix logs.
+
+    \b
+    Examples:
+      maillogs events --kind tls,reject /var/log/mail.log
+      maillogs events --stats /var/log/mail.log*
+      maillogs events --unparsed /var/log/mail.log
+      maillogs events --format parquet -o events/ /var/log/mail.log.1.gz
+    """
+    env = _environment()
+    run = ParseRun()
+    chosen = [EventKind.UNPARSED] if unparsed else _kinds(kinds)
+    since, until = options.period.since, options.period.until
+    batches = (
+        {kind: in_period(frame, since, until) for kind, frame in batch.items()}
+        for batch in parse_inputs(options, run)
+    )
+    if stats:
+        for _ in batches:
+            pass
+        _print_stats(run)
+    elif unparsed:
+        with _text_output(output, env.stdout) as out:
+            for batch in batches:
+                for line in batch[EventKind.UNPARSED].get_column("line"):
+                    out.write(f"{line}\n")
+    else:
+        event_format = EventFormat(fmt)
+        if event_format is EventFormat.JSONL:
+            with _text_output(output, env.stdout) as out:
+                write_jsonl(batches, chosen, out)
+        elif event_format is EventFormat.CSV and len(chosen) == 1 and output is None:
+            write_single_csv(batches, chosen[0], env.stdout)
+        else:
+            if output is None:
+                raise UsageError(f"--format {fmt} with several kinds needs --output DIR")
+            write_files(batches, chosen, event_format, output)
+    raise SystemExit(report_input_errors(run))
+
+
+@contextmanager
+def _text_output(path: Path | None, default: TextIO) -> Iterator[TextIO]:
+    if path is None:
+        yield default
+        return
+    with path.open("w", encoding="utf-8") as out:
+        yield out
+
+
+def _print_stats(run: ParseRun) -> None:
+    env = _environment()
+    stats = run.stats
+    out = env.stdout
+    out.write(f"files:      {len(run.files)}\n")
+    out.write(f"lines:      {stats.lines}\n")
+    out.write(f"events:     {stats.events}\n")
+    out.write(f"unparsed:   {stats.unparsed}\n")
+    out.write(f"not mail:   {stats.not_mail}\n")
+    if stats.first_time and stats.last_time:
+        out.write(f"time span:  {stats.first_time.isoformat()} .. {stats.last_time.isoformat()}\n")
+    out.write("events by kind:\n")
+    for kind, count in sorted(stats.events_by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.write(f"  {kind:<16} {count}\n")
+    out.write("unparsed by program:\n")
+    for program, count in sorted(stats.unparsed_by_program.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.write(f"  {program:<24} {count}\n")

@@ -1,0 +1,64 @@
+"""Sources → chunks → event batches, with per-source time context and error capture."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO
+
+from maillogs.errors import InputError
+from maillogs.inputs import Source, iter_chunks
+from parsers.envelope import LogFormat
+from parsers.stream import EventBatch, EventParser, ParseStats
+from parsers.timestamps import TimeContext
+
+DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ParseSettings:
+    tz: str
+    year: int | None = None
+    log_format: LogFormat | None = None
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+
+
+@dataclass
+class ParseRun:
+    """What a run read, and what it could not."""
+
+    parser: EventParser = field(default_factory=EventParser)
+    files: list[str] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+
+    @property
+    def stats(self) -> ParseStats:
+        return self.parser.stats
+
+
+def parse_sources(
+    sources: Sequence[Source],
+    settings: ParseSettings,
+    now: datetime,
+    run: ParseRun,
+    stdin: BinaryIO | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> Iterator[EventBatch]:
+    """Batches of every source in order; a broken source is recorded in `run.errors`
+    after what could be read of it was parsed, and the next source goes on."""
+    for source in sources:
+        times = TimeContext(tz=settings.tz, reference=source.mtime or now, year=settings.year)
+        run.files.append(source.name)
+        chunks = iter_chunks(source, settings.chunk_bytes, stdin=stdin)
+        counted = _counting(chunks, on_bytes) if on_bytes is not None else chunks
+        try:
+            yield from run.parser.parse_chunks(counted, times, settings.log_format)
+        except InputError as error:
+            run.errors.append(error)
+
+
+def _counting(chunks: Iterator[bytes], on_bytes: Callable[[int], None]) -> Iterator[bytes]:
+    for chunk in chunks:
+        yield chunk
+        on_bytes(len(chunk))
