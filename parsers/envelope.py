@@ -68,20 +68,31 @@ def split_envelope(lines: pl.DataFrame, fmt: LogFormat, times: TimeContext) -> p
             "message",
         )
     classic = fmt in (LogFormat.CLASSIC, LogFormat.POSTLOG)
-    head_pattern = _CLASSIC_HEAD if classic else _ISO_HEAD
-    frame = lines.with_columns(
-        pl.col("line").str.extract_groups(head_pattern).alias("_env"),
-        pl.col("line").str.replace(head_pattern, "").alias("message"),
-    ).unnest("_env")
-    stamp = pl.col("stamp")
-    return frame.select(
-        "line",
-        (classic_time_expr(stamp, times) if classic else iso_time_expr(stamp)).alias("time"),
-        "host",
-        "program",
-        pl.col("pid").cast(pl.Int64, strict=False),
-        # The message is only meaningful where the head matched.
-        pl.when(pl.col("program").is_not_null()).then(pl.col("message")).alias("message"),
+    head = pl.col("_env").struct.field
+    stamp, host, program, pid = head("stamp"), head("host"), head("program"), head("pid")
+    # The message starts after "STAMP HOST PROGRAM[PID]: "; slicing is cheaper than a
+    # second regex pass, and is null where the head did not match.
+    head_chars = (
+        stamp.str.len_chars()
+        + host.str.len_chars()
+        + program.str.len_chars()
+        + pid.str.len_chars().fill_null(-2)
+        + 6
+    )
+    return (
+        lines.lazy()
+        .with_columns(
+            pl.col("line").str.extract_groups(_CLASSIC_HEAD if classic else _ISO_HEAD).alias("_env")
+        )
+        .select(
+            "line",
+            (classic_time_expr(stamp, times) if classic else iso_time_expr(stamp)).alias("time"),
+            host.alias("host"),
+            program.alias("program"),
+            pid.cast(pl.Int64, strict=False).alias("pid"),
+            pl.col("line").str.slice(head_chars).alias("message"),
+        )
+        .collect()
     )
 
 

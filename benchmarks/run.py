@@ -1,0 +1,102 @@
+"""Benchmark maillogs against wc -l and pflogsumm on one large log, side by side.
+
+    python benchmarks/run.py                 # builds benchmarks/data/maillog-1G if missing
+    python benchmarks/run.py --size 200M --runs 3
+
+Each command runs as its own process; wall time and peak RSS come from the kernel's
+accounting of that process (wait4), the median of --runs runs is printed. Output is
+a Markdown table ready for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from amplify import main as amplify_main  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    seconds: float
+    peak_rss_mib: float
+    exit_code: int
+
+
+def run_once(command: list[str]) -> tuple[float, float, int]:
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.PIPE)
+        assert process.stderr is not None
+        _, status, usage = os.wait4(process.pid, 0)
+        process.stderr.read()
+    elapsed = time.perf_counter() - started
+    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def measure(name: str, command: list[str], runs: int) -> Measure:
+    results = [run_once(command) for _ in range(runs)]
+    return Measure(
+        name,
+        statistics.median(r[0] for r in results),
+        statistics.median(r[1] for r in results),
+        max(r[2] for r in results),
+    )
+
+
+def count_lines(path: Path) -> int:
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 24), b""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="1G")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--log", type=Path, help="use this log instead of building one")
+    args = parser.parse_args()
+
+    log = args.log or HERE / "data" / f"maillog-{args.size}"
+    if not log.exists():
+        sys.argv = ["amplify", "--size", args.size, "--output", str(log)]
+        amplify_main()
+    lines = count_lines(log)
+    maillogs = [sys.executable, "-m", "maillogs", "--tz", "UTC", "--year", "2026", "--quiet"]
+    commands: list[tuple[str, list[str]]] = [("wc -l", ["wc", "-l", str(log)])]
+    pflogsumm = shutil.which("pflogsumm")
+    if pflogsumm:
+        commands.append(("pflogsumm", [pflogsumm, str(log)]))
+    else:
+        print("pflogsumm not installed (apt-get install pflogsumm): its row is skipped")
+    commands += [
+        ("maillogs events --stats", [*maillogs[:3], "events", "--stats", *maillogs[3:], str(log)]),
+        ("maillogs report --format json", [*maillogs[:3], "report", "--format", "json", *maillogs[3:], str(log)]),
+    ]
+    measures = [measure(name, command, args.runs) for name, command in commands]
+    pfl = next((m for m in measures if m.name == "pflogsumm"), None)
+
+    size_mib = log.stat().st_size / (1 << 20)
+    print(f"\n{log.name}: {size_mib:,.0f} MiB, {lines:,} lines; {os.cpu_count()} CPUs, "
+          f"{platform.python_implementation()} {platform.python_version()}, median of {args.runs} runs\n")
+    print("| command | seconds | lines/s | peak RSS (MiB) | vs pflogsumm |")
+    print("|---|---:|---:|---:|---:|")
+    for m in measures:
+        ratio = f"{pfl.seconds / m.seconds:.1f}× faster" if pfl and m is not pfl else ""
+        failed = "" if m.exit_code == 0 else f" (exit {m.exit_code})"
+        print(f"| `{m.name}`{failed} | {m.seconds:.2f} | {lines / m.seconds:,.0f} | {m.peak_rss_mib:,.0f} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
