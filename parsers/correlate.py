@@ -49,14 +49,11 @@ class SessionCorrelator:
     def annotate(self, steps: pl.DataFrame) -> pl.DataFrame:
         """`steps`: seq, time, host, pid, step ("connect"|"tls"|"disconnect"|"other") and
         the TLS fields on tls rows. Returns seq → session and TLS fields."""
-        carried = self._state.select(
-            pl.lit(-1, pl.Int64).alias("seq"),
-            pl.col("last_time").alias("time"),
-            "host",
-            "pid",
-            pl.lit("carry").alias("step"),
-            *_TLS_FIELDS,
-            "session",
+        state = self._state
+        # Open sessions re-enter as a connect (and a TLS line, if they had one).
+        carried_connects = state.select(pl.lit(-2, pl.Int64).alias("seq"), "host", "pid", "session")
+        carried_tls = state.filter(pl.col("tls_level").is_not_null()).select(
+            pl.lit(-1, pl.Int64).alias("seq"), "host", "pid", *_TLS_FIELDS
         )
         step = pl.col("step")
         session_start = (
@@ -66,30 +63,43 @@ class SessionCorrelator:
             + "/"
             + pl.col("time").dt.epoch("us").cast(pl.String)
         )
-        frame = pl.concat(
-            [carried, steps.with_columns(pl.lit(None, pl.String).alias("session"))],
-            how="vertical_relaxed",
-        ).with_columns(
-            pl.when(step == "connect")
-            .then(session_start)
-            .otherwise(pl.col("session"))
-            .alias("session"),
-            *[
-                pl.when(step == "connect").then(pl.lit(_NO_TLS)).otherwise(pl.col(name)).alias(name)
-                for name in _TLS_FIELDS
-            ],
+        connects = pl.concat(
+            [
+                carried_connects,
+                steps.filter(step == "connect").select(
+                    "seq", "host", "pid", session_start.alias("session")
+                ),
+            ]
+        ).with_columns(pl.col("seq").alias("connect_seq"))
+        tls = pl.concat(
+            [carried_tls, steps.filter(step == "tls").select("seq", "host", "pid", *_TLS_FIELDS)]
+        ).with_columns(pl.col("seq").alias("tls_seq"))
+        joined = (
+            steps.drop(list(_TLS_FIELDS))
+            .join_asof(connects, on="seq", by=_KEY, strategy="backward", check_sortedness=False)
+            .join_asof(tls, on="seq", by=_KEY, strategy="backward", check_sortedness=False)
         )
-        filled = frame.with_columns(
-            pl.col(["session", *_TLS_FIELDS]).forward_fill().over(_KEY)
-        ).with_columns([pl.col(name).replace(_NO_TLS, None) for name in _TLS_FIELDS])
-        last = filled.group_by(_KEY, maintain_order=True).last()
+        # A TLS line counts for the session it was logged in, not for a later one.
+        in_session = pl.col("tls_seq").is_not_null() & (
+            pl.col("connect_seq").is_null() | (pl.col("tls_seq") > pl.col("connect_seq"))
+        )
+        annotated = joined.with_columns(
+            [pl.when(in_session).then(pl.col(name)).alias(name) for name in _TLS_FIELDS]
+        )
+        last = annotated.group_by(_KEY).agg(pl.all().sort_by("seq").last())
         self._state = _prune(
-            last.filter(pl.col("step") != "disconnect").select(
-                "host", "pid", "session", *_TLS_FIELDS, pl.col("time").alias("last_time")
+            pl.concat(
+                [
+                    last.filter(step != "disconnect").select(
+                        "host", "pid", "session", *_TLS_FIELDS, pl.col("time").alias("last_time")
+                    ),
+                    # Sessions of earlier chunks that had no line in this one stay open.
+                    state.join(last.select(_KEY), on=_KEY, how="anti"),
+                ]
             ),
-            filled.get_column("time").max(),
+            annotated.get_column("time").max(),
         )
-        return filled.filter(pl.col("seq") >= 0).select("seq", "session", *_TLS_FIELDS)
+        return annotated.select("seq", "session", *_TLS_FIELDS)
 
 
 class SmtpTlsCorrelator:

@@ -267,12 +267,12 @@ class EventParser:
             derived[kind] = joined
 
     def _correlate_smtp_tls(self, derived: dict[EventKind, pl.DataFrame]) -> None:
+        # TLS lines alone still open connections that later chunks' deliveries use.
         deliveries = derived.get(EventKind.DELIVERY)
-        if deliveries is None:
-            return
         client = pl.col("daemon").is_in(["smtp", "lmtp"])
-        parts = [
-            deliveries.filter(client).select(
+        parts = []
+        if deliveries is not None:
+            parts.append(deliveries.filter(client).select(
                 "seq", "time", "host", "pid",
                 pl.lit(False).alias("is_tls"),
                 pl.lit(None, pl.String).alias("t_level"),
@@ -283,8 +283,7 @@ class EventParser:
                 "queue_id",
                 "relay_ip",
                 pl.col("relay_port").cast(pl.Int32, strict=False),
-            )
-        ]  # fmt: skip
+            ))  # fmt: skip
         tls = derived.get(EventKind.TLS)
         if tls is not None:
             parts.append(
@@ -301,7 +300,10 @@ class EventParser:
                     pl.lit(None, pl.Int32).alias("relay_port"),
                 )
             )  # fmt: skip
+        if not parts:
+            return
         annotated = self._smtp_tls.annotate(pl.concat(parts).sort("seq"))
-        derived[EventKind.DELIVERY] = deliveries.drop(list(_SESSION_TLS), strict=False).join(
-            annotated, on="seq", how="left"
-        )
+        if deliveries is not None:
+            derived[EventKind.DELIVERY] = deliveries.drop(list(_SESSION_TLS), strict=False).join(
+                annotated, on="seq", how="left"
+            )
