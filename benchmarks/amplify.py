@@ -20,7 +20,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_FILES = [ROOT / "sample_logs" / "classic" / "maillog.1.gz", ROOT / "sample_logs" / "classic" / "maillog"]
+SAMPLE_FILES = [
+    ROOT / "sample_logs" / "classic" / "maillog.1.gz",
+    ROOT / "sample_logs" / "classic" / "maillog",
+]
 WINDOW = timedelta(days=30)
 YEAR = 2026
 
@@ -94,11 +97,14 @@ def copies(rows: list[tuple[datetime, str, str, int, str]], count: int) -> Itera
             text = _QID.sub(new_qid, message)
             text = _IPV4.sub(new_ipv4, text)
             text = _IPV6.sub(new_ipv6, text)
-            yield f"{moved:%b} {moved.day:2d} {moved:%H:%M:%S} {host} {program}[{new_pid}]: {text}\n"
+            stamp = f"{moved:%b} {moved.day:2d} {moved:%H:%M:%S}"
+            yield f"{stamp} {host} {program}[{new_pid}]: {text}\n"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", default="1G", help="target size, e.g. 200M or 1G")
     parser.add_argument("--output", type=Path, required=True)
     args = parser.parse_args()
@@ -112,7 +118,10 @@ def main() -> None:
         for line in copies(rows, count):
             out.write(line)
             written += len(line)
-    print(f"amplify: {count} copies of {len(rows)} lines, {written / (1 << 20):.0f} MiB -> {args.output}")
+    print(
+        f"amplify: {count} copies of {len(rows)} lines, "
+        f"{written / (1 << 20):.0f} MiB -> {args.output}"
+    )
 
 
 if __name__ == "__main__":

@@ -62,7 +62,9 @@ def count_lines(path: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--size", default="1G")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--log", type=Path, help="use this log instead of building one")
@@ -82,20 +84,29 @@ def main() -> None:
         print("pflogsumm not installed (apt-get install pflogsumm): its row is skipped")
     commands += [
         ("maillogs events --stats", [*maillogs[:3], "events", "--stats", *maillogs[3:], str(log)]),
-        ("maillogs report --format json", [*maillogs[:3], "report", "--format", "json", *maillogs[3:], str(log)]),
+        (
+            "maillogs report --format json",
+            [*maillogs[:3], "report", "--format", "json", *maillogs[3:], str(log)],
+        ),
     ]
     measures = [measure(name, command, args.runs) for name, command in commands]
     pfl = next((m for m in measures if m.name == "pflogsumm"), None)
 
     size_mib = log.stat().st_size / (1 << 20)
-    print(f"\n{log.name}: {size_mib:,.0f} MiB, {lines:,} lines; {os.cpu_count()} CPUs, "
-          f"{platform.python_implementation()} {platform.python_version()}, median of {args.runs} runs\n")
+    print(
+        f"\n{log.name}: {size_mib:,.0f} MiB, {lines:,} lines; {os.cpu_count()} CPUs, "
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"median of {args.runs} runs\n"
+    )
     print("| command | seconds | lines/s | peak RSS (MiB) | vs pflogsumm |")
     print("|---|---:|---:|---:|---:|")
     for m in measures:
-        ratio = f"{pfl.seconds / m.seconds:.1f}× faster" if pfl and m is not pfl else ""
+        ratio = f"{pfl.seconds / m.seconds:.1f}x faster" if pfl and m is not pfl else ""
         failed = "" if m.exit_code == 0 else f" (exit {m.exit_code})"
-        print(f"| `{m.name}`{failed} | {m.seconds:.2f} | {lines / m.seconds:,.0f} | {m.peak_rss_mib:,.0f} | {ratio} |")
+        print(
+            f"| `{m.name}`{failed} | {m.seconds:.2f} | {lines / m.seconds:,.0f} "
+            f"| {m.peak_rss_mib:,.0f} | {ratio} |"
+        )
 
 
 if __name__ == "__main__":

@@ -68,8 +68,9 @@ def split_envelope(lines: pl.DataFrame, fmt: LogFormat, times: TimeContext) -> p
             "message",
         )
     classic = fmt in (LogFormat.CLASSIC, LogFormat.POSTLOG)
-    head = pl.col("_env").struct.field
-    stamp, host, program, pid = head("stamp"), head("host"), head("program"), head("pid")
+    stamp, host, program, pid = (
+        pl.col("_env").struct.field(name) for name in ("stamp", "host", "program", "pid")
+    )
     # The message starts after "STAMP HOST PROGRAM[PID]: "; slicing is cheaper than a
     # second regex pass, and is null where the head did not match.
     head_chars = (
