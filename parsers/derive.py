@@ -161,6 +161,7 @@ DERIVATIONS: dict[EventKind, Derivation] = {
     EventKind.CLIENT: _connect,
     EventKind.TLS: _tls,
     EventKind.TLS_ERROR: _peer,
+    EventKind.TLS_SETUP: _peer,
     EventKind.CONNECT_ERROR: _peer,
     EventKind.REJECT: _reject,
     EventKind.CONTENT_CHECK: _content_check,

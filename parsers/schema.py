@@ -28,6 +28,7 @@ class EventKind(enum.StrEnum):
     CLIENT = "client"
     TLS = "tls"
     TLS_ERROR = "tls_error"
+    TLS_SETUP = "tls_setup"
     REJECT = "reject"
     CONTENT_CHECK = "content_check"
     MESSAGE_ID = "message_id"
@@ -110,6 +111,14 @@ KIND_COLUMNS: dict[EventKind, dict[str, pl.DataType]] = {
         "ip_family": STR,
         "error": STR,
         **_SESSION,
+    },
+    EventKind.TLS_SETUP: {
+        "direction": STR,
+        "peer_host": STR,
+        "peer_ip": STR,
+        "peer_port": I32,
+        "ip_family": STR,
+        "detail": STR,
     },
     EventKind.REJECT: {
         "action": STR,

@@ -1,7 +1,7 @@
 """Delivery agents (smtp, lmtp, local, virtual, pipe, error, discard, retry): one line per
 recipient attempt, as log_adhoc() in src/global/log_adhoc.c writes it."""
 
-from parsers.daemons.tls import CLIENT_TLS_ERROR_RULES, TLS_RULES
+from parsers.daemons.tls import CLIENT_TLS_ERROR_RULES, CLIENT_TLS_SETUP_RULES, TLS_RULES
 from parsers.rules import PEER, QID, Rule, Test
 from parsers.schema import EventKind
 
@@ -21,6 +21,7 @@ DELIVERY_RULES = (Rule(EventKind.DELIVERY, ": to=<", DELIVERY, Test.CONTAINS),)
 # smtp(8)/lmtp(8) also log their connection failures and TLS.
 SMTP_CLIENT_RULES = (
     *DELIVERY_RULES,
+    *CLIENT_TLS_SETUP_RULES,  # before TLS_RULES: they too contain "TLS connection "
     *TLS_RULES,
     *CLIENT_TLS_ERROR_RULES,
     Rule(

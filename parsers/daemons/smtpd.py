@@ -1,6 +1,6 @@
 """smtpd(8): sessions, accepted messages, access decisions (src/smtpd/smtpd.c, smtpd_check.c)."""
 
-from parsers.daemons.tls import SERVER_TLS_ERROR_RULES, TLS_RULES
+from parsers.daemons.tls import SERVER_TLS_ERROR_RULES, SERVER_TLS_SETUP_RULES, TLS_RULES
 from parsers.rules import CLIENT, ENVELOPE_TAIL, QID, QID_OR_NOQUEUE, Rule, Test
 from parsers.schema import EventKind
 
@@ -48,6 +48,7 @@ RULES = (
         Test.CONTAINS,
     ),
     Rule(EventKind.REJECT, rf"^\S+: (?:{ACCESS_ACTIONS}): ", ACCESS, Test.REGEX),
+    *SERVER_TLS_SETUP_RULES,  # before TLS_RULES: they too contain "TLS connection "
     *TLS_RULES,
     *SERVER_TLS_ERROR_RULES,
     *SESSION_ERROR_RULES,

@@ -24,6 +24,36 @@ TLS_SUMMARY = (
 
 TLS_RULES = (Rule(EventKind.TLS, "TLS connection ", TLS_SUMMARY, Test.CONTAINS),)
 
+
+# smtpd_tls_loglevel / smtp_tls_loglevel 2 and up narrate the handshake.
+def _setup_rules(direction: str, word: str) -> tuple[Rule, ...]:
+    side = "server" if direction == "inbound" else "client"
+    return (
+        Rule(
+            EventKind.TLS_SETUP,
+            f"initializing the {side}-side TLS engine",
+            rf"^(?P<detail>initializing the {side}-side TLS engine)$",
+            constants={"direction": direction},
+        ),
+        Rule(
+            EventKind.TLS_SETUP,
+            f"setting up TLS connection {word} ",
+            rf"^(?P<detail>setting up TLS connection) {word} {PEER}$",
+            constants={"direction": direction},
+        ),
+        Rule(
+            EventKind.TLS_SETUP,
+            ": TLS cipher list ",
+            rf"^{PEER}: (?P<detail>TLS cipher list .*)$",
+            Test.CONTAINS,
+            constants={"direction": direction},
+        ),
+    )
+
+
+SERVER_TLS_SETUP_RULES = _setup_rules("inbound", "from")
+CLIENT_TLS_SETUP_RULES = _setup_rules("outbound", "to")
+
 SERVER_TLS_ERROR_RULES = (
     Rule(
         EventKind.TLS_ERROR,
