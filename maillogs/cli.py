@@ -7,8 +7,8 @@ processed), 2 usage error (bad option value, bad config).
 from __future__ import annotations
 
 import functools
-from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
@@ -58,11 +58,25 @@ def input_options(command: F) -> F:
 
     @click.argument("paths", nargs=-1)
     @click.option("--config", "config_path", metavar="FILE", help="TOML config file.")
-    @click.option("--since", metavar="WHEN", help="Start: 2026-11-01, yesterday, 7d, last-month, 2026-11 ...")
+    @click.option(
+        "--since", metavar="WHEN", help="Start: 2026-11-01, yesterday, 7d, last-month, 2026-11 ..."
+    )
     @click.option("--until", metavar="WHEN", help="End (exclusive), same forms as --since.")
-    @click.option("--tz", metavar="ZONE", help="Time zone of classic syslog stamps (default: config, else this machine's).")
-    @click.option("--year", type=click.IntRange(1970, 9999), help="Year of classic syslog stamps (default: from each file's mtime).")
-    @click.option("--log-format", type=click.Choice([f.value for f in LogFormat]), help="Envelope format (default: detected per file).")
+    @click.option(
+        "--tz",
+        metavar="ZONE",
+        help="Time zone of classic syslog stamps (default: config, else this machine's).",
+    )
+    @click.option(
+        "--year",
+        type=click.IntRange(1970, 9999),
+        help="Year of classic syslog stamps (default: from each file's mtime).",
+    )
+    @click.option(
+        "--log-format",
+        type=click.Choice([f.value for f in LogFormat]),
+        help="Envelope format (default: detected per file).",
+    )
     @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
     @functools.wraps(command)
     def wrapper(
@@ -98,7 +112,9 @@ def _check_zone(zone: str) -> None:
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise UsageError(f"unknown time zone {zone!r} (use an IANA name like Europe/Athens)") from error
+        raise UsageError(
+            f"unknown time zone {zone!r} (use an IANA name like Europe/Athens)"
+        ) from error
 
 
 def _sources(options: InputOptions, run: ParseRun) -> list[Source]:
@@ -119,7 +135,9 @@ def parse_inputs(options: InputOptions, run: ParseRun) -> Iterator[EventBatch]:
     env = _environment()
     sources = _sources(options, run)
     show = not options.quiet and env.stderr_is_tty
-    with progress_reporter(env.stderr, total_size(sources), enabled=show, lines=lambda: run.stats.lines) as advance:
+    with progress_reporter(
+        env.stderr, total_size(sources), enabled=show, lines=lambda: run.stats.lines
+    ) as advance:
         yield from parse_sources(
             sources, options.settings, env.now(), run, stdin=env.stdin, on_bytes=advance
         )
@@ -167,18 +185,42 @@ def _kinds(value: str | None) -> list[EventKind]:
             kinds.append(EventKind(name.strip()))
         except ValueError:
             accepted = ", ".join(k.value for k in EventKind)
-            raise UsageError(f"unknown event kind {name.strip()!r} (accepted: {accepted})") from None
+            raise UsageError(
+                f"unknown event kind {name.strip()!r} (accepted: {accepted})"
+            ) from None
     return kinds
 
 
 @main.command()
 @input_options
 @click.option("--kind", "kinds", metavar="K1,K2", help="Only these event kinds (default: all).")
-@click.option("--format", "fmt", type=click.Choice([f.value for f in EventFormat]), default="jsonl", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="File (jsonl, single-kind csv) or directory (one file per kind and batch).")
-@click.option("--stats", is_flag=True, help="Print lines read, events by kind and unparsed lines by program instead.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in EventFormat]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    help="File (jsonl, single-kind csv) or directory (one file per kind and batch).",
+)
+@click.option(
+    "--stats",
+    is_flag=True,
+    help="Print lines read, events by kind and unparsed lines by program instead.",
+)
 @click.option("--unparsed", is_flag=True, help="Print the lines no rule understood, as they were.")
-def events(options: InputOptions, kinds: str | None, fmt: str, output: Path | None, stats: bool, unparsed: bool) -> None:
+def events(
+    options: InputOptions,
+    kinds: str | None,
+    fmt: str,
+    output: Path | None,
+    stats: bool,
+    unparsed: bool,
+) -> None:
     """Write the typed events of Postfix logs.
 
     \b

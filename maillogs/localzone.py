@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,10 +23,8 @@ def local_zone_name(env: dict[str, str] | None = None, root: Path = Path("/")) -
     tz = environ.get("TZ", "").lstrip(":")
     if tz:
         candidates.append(tz)
-    try:
+    with contextlib.suppress(OSError):
         candidates.append((root / "etc/timezone").read_text().strip())
-    except OSError:
-        pass
     localtime = root / "etc/localtime"
     if localtime.is_symlink():
         target = str(localtime.resolve())

@@ -59,16 +59,25 @@ class ParseStats:
         return sum(self.unparsed_by_program.values())
 
 
+# pl.read_lines would transparently decompress a chunk that starts like a compressed
+# file; log text that happens to start so is split in Python instead.
+_COMPRESSION_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"BZh", b"\xfd7zXZ")
+
+
 def lines_frame(chunk: bytes) -> pl.DataFrame:
     """One row per line, invalid UTF-8 replaced, a trailing CR dropped."""
-    try:
-        frame = pl.read_lines(chunk, name="line")
-    except pl.exceptions.ComputeError:
-        frame = pl.read_lines(chunk.decode("utf-8", "replace").encode("utf-8"), name="line")
-    # Stripping copies every line, so only when some line has a CR.
-    if frame.get_column("line").str.ends_with("\r").any():
-        frame = frame.with_columns(pl.col("line").str.strip_suffix("\r"))
-    return frame
+    if not chunk.startswith(_COMPRESSION_MAGIC):
+        try:
+            return pl.read_lines(chunk, name="line")
+        except pl.exceptions.PolarsError:
+            pass  # invalid UTF-8: the slower path below replaces it
+    text = chunk.decode("utf-8", "replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return pl.DataFrame(
+        {"line": [line.removesuffix("\r") for line in lines]}, schema={"line": pl.String}
+    )
 
 
 def _daemon_of(program: str | None) -> str | None:
