@@ -57,7 +57,7 @@ def test_week_across_summer_time_end_is_seven_local_days() -> None:
 
 @pytest.mark.parametrize("bad", ["lastmonth", "2026-13", "7y", "tomorrow-ish"])
 def test_bad_values_name_the_accepted_forms(bad: str) -> None:
-    with pytest.raises(UsageError, match="accepted: .*last-month"):
+    with pytest.raises(UsageError, match=r"accepted: .*last-month"):
         resolve_period(bad, None, NOW, ATHENS)
 
 
