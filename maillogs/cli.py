@@ -7,6 +7,7 @@ processed), 2 usage error (bad option value, bad config).
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ from maillogs.progress import progress_reporter
 from parsers.envelope import LogFormat
 from parsers.schema import EventKind
 from parsers.stream import EventBatch
+from reports.builder import Report, ReportBuilder
+from reports.options import SECTIONS, Bucket, ReportOptions
+from reports.render import Format, render
+from reports.render import csv as csv_render
+from reports.section import ParseSummary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -287,3 +293,122 @@ def _print_stats(run: ParseRun) -> None:
     out.write("unparsed by program:\n")
     for program, count in sorted(stats.unparsed_by_program.items(), key=lambda kv: (-kv[1], kv[0])):
         out.write(f"  {program:<24} {count}\n")
+
+
+def _summary(run: ParseRun) -> ParseSummary:
+    stats = run.stats
+    return ParseSummary(
+        lines=stats.lines,
+        events=stats.events,
+        not_mail=stats.not_mail,
+        events_by_kind=dict(stats.events_by_kind),
+        unparsed_by_program=dict(stats.unparsed_by_program),
+        files=list(run.files),
+        errors=[str(error) for error in run.errors],
+        first_time=stats.first_time,
+        last_time=stats.last_time,
+    )
+
+
+def build_report(options: InputOptions, report_options: ReportOptions) -> tuple[Report, ParseRun]:
+    run = ParseRun()
+    builder = ReportBuilder(report_options)
+    for batch in parse_inputs(options, run):
+        builder.add(batch)
+    return builder.finish(_summary(run)), run
+
+
+def _report_options(options: InputOptions, **given: Any) -> ReportOptions:
+    config = options.config
+    header_checks = given["header_checks"] or config.header_checks
+    body_checks = given["body_checks"] or config.body_checks
+    for path in (*header_checks, *body_checks):
+        if not Path(path).is_file():
+            raise UsageError(f"{path}: no such check table file")
+    sections = given["sections"] or SECTIONS
+    return ReportOptions(
+        tz=options.settings.tz,
+        since=options.period.since,
+        until=options.period.until,
+        bucket=Bucket(given["period"]) if given["period"] else None,
+        top=given["top"] or config.top,
+        catchall_domains=tuple(d.lower() for d in given["catchall_domains"])
+        or config.catchall_domains,
+        header_checks=tuple(Path(p) for p in header_checks),
+        body_checks=tuple(Path(p) for p in body_checks),
+        sections=tuple(sections),
+    )
+
+
+@main.command()
+@input_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in Format]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), help="File to write (a directory for csv)."
+)
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    type=click.Choice(SECTIONS),
+    help="Only this section (repeatable).",
+)
+@click.option(
+    "--period",
+    type=click.Choice([b.value for b in Bucket]),
+    help="Split rankings and totals per day, week or month.",
+)
+@click.option("--top", type=click.IntRange(1, 10_000), help="Rows in each ranking (default 10).")
+@click.option(
+    "--header-checks",
+    "header_checks",
+    multiple=True,
+    metavar="FILE",
+    help="Your header_checks table: shows each rule's pattern.",
+)
+@click.option(
+    "--body-checks", "body_checks", multiple=True, metavar="FILE", help="Your body_checks table."
+)
+@click.option(
+    "--catchall-domain",
+    "catchall_domains",
+    multiple=True,
+    metavar="DOMAIN",
+    help="A catch-all domain (repeatable).",
+)
+def report(options: InputOptions, fmt: str, output: Path | None, **given: Any) -> None:
+    """Report on Postfix logs: TLS, spammers, SPF, checks, rejects, catch-all, deliveries.
+
+    \b
+    Examples:
+      maillogs report --since last-month /var/log/mail.log*
+      maillogs report --since 7d --section tls --section spammers
+      maillogs report --since 2026-11 --period week --header-checks /etc/postfix/header_checks
+      maillogs report --format json -o report.json /var/log/mail.log
+      maillogs report --format csv -o report-csv/ /var/log/mail.log
+    """
+    env = _environment()
+    report_options = _report_options(options, **given)
+    result, run = build_report(options, report_options)
+    chosen = Format(fmt)
+    if chosen is Format.CSV:
+        if output is None:
+            raise UsageError("--format csv writes one file per table: give --output DIR")
+        csv_render.write(result, output)
+    else:
+        color = output is None and env.stdout_is_tty and not env.no_color
+        width = (
+            shutil.get_terminal_size((100, 24)).columns
+            if output is None and env.stdout_is_tty
+            else 100
+        )
+        document = render(result, chosen, width=width, color=color)
+        with _text_output(output, env.stdout) as out:
+            out.write(document)
+    raise SystemExit(report_input_errors(run))

@@ -1,0 +1,1 @@
+"""Event batches → report data (computed once) → renderers (text, Markdown, JSON, CSV)."""

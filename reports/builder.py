@@ -1,0 +1,99 @@
+"""Build a report: filter each batch to the period, feed the sections, collect their data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from reports.catchall import CatchAll
+from reports.checks import ContentChecks
+from reports.deliveries import Deliveries
+from reports.options import SECTIONS, ReportOptions
+from reports.overview import Overview
+from reports.parse import ParseSection
+from reports.rejects import Rejects
+from reports.section import Batch, Json, ParseSummary, Section, iso
+from reports.spammers import Spammers
+from reports.spf import SpfVerdicts
+from reports.tls import TlsCoverage
+
+SCHEMA = "maillogs.report/1"
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report as data: JSON-ready, computed once; renderers only render it."""
+
+    data: Json
+
+    @property
+    def sections(self) -> list[str]:
+        return [
+            name
+            for name in SECTIONS
+            if name in self.data or (name == "checks" and "header_checks" in self.data)
+        ]
+
+    def get(self, path: str) -> Any:
+        value: Any = self.data
+        for part in path.split("."):
+            value = value[part]
+        return value
+
+
+class ReportBuilder:
+    def __init__(self, options: ReportOptions) -> None:
+        self.options = options
+        makers: dict[str, Any] = {
+            "overview": Overview,
+            "tls": TlsCoverage,
+            "spammers": Spammers,
+            "spf": SpfVerdicts,
+            "checks": ContentChecks,
+            "rejects": Rejects,
+            "catchall": CatchAll,
+            "deliveries": Deliveries,
+        }
+        self.sections: list[Section] = [
+            makers[name](options)
+            for name in SECTIONS
+            if name in options.sections and name in makers
+        ]
+        if "parse" in options.sections:
+            self.sections.append(ParseSection())
+
+    def _in_period(self, frame: pl.DataFrame) -> pl.DataFrame:
+        since, until = self.options.since, self.options.until
+        if since is None and until is None:
+            return frame
+        keep = pl.lit(True)
+        if since is not None:
+            keep = keep & (pl.col("time") >= since)
+        if until is not None:
+            keep = keep & (pl.col("time") < until)
+        return frame.filter(keep)
+
+    def add(self, batch: Batch) -> None:
+        period_batch = {kind: self._in_period(frame) for kind, frame in batch.items()}
+        for section in self.sections:
+            section.add(period_batch)
+
+    def finish(self, summary: ParseSummary) -> Report:
+        data: Json = {
+            "schema": SCHEMA,
+            "period": {
+                "since": iso(self.options.since),
+                "until": iso(self.options.until),
+                "time_zone": self.options.tz,
+                "split": self.options.bucket.value if self.options.bucket else None,
+            },
+        }
+        for section in self.sections:
+            result = section.result(summary)
+            if section.name == "checks":
+                data.update(result)  # header_checks and body_checks stand at the top
+            else:
+                data[section.name] = result
+        return Report(data)

@@ -1,0 +1,92 @@
+"""Deliveries: status by transport and relay domain, why mail was deferred or bounced,
+and how long delivery took."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.schema import EventKind
+from reports.options import ReportOptions
+from reports.section import Batch, Json, ParseSummary, ranked
+from reports.tally import Tally, counts
+
+STATUSES = ("sent", "deferred", "bounced", "expired")
+
+
+def _reason_shape() -> pl.Expr:
+    """Reasons with the parts that differ per message (ids, addresses, numbers) blanked,
+    so that the same cause groups together."""
+    return (
+        pl.col("reason")
+        .str.replace_all(r"<[^>]*>", "<...>")
+        .str.replace_all(r"\b[0-9A-F]{8,}\b", "...")
+        .str.replace_all(r"\[[0-9a-fA-F:.]+\]", "[...]")
+        .str.replace_all(r"\b\d+(?:\.\d+)*\b", "N")
+        .str.slice(0, 160)
+    )
+
+
+class Deliveries:
+    name = "deliveries"
+
+    def __init__(self, options: ReportOptions) -> None:
+        self.options = options
+        self.by_transport = Tally(["transport", "status"])
+        self.by_relay = Tally(["relay_domain", "status"])
+        self.reasons = Tally(["status", "reason"])
+        self._delays: list[pl.Series] = []
+
+    def add(self, batch: Batch) -> None:
+        deliveries = batch[EventKind.DELIVERY]
+        self.by_transport.add(deliveries.select("time", "transport", "status"))
+        relay_domain = pl.coalesce(
+            pl.col("relay_host").str.to_lowercase(), pl.col("relay").str.to_lowercase()
+        )
+        self.by_relay.add(deliveries.select("time", relay_domain.alias("relay_domain"), "status"))
+        trouble = deliveries.filter(pl.col("status").is_in(["deferred", "bounced", "expired"]))
+        self.reasons.add(trouble.select("time", "status", _reason_shape().alias("reason")))
+        delays = deliveries.filter(pl.col("status") == "sent").get_column("delay").drop_nulls()
+        if delays.len():
+            self._delays.append(delays.cast(pl.Float32))
+        if len(self._delays) > 64:
+            self._delays = [pl.concat(self._delays)]
+
+    def result(self, summary: ParseSummary) -> Json:
+        transports = self.by_transport.frame()
+        by_transport: dict[str, dict[str, int]] = {}
+        for transport, status, count in (
+            transports.group_by("transport", "status")
+            .agg(pl.col("count").sum())
+            .sort("transport", "status")
+            .iter_rows()
+        ):
+            row = by_transport.setdefault(str(transport), dict.fromkeys(STATUSES, 0))
+            row[str(status)] = row.get(str(status), 0) + int(count)
+        relays = self.by_relay.frame()
+        by_relay = {
+            str(relay): int(count)
+            for relay, count in relays.group_by("relay_domain")
+            .agg(pl.col("count").sum())
+            .sort(["count", "relay_domain"], descending=[True, False])
+            .head(self.options.top)
+            .iter_rows()
+        }
+        reasons = self.reasons.frame()
+        delays = pl.concat(self._delays) if self._delays else pl.Series("delay", [], pl.Float32)
+        return {
+            "by_status": dict.fromkeys(STATUSES, 0) | counts(transports, "status"),
+            "by_transport": by_transport,
+            "by_relay": by_relay,
+            "top_deferral_reasons": ranked(
+                reasons.filter(pl.col("status") == "deferred"), "reason", self.options.top
+            ),
+            "top_bounce_reasons": ranked(
+                reasons.filter(pl.col("status") == "bounced"), "reason", self.options.top
+            ),
+            "delay_seconds": {
+                name: (
+                    round(float(v), 2) if (v := delays.quantile(q, "nearest")) is not None else None
+                )
+                for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
+            },
+        }

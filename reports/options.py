@@ -1,0 +1,41 @@
+"""What a report is asked for: period, buckets, the user's domains and check tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+
+class Bucket(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+SECTIONS = (
+    "overview",
+    "tls",
+    "spammers",
+    "spf",
+    "checks",
+    "rejects",
+    "catchall",
+    "deliveries",
+    "parse",
+)
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    tz: str = "UTC"
+    since: datetime | None = None
+    until: datetime | None = None
+    bucket: Bucket | None = None  # --period: split rankings and totals per day/week/month
+    top: int = 10
+    catchall_domains: Sequence[str] = ()
+    header_checks: Sequence[Path] = ()
+    body_checks: Sequence[Path] = ()
+    sections: Sequence[str] = field(default=SECTIONS)

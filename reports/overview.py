@@ -1,0 +1,132 @@
+"""pflogsumm's grand totals, done exactly: messages in and out, rejects, bytes, per day."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.schema import EventKind
+from reports.expr import domain, local_day, local_hour
+from reports.options import ReportOptions
+from reports.section import Batch, Json, ParseSummary
+from reports.tally import Distinct, FirstBy, Tally, counts
+
+_ONE_DAY_SECONDS = 86400
+
+
+class Overview:
+    name = "overview"
+
+    def __init__(self, options: ReportOptions) -> None:
+        self.options = options
+        tz = options.tz
+        self._day = local_day(tz)
+        self._hour = local_hour(tz)
+        self.connections = Tally(["day", "hour"])
+        self.received = FirstBy("queue_id", ["size", "sender"])
+        self.smtpd_ids = Distinct(["queue_id"])
+        self.pickup_ids = Distinct(["queue_id"])
+        self.notice_ids = Distinct(["queue_id"])
+        self.deliveries = Tally(["day", "hour", "status"])
+        self.sent_by_queue_id = Tally(["queue_id"])
+        self.recipients = Distinct(["recipient"])
+        self.rejects = Tally(["day", "hour", "source", "action"])
+        self.logs = Tally(["severity"])
+
+    def add(self, batch: Batch) -> None:
+        at = [self._day.alias("day"), self._hour.alias("hour")]
+        self.connections.add(batch[EventKind.CONNECT].select("time", *at))
+        queued = batch[EventKind.QUEUED]
+        self.received.add(queued.filter(pl.col("queue_id").is_not_null()))
+        self.smtpd_ids.add(batch[EventKind.CLIENT].filter(pl.col("queue_id").is_not_null()))
+        self.pickup_ids.add(batch[EventKind.PICKUP].filter(pl.col("queue_id").is_not_null()))
+        notices = batch[EventKind.NOTIFICATION].select(pl.col("new_queue_id").alias("queue_id"))
+        self.notice_ids.add(notices.drop_nulls())
+        deliveries = batch[EventKind.DELIVERY]
+        self.deliveries.add(deliveries.select("time", "status", *at))
+        sent = deliveries.filter(pl.col("status") == "sent")
+        self.sent_by_queue_id.add(sent.select("time", "queue_id"))
+        self.recipients.add(sent.select(pl.col("recipient").str.to_lowercase()))
+        self.rejects.add(
+            pl.concat(
+                [
+                    batch[EventKind.REJECT].select(
+                        "time", *at, pl.lit("smtpd").alias("source"), "action"
+                    ),
+                    batch[EventKind.CONTENT_CHECK].select(
+                        "time", *at, pl.lit("cleanup").alias("source"), "action"
+                    ),
+                ]
+            )
+        )
+        self.logs.add(batch[EventKind.LOG].select("time", "severity"))
+
+    def result(self, summary: ParseSummary) -> Json:
+        received = self.received.frame()
+        deliveries = self.deliveries.frame()
+        rejects = self.rejects.frame()
+        by_status = counts(deliveries, "status")
+        actions = rejects.group_by("action").agg(pl.col("count").sum())
+        action_count = {str(a): int(c) for a, c in actions.iter_rows()}
+        sizes = received.select("queue_id", pl.col("size").cast(pl.Int64))
+        sent = self.sent_by_queue_id.frame().join(sizes, on="queue_id", how="inner")
+        senders = received.get_column("sender").drop_nulls().str.to_lowercase()
+        senders = senders.filter(senders != "")
+        recipients = self.recipients.frame().get_column("recipient").drop_nulls()
+        logs = counts(self.logs.frame(), "severity")
+        return {
+            "connections": self.connections.total(),
+            "received": received.height,
+            "received_by_source": {
+                "smtpd": self.smtpd_ids.count(),
+                "pickup": self.pickup_ids.count(),
+                "postfix": self.notice_ids.count(),
+            },
+            "delivered": by_status.get("sent", 0),
+            "deferred": by_status.get("deferred", 0),
+            "bounced": by_status.get("bounced", 0),
+            "expired": by_status.get("expired", 0),
+            "rejected": action_count.get("reject", 0),
+            "discarded": action_count.get("discard", 0),
+            "held": action_count.get("hold", 0),
+            "warned": action_count.get("warning", 0) + action_count.get("warn", 0),
+            "bytes_received": int(sizes.get_column("size").sum() or 0),
+            "bytes_delivered": int((sent.get_column("count") * sent.get_column("size")).sum() or 0),
+            "senders": senders.n_unique(),
+            "sending_domains": _distinct_domains(senders),
+            "recipients": recipients.n_unique(),
+            "recipient_domains": _distinct_domains(recipients),
+            "by_day": self._by("day", received, deliveries, rejects),
+            "by_hour": self._by("hour", received, deliveries, rejects) if self._one_day() else {},
+            "warnings": logs.get("warning", 0),
+            "errors": logs.get("error", 0),
+            "fatal": logs.get("fatal", 0),
+            "panic": logs.get("panic", 0),
+        }
+
+    def _one_day(self) -> bool:
+        since, until = self.options.since, self.options.until
+        return bool(since and until and (until - since).total_seconds() <= _ONE_DAY_SECONDS)
+
+    def _by(
+        self, unit: str, received: pl.DataFrame, deliveries: pl.DataFrame, rejects: pl.DataFrame
+    ) -> dict[str, dict[str, int]]:
+        table: dict[str, dict[str, int]] = {}
+
+        def put(frame: pl.DataFrame, name: str) -> None:
+            for key, count in frame.group_by(unit).agg(pl.col("count").sum()).iter_rows():
+                row = table.setdefault(
+                    str(key), dict.fromkeys(("connections", "received", "delivered", "rejected"), 0)
+                )
+                row[name] += int(count)
+
+        put(self.connections.frame(), "connections")
+        when = self._day if unit == "day" else self._hour
+        put(received.select(when.alias(unit), pl.lit(1).alias("count")), "received")
+        put(deliveries.filter(pl.col("status") == "sent"), "delivered")
+        put(rejects.filter(pl.col("action") == "reject"), "rejected")
+        return dict(sorted(table.items()))
+
+
+def _distinct_domains(addresses: pl.Series) -> int:
+    found = pl.DataFrame({"a": addresses}).select(domain(pl.col("a")).drop_nulls().n_unique())
+    return int(found.item())

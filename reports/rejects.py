@@ -1,0 +1,52 @@
+"""smtpd's refusals by reason class (RBLs by list), and who was refused most."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.schema import EventKind
+from reports.expr import domain
+from reports.options import ReportOptions
+from reports.section import Batch, Json, ParseSummary, ranked
+from reports.tally import Tally, counts
+
+CLASSES = (
+    "unknown_recipient",
+    "relay_denied",
+    "rbl",
+    "unknown_sender_domain",
+    "client_access",
+    "spf",
+    "helo",
+    "other",
+)
+
+
+class Rejects:
+    name = "rejects"
+
+    def __init__(self, options: ReportOptions) -> None:
+        self.options = options
+        self.classes = Tally(["reason_class", "rbl_list"])
+        self.clients = Tally(["client_host", "client_ip"])
+        self.senders = Tally(["sender_domain"])
+
+    def add(self, batch: Batch) -> None:
+        rejects = batch[EventKind.REJECT].filter(pl.col("action") == "reject")
+        self.classes.add(rejects.select("time", "reason_class", "rbl_list"))
+        self.clients.add(rejects.select("time", "client_host", "client_ip"))
+        self.senders.add(rejects.select("time", domain(pl.col("sender")).alias("sender_domain")))
+
+    def result(self, summary: ParseSummary) -> Json:
+        classes = self.classes.frame()
+        by_class = dict.fromkeys(CLASSES, 0) | counts(classes, "reason_class")
+        top = self.options.top
+        return {
+            "total": int(classes.get_column("count").sum() or 0),
+            "by_class": by_class,
+            "rbl_by_list": counts(classes.filter(pl.col("rbl_list").is_not_null()), "rbl_list"),
+            "top_clients": ranked(self.clients.frame(), "client_host", top, ("client_ip",)),
+            "top_sender_domains": ranked(
+                self.senders.frame().drop_nulls("sender_domain"), "sender_domain", top
+            ),
+        }

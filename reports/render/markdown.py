@@ -1,0 +1,44 @@
+"""The report as Markdown: one heading per section, one pipe table per table."""
+
+from __future__ import annotations
+
+from reports.builder import Report
+from reports.escape import for_markdown
+from reports.render.text import _TITLES
+from reports.tables import tables
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    return for_markdown("" if value is None else value)
+
+
+def render(report: Report) -> str:
+    period = report.data["period"]
+    since, until = period["since"] or "start of the logs", period["until"] or "end of the logs"
+    lines = [
+        "# maillogs report",
+        "",
+        f"{for_markdown(since)} to {for_markdown(until)} ({for_markdown(period['time_zone'])})",
+    ]
+    section = None
+    for table in tables(report):
+        if table.section != section:
+            section = table.section
+            lines += ["", f"## {_TITLES.get(section, section)}"]
+        lines += ["", f"### {for_markdown(table.title)}", ""]
+        if not table.rows:
+            lines.append("None.")
+            continue
+        lines.append("| " + " | ".join(for_markdown(c) for c in table.columns) + " |")
+        lines.append(
+            "|"
+            + "|".join(
+                "---:" if isinstance(table.rows[0][i], int) else "---"
+                for i in range(len(table.columns))
+            )
+            + "|"
+        )
+        lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table.rows]
+    return "\n".join(lines) + "\n"

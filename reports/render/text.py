@@ -1,0 +1,65 @@
+"""The terminal report: rich tables, colour only on a terminal, fitted to its width."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markup import escape as escape_markup
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from reports.builder import Report
+from reports.escape import for_terminal
+from reports.tables import tables
+
+_TITLES = {
+    "overview": "Overview",
+    "tls": "TLS",
+    "spammers": "Spammers",
+    "spf": "SPF",
+    "checks": "header_checks and body_checks",
+    "rejects": "Rejects",
+    "catchall": "Catch-all addresses",
+    "deliveries": "Deliveries",
+    "parse": "Parsing",
+}
+
+
+def _cell(value: object) -> Text:
+    if isinstance(value, int):
+        return Text(f"{value:,}", justify="right")
+    return Text(for_terminal("" if value is None else value))
+
+
+def render(report: Report, *, width: int = 100, color: bool = False) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+    )
+    period = report.data["period"]
+    since, until = period["since"] or "start of the logs", period["until"] or "end of the logs"
+    console.print(
+        Text(f"maillogs report: {since} to {until} ({period['time_zone']})", style="bold")
+    )
+    section = None
+    for table in tables(report):
+        if table.section != section:
+            section = table.section
+            console.rule(Text(_TITLES.get(section, section), style="bold"))
+        if not table.rows:
+            console.print(Text(f"{table.title}: none", style="dim"))
+            continue
+        rich_table = RichTable(title=escape_markup(table.title), title_justify="left", expand=False)
+        for column in table.columns:
+            rich_table.add_column(escape_markup(column), overflow="fold")
+        for row in table.rows:
+            rich_table.add_row(*(_cell(value) for value in row))
+        console.print(rich_table)
+    return buffer.getvalue()

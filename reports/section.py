@@ -1,0 +1,52 @@
+"""What every report section is: it takes event batches, then gives its JSON-ready data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import polars as pl
+
+from parsers.schema import EventKind
+
+Batch = dict[EventKind, pl.DataFrame]
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ParseSummary:
+    """What the parser read, for the parse section and report headers."""
+
+    lines: int = 0
+    events: int = 0
+    not_mail: int = 0
+    events_by_kind: dict[str, int] = field(default_factory=dict)
+    unparsed_by_program: dict[str, int] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    first_time: datetime | None = None
+    last_time: datetime | None = None
+
+
+class Section(Protocol):
+    name: str
+
+    def add(self, batch: Batch) -> None: ...
+
+    def result(self, summary: ParseSummary) -> Json: ...
+
+
+def iso(value: object) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else None
+
+
+def ranked(frame: pl.DataFrame, key: str, top: int, extra: tuple[str, ...] = ()) -> list[Json]:
+    """Top rows of a Tally frame as [{key, count, first_seen, last_seen, ...}]."""
+    rows = []
+    for row in frame.head(top).iter_rows(named=True):
+        item: Json = {key: row[key], "count": int(row["count"])}
+        item |= {name: row[name] for name in extra}
+        item |= {"first_seen": iso(row["first_seen"]), "last_seen": iso(row["last_seen"])}
+        rows.append(item)
+    return rows

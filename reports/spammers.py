@@ -1,0 +1,144 @@
+"""Who spammed me, per period: check rules that fired, sender domains and client networks
+with the most refusals, SPF failures; each with count, first and last seen."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.schema import EventKind
+from reports.check_tables import CheckRule, rules_by_id
+from reports.expr import bucket_label, domain, network_of
+from reports.options import ReportOptions
+from reports.section import Batch, Json, ParseSummary, iso, ranked
+from reports.tally import Tally
+
+
+class Spammers:
+    name = "spammers"
+
+    def __init__(self, options: ReportOptions) -> None:
+        self.options = options
+        self._bucket = bucket_label(options.tz, options.bucket).alias("period")
+        self.rules: dict[int, CheckRule] = rules_by_id(
+            [*options.header_checks, *options.body_checks]
+        )
+        self.rule_hits = Tally(["period", "part", "rule_id"])
+        self.sender_domains = Tally(["period", "sender_domain"])
+        self.client_ips = Tally(["period", "client_ip"])
+        self.spf_domains = Tally(["period", "domain"])
+
+    def add(self, batch: Batch) -> None:
+        period = self._bucket
+        checks = batch[EventKind.CONTENT_CHECK].filter(pl.col("action") == "reject")
+        self.rule_hits.add(
+            checks.filter(pl.col("rule_id").is_not_null()).select("time", period, "part", "rule_id")
+        )
+        refused = pl.concat(
+            [
+                batch[EventKind.REJECT]
+                .filter(pl.col("action") == "reject")
+                .select("time", "sender", "client_ip"),
+                checks.select("time", "sender", "client_ip"),
+            ]
+        )
+        self.sender_domains.add(
+            refused.select("time", period, domain(pl.col("sender")).alias("sender_domain"))
+        )
+        self.client_ips.add(refused.select("time", period, "client_ip"))
+        spf = batch[EventKind.SPF].filter(pl.col("result").is_in(["fail", "softfail"]))
+        self.spf_domains.add(
+            spf.select("time", period, domain(pl.col("envelope_from")).alias("domain"))
+        )
+
+    def result(self, summary: ParseSummary) -> Json:
+        top = self.options.top
+        periods = sorted(
+            set(self.rule_hits.frame().get_column("period").to_list())
+            | set(self.sender_domains.frame().get_column("period").to_list())
+        )
+        by_period = {
+            str(period): {
+                "header_checks": self._rules(period, "header"),
+                "body_checks": self._rules(period, "body"),
+                "sender_domains": ranked(
+                    _in(self.sender_domains.frame(), period).drop_nulls("sender_domain"),
+                    "sender_domain",
+                    top,
+                ),
+                "client_networks": self._networks(period),
+                "spf_failing_domains": ranked(
+                    _in(self.spf_domains.frame(), period).drop_nulls("domain"), "domain", top
+                ),
+            }
+            for period in periods
+        }
+        whole = self._whole_range(by_period)
+        return {"periods": by_period, **whole}
+
+    def _whole_range(self, by_period: dict[str, Json]) -> Json:
+        """The first period's lists when unsplit, else rankings over all periods."""
+        if self.options.bucket is None:
+            return by_period.get(
+                "all",
+                {
+                    "header_checks": [],
+                    "body_checks": [],
+                    "sender_domains": [],
+                    "client_networks": [],
+                    "spf_failing_domains": [],
+                },
+            )
+        return {
+            "header_checks": self._rules(None, "header"),
+            "body_checks": self._rules(None, "body"),
+        }
+
+    def _rules(self, period: object, part: str) -> list[Json]:
+        hits = self.rule_hits.frame().filter(pl.col("part") == part)
+        if period is not None:
+            hits = hits.filter(pl.col("period") == period)
+        merged = (
+            hits.group_by("rule_id")
+            .agg(pl.col("count").sum(), pl.col("first_seen").min(), pl.col("last_seen").max())
+            .sort(["count", "rule_id"], descending=[True, False])
+        )
+        out = []
+        for rule_id, count, first, last in merged.head(self.options.top).iter_rows():
+            rule = self.rules.get(int(rule_id))
+            out.append(
+                {
+                    "id": int(rule_id),
+                    "count": int(count),
+                    "pattern": rule.pattern if rule else None,
+                    "label": rule.label if rule else None,
+                    "first_seen": iso(first),
+                    "last_seen": iso(last),
+                }
+            )
+        return out
+
+    def _networks(self, period: object) -> list[Json]:
+        ips = _in(self.client_ips.frame(), period).drop_nulls("client_ip")
+        if ips.height == 0:
+            return []
+        mapping = {ip: network_of(ip) for ip in ips.get_column("client_ip").unique().to_list()}
+        networks = (
+            ips.with_columns(
+                pl.col("client_ip").replace_strict(mapping, return_dtype=pl.String).alias("network")
+            )
+            .drop_nulls("network")
+            .group_by("network")
+            .agg(pl.col("count").sum(), pl.col("first_seen").min(), pl.col("last_seen").max())
+            .sort(["count", "network"], descending=[True, False])
+        )
+        return ranked(networks, "network", self.options.top)
+
+
+def _in(frame: pl.DataFrame, period: object) -> pl.DataFrame:
+    rows = frame.filter(pl.col("period") == period)
+    keys = [c for c in rows.columns if c not in ("period", "count", "first_seen", "last_seen")]
+    return (
+        rows.group_by(keys)
+        .agg(pl.col("count").sum(), pl.col("first_seen").min(), pl.col("last_seen").max())
+        .sort(["count", *keys], descending=[True, *[False] * len(keys)])
+    )

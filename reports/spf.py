@@ -1,0 +1,58 @@
+"""policyd-spf verdicts by identity and result, SPF rejects, the domains that fail."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.schema import EventKind
+from reports.expr import domain
+from reports.options import ReportOptions
+from reports.section import Batch, Json, ParseSummary, ranked
+from reports.tally import Tally
+
+RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
+IDENTITIES = ("mailfrom", "helo")
+
+
+class SpfVerdicts:
+    name = "spf"
+
+    def __init__(self, options: ReportOptions) -> None:
+        self.options = options
+        self.verdicts = Tally(["identity", "result", "action"])
+        self.failing = Tally(["domain"])
+
+    def add(self, batch: Batch) -> None:
+        spf = batch[EventKind.SPF]
+        self.verdicts.add(spf.select("time", "identity", "result", "action"))
+        failing = spf.filter(pl.col("result").is_in(["fail", "softfail"]))
+        # The domain SPF judged: the envelope sender's, or the HELO name for identity helo.
+        judged = pl.when(pl.col("identity") == "helo").then(pl.col("helo").str.to_lowercase())
+        self.failing.add(
+            failing.select(
+                "time", judged.otherwise(domain(pl.col("envelope_from"))).alias("domain")
+            )
+        )
+
+    def result(self, summary: ParseSummary) -> Json:
+        verdicts = self.verdicts.frame()
+        by_identity: dict[str, dict[str, int]] = {
+            identity: dict.fromkeys(RESULTS, 0) for identity in IDENTITIES
+        }
+        for identity, result, count in (
+            verdicts.group_by("identity", "result").agg(pl.col("count").sum()).iter_rows()
+        ):
+            by_identity.setdefault(str(identity), dict.fromkeys(RESULTS, 0))
+            by_identity[str(identity)][str(result)] = by_identity[str(identity)].get(
+                str(result), 0
+            ) + int(count)
+        refused = verdicts.filter(pl.col("action") == "reject").get_column("count").sum()
+        deferred = verdicts.filter(pl.col("action") == "defer").get_column("count").sum()
+        return {
+            "by_identity": by_identity,
+            "rejected": int(refused or 0),
+            "deferred": int(deferred or 0),
+            "top_failing_domains": ranked(
+                self.failing.frame().drop_nulls("domain"), "domain", self.options.top
+            ),
+        }

@@ -1,0 +1,157 @@
+"""TLS coverage, inbound (smtpd) and outbound (smtp/lmtp): levels, protocols, ciphers,
+IP families, the share of messages that travelled encrypted, and who would fail if
+encryption were required."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from parsers.schema import EventKind
+from reports.expr import local_day
+from reports.options import ReportOptions
+from reports.section import Batch, Json, ParseSummary, ranked
+from reports.tally import Tally, counts
+
+LEVELS = ("Verified", "Trusted", "Untrusted", "Anonymous")
+
+
+class TlsCoverage:
+    name = "tls"
+
+    def __init__(self, options: ReportOptions) -> None:
+        self.options = options
+        self._day = local_day(options.tz)
+        self.connections = Tally(["day", "ip_family"])
+        self.inbound = Tally(["day", "level", "protocol", "cipher", "ip_family"])
+        self.accepted = Tally(["tls"])
+        self.plaintext_clients = Tally(["client_host", "client_ip"])
+        self.outbound = Tally(["day", "level", "protocol", "cipher", "ip_family", "status"])
+        self.destinations = Tally(["relay_host", "level"])
+
+    def add(self, batch: Batch) -> None:
+        day = self._day.alias("day")
+        self.connections.add(batch[EventKind.CONNECT].select("time", day, "ip_family"))
+        tls = batch[EventKind.TLS]
+        inbound = tls.filter(pl.col("direction") == "inbound")
+        self.inbound.add(inbound.select("time", day, "level", "protocol", "cipher", "ip_family"))
+        clients = batch[EventKind.CLIENT]
+        encrypted = pl.when(pl.col("tls_level").is_not_null()).then(pl.lit("tls"))
+        self.accepted.add(
+            clients.select("time", encrypted.otherwise(pl.lit("plaintext")).alias("tls"))
+        )
+        self.plaintext_clients.add(
+            clients.filter(pl.col("tls_level").is_null()).select("time", "client_host", "client_ip")
+        )
+        attempts = batch[EventKind.DELIVERY].filter(
+            pl.col("transport").is_in(["smtp", "lmtp"]) & pl.col("relay_ip").is_not_null()
+        )
+        self.outbound.add(
+            attempts.select(
+                "time",
+                day,
+                pl.col("tls_level").alias("level"),
+                pl.col("tls_protocol").alias("protocol"),
+                pl.col("tls_cipher").alias("cipher"),
+                "ip_family",
+                "status",
+            )
+        )
+        self.destinations.add(
+            attempts.select("time", "relay_host", pl.col("tls_level").alias("level"))
+        )
+
+    def result(self, summary: ParseSummary) -> Json:
+        connections = self.connections.frame()
+        inbound = self.inbound.frame()
+        outbound = self.outbound.frame()
+        accepted = counts(self.accepted.frame(), "tls")
+        encrypted = outbound.filter(pl.col("level").is_not_null())
+        sent = outbound.filter(pl.col("status") == "sent")
+        top = self.options.top
+        return {
+            "inbound": {
+                **_breakdown(inbound, int(connections.get_column("count").sum() or 0)),
+                "by_ip_family": _families(connections, inbound),
+                "by_day": _share_by_day(connections, inbound),
+                "accepted_messages": {
+                    "total": accepted.get("tls", 0) + accepted.get("plaintext", 0),
+                    "tls": accepted.get("tls", 0),
+                },
+                "top_plaintext_clients": ranked(
+                    self.plaintext_clients.frame(), "client_host", top, ("client_ip",)
+                ),
+                "encrypt_would_refuse": {
+                    "clients": self.plaintext_clients.frame().height,
+                    "messages": accepted.get("plaintext", 0),
+                },
+            },
+            "outbound": {
+                **_breakdown(encrypted, int(outbound.get_column("count").sum() or 0)),
+                "by_ip_family": _families(outbound, encrypted),
+                "by_day": _share_by_day(outbound, encrypted),
+                "delivered_messages": {
+                    "total": int(sent.get_column("count").sum() or 0),
+                    "tls": int(
+                        sent.filter(pl.col("level").is_not_null()).get_column("count").sum() or 0
+                    ),
+                },
+                **self._would_fail(),
+            },
+        }
+
+    def _would_fail(self) -> Json:
+        per_destination = (
+            self.destinations.frame()
+            .group_by("relay_host")
+            .agg(
+                pl.col("count").sum().alias("attempts"),
+                pl.col("count").filter(pl.col("level").is_null()).sum().alias("plaintext"),
+                pl.col("count")
+                .filter(pl.col("level").is_null() | ~pl.col("level").is_in(["Verified", "Trusted"]))
+                .sum()
+                .alias("unverified"),
+            )
+        )
+        top = self.options.top
+
+        def listed(column: str) -> list[Json]:
+            rows = per_destination.filter(pl.col(column) > 0).sort(
+                [column, "relay_host"], descending=[True, False]
+            )
+            return [
+                {"destination": host, "attempts": int(n), column: int(bad)}
+                for host, n, bad in rows.select("relay_host", "attempts", column)
+                .head(top)
+                .iter_rows()
+            ]
+
+        return {
+            "encrypt_would_fail": listed("plaintext"),
+            "verify_would_fail": listed("unverified"),
+        }
+
+
+def _breakdown(tls: pl.DataFrame, connections: int) -> Json:
+    by_level = {level: 0 for level in LEVELS}
+    by_level.update(counts(tls, "level"))
+    by_level["none"] = int(connections) - int(tls.get_column("count").sum() or 0)
+    return {
+        "by_level": by_level,
+        "by_protocol": counts(tls, "protocol"),
+        "by_cipher": counts(tls, "cipher"),
+    }
+
+
+def _families(all_rows: pl.DataFrame, tls: pl.DataFrame) -> Json:
+    total, encrypted = counts(all_rows, "ip_family"), counts(tls, "ip_family")
+    return {
+        family: {"connections": total.get(family, 0), "tls": encrypted.get(family, 0)}
+        for family in ("ipv4", "ipv6")
+    }
+
+
+def _share_by_day(all_rows: pl.DataFrame, tls: pl.DataFrame) -> Json:
+    total, encrypted = counts(all_rows, "day"), counts(tls, "day")
+    return {
+        day: {"connections": n, "tls": encrypted.get(day, 0)} for day, n in sorted(total.items())
+    }
