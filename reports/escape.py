@@ -6,7 +6,9 @@ import re
 
 # C0 controls, DEL and C1 controls (ESC starts terminal sequences; C1 CSI does too).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&\"'=])")
+# What can start a Markdown construct inside a table cell or a line of text: code,
+# emphasis, links and images, HTML and autolinks, entities, headings, cell breaks.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
