@@ -61,7 +61,16 @@ class ParseStats:
 
 # pl.read_lines would transparently decompress a chunk that starts like a compressed
 # file; log text that happens to start so is split in Python instead.
-_COMPRESSION_MAGIC = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd", b"BZh", b"\xfd7zXZ")
+_COMPRESSION_MAGIC = (
+    b"\x1f\x8b",  # gzip
+    b"\x28\xb5\x2f\xfd",  # zstd
+    b"BZh",  # bzip2
+    b"\xfd7zXZ",  # xz
+    b"\x78\x01",  # zlib, at each compression level
+    b"\x78\x5e",
+    b"\x78\x9c",
+    b"\x78\xda",
+)
 
 
 def lines_frame(chunk: bytes) -> pl.DataFrame:
@@ -69,8 +78,8 @@ def lines_frame(chunk: bytes) -> pl.DataFrame:
     if not chunk.startswith(_COMPRESSION_MAGIC):
         try:
             return pl.read_lines(chunk, name="line")
-        except pl.exceptions.PolarsError:
-            pass  # invalid UTF-8: the slower path below replaces it
+        except (pl.exceptions.PolarsError, OSError):
+            pass  # invalid UTF-8 (or bytes read_lines took for a format): split below
     text = chunk.decode("utf-8", "replace")
     lines = text.split("\n")
     if lines and lines[-1] == "":

@@ -76,10 +76,11 @@ class Overview:
         return {
             "connections": self.connections.total(),
             "received": received.height,
+            # Of the messages that entered the queue, where each came from.
             "received_by_source": {
-                "smtpd": self.smtpd_ids.count(),
-                "pickup": self.pickup_ids.count(),
-                "postfix": self.notice_ids.count(),
+                "smtpd": _queued_among(received, self.smtpd_ids),
+                "pickup": _queued_among(received, self.pickup_ids),
+                "postfix": _queued_among(received, self.notice_ids),
             },
             "delivered": by_status.get("sent", 0),
             "deferred": by_status.get("deferred", 0),
@@ -130,3 +131,7 @@ class Overview:
 def _distinct_domains(addresses: pl.Series) -> int:
     found = pl.DataFrame({"a": addresses}).select(domain(pl.col("a")).drop_nulls().n_unique())
     return int(found.item())
+
+
+def _queued_among(received: pl.DataFrame, ids: Distinct) -> int:
+    return received.join(ids.frame(), on="queue_id", how="semi").height

@@ -38,7 +38,8 @@ class Section(Protocol):
 
 
 def iso(value: object) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else None
+    """ISO 8601 to the second: classic syslog has no fractions, RFC 3339 has them."""
+    return value.replace(microsecond=0).isoformat() if isinstance(value, datetime) else None
 
 
 def ranked(frame: pl.DataFrame, key: str, top: int, extra: tuple[str, ...] = ()) -> list[Json]:

@@ -12,6 +12,7 @@ from parsers.daemons.queue import (
     QMGR_RULES,
 )
 from parsers.daemons.smtpd import RULES as SMTPD_RULES
+from parsers.daemons.smtpd import WARNING_RULES as SMTPD_WARNING_RULES
 from parsers.daemons.system import MASTER_RULES, STATISTICS_RULES
 from parsers.daemons.tls import TLS_RULES
 from parsers.rules import Rule
@@ -61,11 +62,14 @@ _BY_DAEMON: dict[str, tuple[Rule, ...]] = {
     "tlsproxy": TLS_RULES,
 }
 
+_WARNINGS_BY_DAEMON: dict[str, tuple[Rule, ...]] = {"smtpd": SMTPD_WARNING_RULES}
+
 SPF_DAEMON = "policyd-spf"
 
 
 def rules_for(daemon: str) -> tuple[Rule, ...]:
-    """The rules tried, in order, on a message of `daemon` (severity lines first)."""
+    """The rules tried, in order, on a message of `daemon`: warnings with a shape of their
+    own, then any warning/error/fatal/panic, then the daemon's table."""
     if daemon == SPF_DAEMON:
         return (*SEVERITY_RULES, *SPF_RULES)
-    return (*SEVERITY_RULES, *_BY_DAEMON.get(daemon, ()))
+    return (*_WARNINGS_BY_DAEMON.get(daemon, ()), *SEVERITY_RULES, *_BY_DAEMON.get(daemon, ()))

@@ -61,7 +61,7 @@ BOUNCE_RULES = (
     Rule(
         EventKind.NOTIFICATION,
         " notification: ",
-        rf"^{QID}: (?P<notice>[a-z ]+ notification): (?P<new_queue_id>\S+)$",
+        rf"^{QID}: (?P<notice>[a-z -]+ notification): (?P<new_queue_id>\S+)$",
         Test.CONTAINS,
     ),
 )

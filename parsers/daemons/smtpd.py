@@ -52,10 +52,14 @@ RULES = (
     *TLS_RULES,
     *SERVER_TLS_ERROR_RULES,
     *SESSION_ERROR_RULES,
+)
+
+# Tried before the generic "warning:" rule: smtpd logs these as warnings.
+WARNING_RULES = (
     Rule(
         EventKind.SESSION_ERROR,
-        "non-SMTP command from ",
-        rf"^non-SMTP command from {CLIENT}: (?P<detail>.*)$",
+        "warning: non-SMTP command from ",
+        rf"^warning: non-SMTP command from {CLIENT}: (?P<detail>.*)$",
         constants={"error": "non_smtp_command"},
     ),
 )
