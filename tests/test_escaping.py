@@ -1,0 +1,79 @@
+"""Strings from the log are written by strangers: every renderer makes them inert."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from parsers.envelope import LogFormat
+from parsers.stream import EventParser
+from parsers.timestamps import TimeContext
+from reports.builder import Report, ReportBuilder
+from reports.escape import for_csv, for_markdown, for_terminal
+from reports.options import ReportOptions
+from reports.render import Format, render
+from reports.render import csv as csv_render
+from reports.section import ParseSummary
+
+HOSTILE_SENDER = '=HYPERLINK("http://evil")@[x](http://evil.test)'
+HOSTILE_CLIENT = "evil|host.test"
+LINES = [
+    f"Nov 24 10:00:00 mx postfix/smtpd[7]: NOQUEUE: reject: RCPT from {HOSTILE_CLIENT}[192.0.2.1]: "
+    "554 5.7.1 <x@example.org>: Relay access denied; "
+    f"from=<{HOSTILE_SENDER}> to=<x@example.org> proto=ESMTP helo=<<script>alert(1)</script>>",
+    "Nov 24 10:00:01 mx postfix/cleanup[8]: AAAA000001: reject: header Subject: \x1b[31mred\x1b]0;title\x07"
+    " from a.test[192.0.2.2]; from=<s@\x1b[2Jevil.gr> to=<leak@example.org> proto=ESMTP "
+    "helo=<a.test>: 5.7.1 Plz stop sending SPAM id= 8 ",
+]
+
+
+def _report() -> Report:
+    parser = EventParser()
+    batch = parser.parse_chunk(
+        "\n".join(LINES).encode() + b"\n",
+        LogFormat.CLASSIC,
+        TimeContext("UTC", datetime(2026, 11, 25, tzinfo=UTC)),
+    )
+    builder = ReportBuilder(ReportOptions(catchall_domains=["example.org"]))
+    builder.add(batch)
+    return builder.finish(ParseSummary(lines=2))
+
+
+def test_terminal_text_has_no_control_characters() -> None:
+    text = render(_report(), Format.TEXT, color=False)
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b[2jevil.gr" in text  # shown (its domain lower-cased), not executed
+
+
+def test_markdown_cannot_make_links_html_or_cells() -> None:
+    markdown = render(_report(), Format.MARKDOWN)
+    assert re.search(r"(?<!\\)\]\(", markdown) is None  # no live link
+    assert "<script>" not in markdown and "\x1b" not in markdown
+    assert "evil\\|host.test" in markdown  # a | in a cell does not split it
+
+
+def test_csv_cells_cannot_run_formulas(tmp_path: Path) -> None:
+    csv_render.write(_report(), tmp_path)
+    cells = [
+        cell
+        for path in tmp_path.glob("*.csv")
+        for row in csv.reader(path.open(encoding="utf-8"))
+        for cell in row
+    ]
+    assert cells
+    assert not any(cell.startswith(("=", "+", "@", "\t")) for cell in cells)
+    assert not any(cell.startswith("-") and not cell.lstrip("-").replace(".", "").isdigit()
+                   for cell in cells if cell)  # fmt: skip
+
+
+def test_escape_functions() -> None:
+    assert for_terminal("a\x1b[31mb\x9b2J\x00") == "a\\x1b[31mb\\x9b2J\\x00"
+    assert for_markdown("[x](http://e) <b> a|b *c* `d`") == (
+        "\\[x\\](http://e) \\<b\\> a\\|b \\*c\\* \\`d\\`"
+    )
+    assert for_csv("=1+2") == "'=1+2"
+    assert for_csv("-cmd") == "'-cmd"
+    assert for_csv(-5) == -5
+    assert for_csv("plain") == "plain"
