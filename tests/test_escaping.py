@@ -24,7 +24,8 @@ LINES = [
     "554 5.7.1 <x@example.org>: Relay access denied; "
     f"from=<{HOSTILE_SENDER}> to=<x@example.org> proto=ESMTP helo=<<script>alert(1)</script>>",
     "Nov 24 10:00:01 mx postfix/cleanup[8]: AAAA000001: reject: header Subject: "
-    "\x1b[31mred\x1b]0;title\x07 from a.test[192.0.2.2]; from=<s@\x1b[2Jevil.gr> to=<leak@example.org> proto=ESMTP "
+    "\x1b[31mred\x1b]0;title\x07 from a.test[192.0.2.2]; "
+    "from=<s@\x1b[2Jevil.gr> to=<leak@example.org> proto=ESMTP "
     "helo=<a.test>: 5.7.1 Plz stop sending SPAM id= 8 ",
 ]
 
