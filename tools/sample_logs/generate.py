@@ -191,6 +191,8 @@ def inside(args: argparse.Namespace) -> None:
         syslog.close()
         dns.terminate()
     outputs = write_outputs(work / "logs", Path(args.out), truth, scenario, args.seed)
+    for table in ("header_checks", "body_checks"):  # the tables the report can show
+        shutil.copy(world.path("mx", table), Path(args.out) / table)
     problems = check_against_log(outputs, truth)
     if problems:
         print("generate.py: the truth and the log disagree:", *problems, sep="\n  ")
