@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
-from parsers.rules import Rule, Test
+from parsers.rules import Rule, Test, ascii_classes
 from parsers.schema import EventKind
 
 _MATCHED = "_matched"
@@ -20,13 +21,18 @@ class Classified:
     unparsed: pl.DataFrame  # the rows no rule matched, with all their columns
 
 
+@cache
+def _fast(pattern: str) -> str:
+    return ascii_classes(pattern)
+
+
 def _test(rule: Rule) -> pl.Expr:
     message = pl.col("message")
     if rule.test is Test.STARTS:
         return message.str.starts_with(rule.literal)
     if rule.test is Test.CONTAINS:
         return message.str.contains(rule.literal, literal=True)
-    return message.str.contains(rule.literal)
+    return message.str.contains(_fast(rule.literal))
 
 
 def classify(rows: pl.DataFrame, rules: Sequence[Rule]) -> Classified:
@@ -46,7 +52,9 @@ def classify(rows: pl.DataFrame, rules: Sequence[Rule]) -> Classified:
             continue
         rule = rules[int(str(index))]
         captured = part.with_columns(
-            pl.col("message").str.extract_groups(f"(?P<{_MATCHED}>){rule.pattern}").alias("_x")
+            pl.col("message")
+            .str.extract_groups(f"(?P<{_MATCHED}>){_fast(rule.pattern)}")
+            .alias("_x")
         ).unnest("_x")
         matched = pl.col(_MATCHED).is_not_null()
         unparsed.append(captured.filter(~matched).select(rows.columns))
