@@ -20,7 +20,7 @@ SPF_RULES = (
         # scan the rest of the line and back off, four times slower.
         _LEAD + r"(?P<action>prepend) Received-SPF: (?P<result>\w+) \(.*?\) "
         r"identity=(?P<identity>\w+); client-ip=(?P<client_ip>[^;]*); helo=(?P<helo>[^;]*); "
-        r"envelope-from=(?P<envelope_from>[^;]*); receiver=(?P<receiver>.*)$",
+        r"envelope-from=(?P<envelope_from>[^;]*); receiver=(?P<receiver>.*?) ?$",
         Test.CONTAINS,
     ),
     Rule(
