@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -100,8 +101,6 @@ def input_options(command: F) -> F:
         config = load_config(find_config_path(config_path, env.env, env.home))
         zone = tz or config.timezone or local_zone_name(dict(env.env))
         _check_zone(zone)
-        from zoneinfo import ZoneInfo
-
         period = resolve_period(since, until, env.now(), ZoneInfo(zone))
         settings = ParseSettings(
             tz=zone, year=year, log_format=LogFormat(log_format) if log_format else None
@@ -113,8 +112,6 @@ def input_options(command: F) -> F:
 
 
 def _check_zone(zone: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError) as error:

@@ -102,6 +102,15 @@ class SessionCorrelator:
         return annotated.select("seq", "session", *_TLS_FIELDS)
 
 
+_T_DTYPES: dict[str, pl.DataType] = {
+    "t_level": pl.String(),
+    "t_protocol": pl.String(),
+    "t_cipher": pl.String(),
+    "t_ip": pl.String(),
+    "t_port": pl.Int32(),
+}
+
+
 class SmtpTlsCorrelator:
     """TLS level, protocol and cipher of each smtp/lmtp delivery attempt."""
 
@@ -207,12 +216,3 @@ class SmtpTlsCorrelator:
             pl.when(over_tls).then(pl.col("t_protocol")).alias("tls_protocol"),
             pl.when(over_tls).then(pl.col("t_cipher")).alias("tls_cipher"),
         )
-
-
-_T_DTYPES: dict[str, pl.DataType] = {
-    "t_level": pl.String(),
-    "t_protocol": pl.String(),
-    "t_cipher": pl.String(),
-    "t_ip": pl.String(),
-    "t_port": pl.Int32(),
-}

@@ -28,20 +28,6 @@ class Report:
 
     data: Json
 
-    @property
-    def sections(self) -> list[str]:
-        return [
-            name
-            for name in SECTIONS
-            if name in self.data or (name == "checks" and "header_checks" in self.data)
-        ]
-
-    def get(self, path: str) -> Any:
-        value: Any = self.data
-        for part in path.split("."):
-            value = value[part]
-        return value
-
 
 class ReportBuilder:
     def __init__(self, options: ReportOptions) -> None:

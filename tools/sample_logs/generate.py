@@ -8,7 +8,6 @@ See tools/sample_logs/README.md for what it needs and why it is safe to run.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import random
@@ -24,13 +23,25 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 DAYS = [datetime(2026, 11, 22, 6, 0, tzinfo=UTC) + timedelta(days=n) for n in range(3)]
-REQUIRED = ["postfix", "postconf", "postsuper", "dnsmasq", "policyd-spf", "pflogsumm", "openssl", "ip", "ss"]
+REQUIRED = [
+    "postfix",
+    "postconf",
+    "postsuper",
+    "dnsmasq",
+    "policyd-spf",
+    "pflogsumm",
+    "openssl",
+    "ip",
+    "ss",
+]
 
 
 def _sh(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(args, text=True, capture_output=True)
     if check and result.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        raise RuntimeError(
+            f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+        )
     return result
 
 
@@ -38,16 +49,37 @@ def outside(args: argparse.Namespace) -> None:
     """Check the machine, then re-run this script as PID 1 of fresh namespaces."""
     if os.geteuid() != 0:
         sys.exit("generate.py: run as root (it creates network and mount namespaces)")
-    missing = [tool for tool in REQUIRED if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()]
+    missing = [
+        tool
+        for tool in REQUIRED
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()
+    ]
     if missing:
         sys.exit(f"generate.py: missing {', '.join(missing)}; see tools/sample_logs/README.md")
     work = Path(tempfile.mkdtemp(prefix="maillogs-world-"))
     work.chmod(0o755)  # Postfix's unprivileged daemons walk through it
     started = time.monotonic()
-    command = ["unshare", "--net", "--mount", "--uts", "--pid", "--fork", "--mount-proc",
-               "--propagation", "private", sys.executable, str(Path(__file__).resolve()),
-               "--inside", str(work), "--seed", str(args.seed), "--out", str(args.out.resolve()),
-               "--scale", str(args.scale)]  # fmt: skip
+    command = [
+        "unshare",
+        "--net",
+        "--mount",
+        "--uts",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        "--propagation",
+        "private",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--inside",
+        str(work),
+        "--seed",
+        str(args.seed),
+        "--out",
+        str(args.out.resolve()),
+        "--scale",
+        str(args.scale),
+    ]
     result = subprocess.run(command)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -85,8 +117,12 @@ def private_system(work: Path) -> None:
     for node in ("null", "zero", "full", "random", "urandom", "tty"):
         (dev / node).touch()
         _bind(Path(f"/dev/{node}"), str(dev / node))
-    for link, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
-                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):  # fmt: skip
+    for link, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
         (dev / link).symlink_to(target)
     (dev / "pts").mkdir()
     _sh("mount", "--move", str(dev), "/dev")
@@ -135,7 +171,14 @@ def inside(args: argparse.Namespace) -> None:
     from syslogd import SyslogDaemon
     from truth import Truth
     from verify import check_against_log, write_outputs
-    from world import SINK_ADDRESSES, World, dnsmasq_config, ipv6_client_addresses, make_certificates, make_clients
+    from world import (
+        SINK_ADDRESSES,
+        World,
+        dnsmasq_config,
+        ipv6_client_addresses,
+        make_certificates,
+        make_clients,
+    )
 
     work = Path(args.inside)
     private_system(work)
@@ -166,13 +209,13 @@ def inside(args: argparse.Namespace) -> None:
     sink = world.path("sink")
     _sh("postfix", "start")
     _sh("postfix", "-c", str(sink), "start")
-    wait_for_listeners(["127.0.0.1:25", "127.0.2.1:2525", "127.0.2.4:25", "[2001:db8:200::1]:25",
-                        "127.0.0.1:53"])  # fmt: skip
+    wait_for_listeners(
+        ["127.0.0.1:25", "127.0.2.1:2525", "127.0.2.4:25", "[2001:db8:200::1]:25", "127.0.0.1:53"]
+    )
 
     truth = Truth()
     rng = random.Random(args.seed)
     scenario = Scenario(world, truth, rng, syslog)
-    scenario.pending_outbound = []
     try:
         run_days(scenario, syslog, rng, args.scale)
         wait_for_quiet_queues(sink)
@@ -209,7 +252,9 @@ def run_days(scenario: object, syslog: object, rng: random.Random, scale: float)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE.parents[1] / "sample_logs")
     parser.add_argument("--scale", type=float, default=1.0, help="sessions per day multiplier")

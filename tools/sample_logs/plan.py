@@ -79,7 +79,7 @@ def run_session(scenario: Any, rng: random.Random, kind: str) -> None:
 
 def outbound_recipient(rng: random.Random) -> str:
     domain = rng.choices(
-        list(OUTBOUND) + [MX_NAME],
+        [*OUTBOUND, MX_NAME],
         [8, 5, 8, 4, 3, 3, 3, 1, 1, 5, 1, 2, 3],
     )[0]
     if domain == "bounce.test":

@@ -227,7 +227,11 @@ biff = no
 def sink_master_cf(world: World) -> str:
     certs = world.certs
     ca, self_signed = SINK_ADDRESSES["ca"], SINK_ADDRESSES["selfsigned"]
-    anonymous, plain, v6 = SINK_ADDRESSES["anonymous"], SINK_ADDRESSES["plain"], SINK_ADDRESSES["v6"]
+    anonymous, plain, v6 = (
+        SINK_ADDRESSES["anonymous"],
+        SINK_ADDRESSES["plain"],
+        SINK_ADDRESSES["v6"],
+    )
     services = [line for line in _SERVICES.splitlines() if not line.startswith("smtp      inet")]
     listeners = [
         f"{ca}:25 inet n - n - - smtpd",

@@ -3,6 +3,7 @@ records exactly what the server answered."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 from dataclasses import dataclass
@@ -78,10 +79,8 @@ class Conversation:
         return self.reply()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
 
 def tls_context(

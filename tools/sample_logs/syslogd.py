@@ -72,7 +72,9 @@ class SyslogDaemon:
             stamp = datetime.fromtimestamp(time.time() + self.offset, UTC)
             name = "sink" if tag_and_message.startswith("postfix-sink") else "main"
             classic, rfc3339 = self.files[name]
-            classic.write(f"{stamp:%b} {stamp.day:2d} {stamp:%H:%M:%S} {HOSTNAME} {tag_and_message}\n")
+            classic.write(
+                f"{stamp:%b} {stamp.day:2d} {stamp:%H:%M:%S} {HOSTNAME} {tag_and_message}\n"
+            )
             iso = stamp.isoformat(timespec="microseconds")
             rfc3339.write(f"{iso} {HOSTNAME} {tag_and_message}\n")
             self.received += 1

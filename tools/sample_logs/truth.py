@@ -46,7 +46,9 @@ class Truth:
         self.by_day[day]["connections"] += 1
         self.family_in[family]["connections"] += 1
 
-    def inbound_tls(self, level: str | None, protocol: str | None, cipher: str | None, family: str) -> None:
+    def inbound_tls(
+        self, level: str | None, protocol: str | None, cipher: str | None, family: str
+    ) -> None:
         self.tls_in["by_level"][level or "none"] += 1
         if level:
             self.tls_in["by_protocol"][str(protocol)] += 1
@@ -67,7 +69,9 @@ class Truth:
         if refused:
             self.c["spf_rejected"] += 1
 
-    def content_check(self, day: str, part: str, action: str, rule_id: int | None, recipient: str) -> None:
+    def content_check(
+        self, day: str, part: str, action: str, rule_id: int | None, recipient: str
+    ) -> None:
         self.checks[part][action] += 1
         if action == "REJECT":
             self.c["rejected"] += 1
@@ -93,7 +97,9 @@ class Truth:
         self.deliveries[transport][status] += 1
         self.c[status] += 1
 
-    def outbound_attempt(self, level: str | None, protocol: str | None, cipher: str | None, family: str) -> None:
+    def outbound_attempt(
+        self, level: str | None, protocol: str | None, cipher: str | None, family: str
+    ) -> None:
         self.tls_out["by_level"][level or "none"] += 1
         self.family_out[family]["connections"] += 1
         if level:
@@ -167,11 +173,15 @@ class Truth:
             },
             "header_checks": {
                 "by_action": dict(sorted(self.checks["header"].items())),
-                "reject_by_id": dict(sorted(self.check_ids["header"].items(), key=lambda kv: int(kv[0]))),
+                "reject_by_id": dict(
+                    sorted(self.check_ids["header"].items(), key=lambda kv: int(kv[0]))
+                ),
             },
             "body_checks": {
                 "by_action": dict(sorted(self.checks["body"].items())),
-                "reject_by_id": dict(sorted(self.check_ids["body"].items(), key=lambda kv: int(kv[0]))),
+                "reject_by_id": dict(
+                    sorted(self.check_ids["body"].items(), key=lambda kv: int(kv[0]))
+                ),
             },
             "rejects": {
                 "by_class": {name: self.reject_classes[name] for name in REJECT_CLASSES},
@@ -196,5 +206,8 @@ class Truth:
                 "lost_after_starttls": c["lost_after_starttls"],
             },
             "pickup": {"submitted": c["received_pickup"]},
-            "postsuper": {"deleted": c["postsuper_deleted"], "removed_by_id": c["postsuper_removed"]},
+            "postsuper": {
+                "deleted": c["postsuper_deleted"],
+                "removed_by_id": c["postsuper_removed"],
+            },
         }

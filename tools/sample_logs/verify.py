@@ -109,22 +109,47 @@ def check_against_log(outputs: dict[str, Any], truth: Truth) -> list[str]:
 
     ov = t["overview"]
     same("connections", ov["connections"], _count(lines, r" postfix/smtpd\[\d+\]: connect from "))
-    queued = {m.group(1) for line in lines if (m := re.search(r"postfix/qmgr\[\d+\]: (\w+): from=<", line))}
+    queued = {
+        m.group(1)
+        for line in lines
+        if (m := re.search(r"postfix/qmgr\[\d+\]: (\w+): from=<", line))
+    }
     same("received", ov["received"], len(queued))
     for status in ("sent", "deferred", "bounced"):
-        same(f"status={status}", t["deliveries"]["by_status"][status], _count(lines, rf", status={status} "))
-    same("rejected", ov["rejected"], _count(lines, r"postfix/(?:smtpd|cleanup)\[\d+\]: \w+: reject: "))
+        same(
+            f"status={status}",
+            t["deliveries"]["by_status"][status],
+            _count(lines, rf", status={status} "),
+        )
+    same(
+        "rejected",
+        ov["rejected"],
+        _count(lines, r"postfix/(?:smtpd|cleanup)\[\d+\]: \w+: reject: "),
+    )
     inbound = _tally(lines, r"postfix/smtpd\[\d+\]: (\w+) TLS connection established from")
-    same("tls inbound", {k: v for k, v in t["tls"]["inbound"]["by_level"].items() if k != "none" and v}, inbound)
+    same(
+        "tls inbound",
+        {k: v for k, v in t["tls"]["inbound"]["by_level"].items() if k != "none" and v},
+        inbound,
+    )
     outbound = _tally(lines, r"postfix/smtp\[\d+\]: (\w+) TLS connection established to")
-    same("tls outbound", {k: v for k, v in t["tls"]["outbound"]["by_level"].items() if k != "none" and v}, outbound)
-    spf = _tally(lines, r"policyd-spf\[\d+\]: .*?(?:Received-SPF: (\w+) .*identity=(\w+)|SPF (fail) .*s=(\w+);)")
+    same(
+        "tls outbound",
+        {k: v for k, v in t["tls"]["outbound"]["by_level"].items() if k != "none" and v},
+        outbound,
+    )
+    spf = _tally(
+        lines,
+        r"policyd-spf\[\d+\]: .*?(?:Received-SPF: (\w+) .*identity=(\w+)|SPF (fail) .*s=(\w+);)",
+    )
     spf_log: Counter[str] = Counter()
     for key, count in spf.items():
         result, identity = key.split("/")
         result, identity = result.lower(), identity.replace("mfrom", "mailfrom")
         spf_log[f"{identity}/{result}"] += count
-    spf_truth = {f"{i}/{r}": n for i, rows in t["spf"]["by_identity"].items() for r, n in rows.items() if n}
+    spf_truth = {
+        f"{i}/{r}": n for i, rows in t["spf"]["by_identity"].items() for r, n in rows.items() if n
+    }
     same("spf", spf_truth, dict(spf_log))
     header_ids = _tally(lines, r"cleanup\[\d+\]: \w+: reject: header .*SPAM id=\s*(\d+)")
     same("header_checks ids", t["header_checks"]["reject_by_id"], header_ids)
@@ -137,10 +162,21 @@ def check_against_log(outputs: dict[str, Any], truth: Truth) -> list[str]:
             orig[(match.group(1), match.group(2))] = 1
     by_address: Counter[str] = Counter(address for _, address in orig)
     same("catchall", t["catchall"]["by_address"], dict(sorted(by_address.items())))
-    same("lost after STARTTLS", t["smtpd"]["lost_after_starttls"],
-         _count(lines, r"lost connection after STARTTLS from "))  # fmt: skip
-    same("postsuper removed", t["postsuper"]["removed_by_id"], _count(lines, r"postsuper\[\d+\]: \w+: removed"))
-    summaries = [int(m.group(1)) for line in lines if (m := re.search(r"postsuper\[\d+\]: Deleted: (\d+) message", line))]
+    same(
+        "lost after STARTTLS",
+        t["smtpd"]["lost_after_starttls"],
+        _count(lines, r"lost connection after STARTTLS from "),
+    )
+    same(
+        "postsuper removed",
+        t["postsuper"]["removed_by_id"],
+        _count(lines, r"postsuper\[\d+\]: \w+: removed"),
+    )
+    summaries = [
+        int(m.group(1))
+        for line in lines
+        if (m := re.search(r"postsuper\[\d+\]: Deleted: (\d+) message", line))
+    ]
     # Every postsuper run ends with "Deleted: N messages", the run per queue id too.
     same("postsuper deleted", t["postsuper"]["deleted"], sum(summaries))
     pflogsumm_notes(outputs)
@@ -151,13 +187,31 @@ def pflogsumm_notes(outputs: dict[str, Any]) -> None:
     """Print pflogsumm's grand totals next to the truth (the README records the differences)."""
     path = outputs["out"] / "classic"
     text = "".join(outputs["classic"])
-    result = subprocess.run(["pflogsumm", "--smtpd-stats", "-"], input=text, capture_output=True, text=True)
+    result = subprocess.run(
+        ["pflogsumm", "--smtpd-stats", "-"], input=text, capture_output=True, text=True
+    )
     totals = {}
     for line in result.stdout.splitlines():
-        match = re.match(r"\s*(\d+)k?\s+(received|delivered|forwarded|deferred|bounced|rejected|discarded|held)\b", line)
+        match = re.match(
+            r"\s*(\d+)k?\s+(received|delivered|forwarded|deferred|bounced|rejected|discarded|held)\b",
+            line,
+        )
         if match and match.group(2) not in totals:
             totals[match.group(2)] = int(match.group(1))
     truth = outputs["truth"]["overview"]
     print(f"pflogsumm on {path}: {totals}")
-    print("truth: " + ", ".join(f"{k} {truth.get(k if k != 'received' else 'received')}" for k in
-                               ("received", "delivered", "deferred", "bounced", "rejected", "discarded", "held")))  # fmt: skip
+    print(
+        "truth: "
+        + ", ".join(
+            f"{k} {truth.get(k if k != 'received' else 'received')}"
+            for k in (
+                "received",
+                "delivered",
+                "deferred",
+                "bounced",
+                "rejected",
+                "discarded",
+                "held",
+            )
+        )
+    )

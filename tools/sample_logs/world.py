@@ -130,7 +130,9 @@ def make_clients() -> tuple[list[Client], list[Client], list[Client]]:
         ip = f"2001:db8:300::{index:x}"
         name = f"mail6-{index}.sender{index % 5}.test" if index % 3 else None
         clients.append(Client(ip, name))
-    listed = [Client(f"127.0.6.{i}", f"spam{i}.botnet.test" if i % 2 else None) for i in range(1, 9)]
+    listed = [
+        Client(f"127.0.6.{i}", f"spam{i}.botnet.test" if i % 2 else None) for i in range(1, 9)
+    ]
     listed.append(Client("2001:db8:666::1", None))
     blocked = [Client(f"127.0.8.{i}", None) for i in range(1, 6)]
     return clients, listed, blocked
@@ -150,8 +152,21 @@ def make_certificates(world: World) -> None:
     d = world.certs
     d.mkdir(parents=True, exist_ok=True)
     key = ["-newkey", "rsa:2048", "-nodes"]
-    _run("openssl", "req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "3650",
-         "-subj", "/CN=maillogs test CA", cwd=d)  # fmt: skip
+    _run(
+        "openssl",
+        "req",
+        "-x509",
+        *key,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "3650",
+        "-subj",
+        "/CN=maillogs test CA",
+        cwd=d,
+    )
     sink_names = sorted({host for host, _, _ in OUTBOUND.values()} | {"sink.example.com"})
     for name, sans in (
         ("mx", [MX_NAME]),
@@ -159,14 +174,55 @@ def make_certificates(world: World) -> None:
         ("client", ["client.example.test"]),
     ):
         san = ",".join(f"DNS:{s}" for s in sans)
-        _run("openssl", "req", *key, "-keyout", f"{name}.key", "-out", f"{name}.csr",
-             "-subj", f"/CN={sans[0]}", "-addext", f"subjectAltName={san}", cwd=d)  # fmt: skip
-        _run("openssl", "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-             "-CAcreateserial", "-out", f"{name}.pem", "-days", "3650", "-copy_extensions", "copy",
-             cwd=d)  # fmt: skip
+        _run(
+            "openssl",
+            "req",
+            *key,
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.csr",
+            "-subj",
+            f"/CN={sans[0]}",
+            "-addext",
+            f"subjectAltName={san}",
+            cwd=d,
+        )
+        _run(
+            "openssl",
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            f"{name}.pem",
+            "-days",
+            "3650",
+            "-copy_extensions",
+            "copy",
+            cwd=d,
+        )
     for name, cn in (("selfsigned", "mx.untrusted.test"), ("client-self", "self.example.test")):
-        _run("openssl", "req", "-x509", *key, "-keyout", f"{name}.key", "-out", f"{name}.pem",
-             "-days", "3650", "-subj", f"/CN={cn}", cwd=d)  # fmt: skip
+        _run(
+            "openssl",
+            "req",
+            "-x509",
+            *key,
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.pem",
+            "-days",
+            "3650",
+            "-subj",
+            f"/CN={cn}",
+            cwd=d,
+        )
     for path in d.iterdir():
         path.chmod(0o644)
 
@@ -185,8 +241,17 @@ def dnsmasq_config(world: World) -> str:
         "port=53",
         "log-facility=/dev/null",
         "local-ttl=60",
-        *(f"local=/{zone}/" for zone in ("test", "example.net", "example.org", "example.com",
-                                          "in-addr.arpa", "ip6.arpa")),  # fmt: skip
+        *(
+            f"local=/{zone}/"
+            for zone in (
+                "test",
+                "example.net",
+                "example.org",
+                "example.com",
+                "in-addr.arpa",
+                "ip6.arpa",
+            )
+        ),
         # dead.test's name server does not answer: lookups below it fail with SERVFAIL.
         "server=/dead.test/127.0.0.99",
         f"host-record={MX_NAME},{MX_V4},{MX_V6}",
@@ -204,6 +269,7 @@ def dnsmasq_config(world: World) -> str:
         extra = f",{SINK_V6}" if host == "mx6.v6.test" else ""
         lines.append(f"host-record={host},{address}{extra}")
     for client in world.rbl_listed:
-        reversed_ip = _reverse(client.ip).rsplit(".", 2 if ":" not in client.ip else 2)[0]
+        # 4.3.2.1.in-addr.arpa (or the ip6.arpa nibbles) less the .arpa suffix.
+        reversed_ip = _reverse(client.ip).rsplit(".", 2)[0]
         lines.append(f"host-record={reversed_ip}.{RBL_ZONE},127.0.0.2")
     return "\n".join(lines) + "\n"
