@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 import zstandard
 
+from maillogs.errors import InputError
+
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
-
-from maillogs.errors import InputError
 
 STDIN = "-"
 DEFAULT_GLOBS = ("/var/log/mail.log*", "/var/log/maillog*")
