@@ -86,7 +86,8 @@ class SessionCorrelator:
         annotated = joined.with_columns(
             [pl.when(in_session).then(pl.col(name)).alias(name) for name in _TLS_FIELDS]
         )
-        last = annotated.group_by(_KEY).agg(pl.all().sort_by("seq").last())
+        # Rows are in line order, so the last of each group is its latest state.
+        last = annotated.group_by(_KEY, maintain_order=True).last()
         self._state = _prune(
             pl.concat(
                 [
