@@ -27,7 +27,8 @@ NO_ENVELOPE = "(no envelope)"
 
 # Shared by the formats that put "TIMESTAMP HOST TAG: MESSAGE" on a line.
 _TAG = r"(?P<host>\S+) (?P<program>[^\[\s]+?)(?:\[(?P<pid>\d+)\])?: "
-_CLASSIC_HEAD = r"^(?P<stamp>[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d) " + _TAG
+# The day is space-padded ("Nov  8"); copies that lost the padding ("Nov 8") are read too.
+_CLASSIC_HEAD = r"^(?P<stamp>[A-Z][a-z]{2} {1,2}[0-3]?\d \d\d:\d\d:\d\d) " + _TAG
 _ISO_HEAD = r"^(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) " + _TAG
 _RFC5424 = (
     r"^<\d{1,3}>1 (?P<stamp>\S+) (?P<host>\S+) (?P<program>\S+) (?P<pid>\S+) \S+ "
@@ -47,7 +48,7 @@ def detect_format(sample: list[str]) -> LogFormat:
             return LogFormat.RFC5424
         if re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", text):
             return LogFormat.RFC3339
-        if re.match(r"[A-Z][a-z]{2} [ 0-3]\d \d\d:\d\d:\d\d ", text):
+        if re.match(r"[A-Z][a-z]{2} {1,2}[0-3]?\d \d\d:\d\d:\d\d ", text):
             return LogFormat.CLASSIC
     return LogFormat.CLASSIC
 

@@ -30,13 +30,14 @@ POSTSCREEN_RULES = (
         r"COMMAND TIME LIMIT|COMMAND COUNT LIMIT|COMMAND LENGTH LIMIT) ",
         r"^(?P<event>PREGREET|HANGUP|COMMAND PIPELINING|NON-SMTP COMMAND|BARE NEWLINE|"
         r"COMMAND TIME LIMIT|COMMAND COUNT LIMIT|COMMAND LENGTH LIMIT)"
-        rf"(?: (?P<rank>\d+))?(?: after [\d.]+)? from {_ADDR}(?P<detail>.*)$",
+        # PREGREET's number counts bytes, not a DNSBL rank.
+        rf"(?: \d+)?(?: after [\d.]+)? from {_ADDR}(?:: )?(?P<detail>.*)$",
         Test.REGEX,
     ),
     Rule(
         EventKind.POSTSCREEN,
         "NOQUEUE: reject: ",
-        rf"^NOQUEUE: (?P<event>reject): \S+ from {_ADDR}: (?P<detail>.*)$",
+        rf"^NOQUEUE: (?P<event>reject): [A-Z]+ from {_ADDR}: (?P<detail>.*)$",
     ),
 )
 
