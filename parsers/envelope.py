@@ -69,6 +69,74 @@ def split_envelope(lines: pl.DataFrame, fmt: LogFormat, times: TimeContext) -> p
             "message",
         )
     classic = fmt in (LogFormat.CLASSIC, LogFormat.POSTLOG)
+    fast = _split_plain_head(lines, classic, times).with_row_index("_row")
+    regular = fast.get_column("_regular")
+    if regular.all():
+        return fast.drop("_row", "_regular")
+    # The few lines the plain-ASCII fast path does not vouch for take the full regex.
+    slow = _split_regex(lines.filter(~regular), classic, times)
+    ordered = pl.concat(
+        [
+            fast.filter(regular).drop("_regular"),
+            slow.with_columns(fast.filter(~regular).get_column("_row")).select(fast.columns[:-1]),
+        ]
+    )
+    return ordered.sort("_row").drop("_row")
+
+
+# A head of printable ASCII (no `[` or `:` in the program, digits in the pid) is
+# split with literal searches and fixed offsets; for ASCII, byte offsets are
+# character offsets, which is what str.slice counts.
+_PLAIN_TAG = r"[!-~]+ [!-9;-Z\\^-~]+(?:\[[0-9]+\])?: "
+_PLAIN_CLASSIC = r"^[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} " + _PLAIN_TAG
+_PLAIN_ISO = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2}) " + _PLAIN_TAG
+)
+_CLASSIC_STAMP_CHARS = 15
+
+
+def _split_plain_head(lines: pl.DataFrame, classic: bool, times: TimeContext) -> pl.DataFrame:
+    line = pl.col("line")
+    if classic:
+        stamp = line.str.slice(0, _CLASSIC_STAMP_CHARS)
+        rest = line.str.slice(_CLASSIC_STAMP_CHARS + 1)
+    else:
+        stamp_end = line.str.find(" ", literal=True)
+        stamp = line.str.slice(0, stamp_end)
+        rest = line.str.slice(stamp_end + 1)
+    after_host = pl.col("_rest").str.find(" ", literal=True) + 1
+    tag_end = pl.col("_rest").str.find(": ", literal=True)
+    tag = pl.col("_rest").str.slice(after_host, tag_end - after_host)
+    bracket = pl.col("_tag").str.find("[", literal=True)
+    return (
+        lines.lazy()
+        .with_columns(
+            rest.alias("_rest"),
+            line.str.contains(_PLAIN_CLASSIC if classic else _PLAIN_ISO).alias("_regular"),
+        )
+        .with_columns(tag.alias("_tag"))
+        .select(
+            "line",
+            (classic_time_expr(stamp, times) if classic else iso_time_expr(stamp)).alias("time"),
+            pl.col("_rest").str.slice(0, after_host - 1).alias("host"),
+            pl.col("_tag")
+            .str.slice(0, bracket.fill_null(pl.col("_tag").str.len_bytes()))
+            .alias("program"),
+            pl.col("_tag")
+            .str.slice(bracket + 1, pl.col("_tag").str.len_bytes() - bracket - 2)
+            .cast(pl.Int64, strict=False)
+            .alias("pid"),
+            pl.col("_rest")
+            .str.tail(pl.col("_rest").str.len_chars() - tag_end - 2)
+            .alias("message"),
+            "_regular",
+        )
+        .collect()
+    )
+
+
+def _split_regex(lines: pl.DataFrame, classic: bool, times: TimeContext) -> pl.DataFrame:
     stamp, host, program, pid = (
         pl.col("_env").struct.field(name) for name in ("stamp", "host", "program", "pid")
     )
