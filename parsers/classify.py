@@ -1,13 +1,7 @@
-"""Apply a daemon's rule table to its messages: a kind per line, or unparsed.
-
-Everything here builds lazy plans: a chunk's daemons and rules become one set of
-queries that Polars runs together (shared subplans are computed once), instead of
-hundreds of small eager steps whose fixed cost would dominate.
-"""
+"""Apply a daemon's rule table to its messages: a kind per line, or unparsed."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -19,32 +13,17 @@ from parsers.schema import EventKind
 
 _MATCHED = "_matched"
 _RULE = "_rule"
-_GROUP_NAME = re.compile(r"\(\?P<([A-Za-z_][A-Za-z0-9_]*)>")
-
-
-@dataclass(frozen=True)
-class Captured:
-    """The raw captures of one rule (not yet derived) and the columns they have."""
-
-    kind: EventKind
-    frame: pl.LazyFrame
-    columns: frozenset[str]
 
 
 @dataclass(frozen=True)
 class Classified:
-    events: list[Captured]
-    unparsed: list[pl.LazyFrame]  # rows no rule matched, with the input's columns
+    events: list[tuple[EventKind, pl.DataFrame]]  # raw captures, not yet derived
+    unparsed: pl.DataFrame  # the rows no rule matched, with all their columns
 
 
 @cache
 def _fast(pattern: str) -> str:
     return ascii_classes(pattern)
-
-
-@cache
-def group_names(pattern: str) -> frozenset[str]:
-    return frozenset(_GROUP_NAME.findall(pattern))
 
 
 def _test(rule: Rule) -> pl.Expr:
@@ -56,37 +35,31 @@ def _test(rule: Rule) -> pl.Expr:
     return message.str.contains(_fast(rule.literal))
 
 
-def tag(rows: pl.LazyFrame, rules: Sequence[Rule]) -> pl.LazyFrame:
-    """`_rule`: the index of the first rule whose cheap test holds, null if none."""
+def classify(rows: pl.DataFrame, rules: Sequence[Rule]) -> Classified:
+    """The first rule whose cheap test holds claims a row; its regex must then match."""
+    if not rules or rows.height == 0:
+        return Classified([], rows)
     first_hit = pl.coalesce(
         [pl.when(_test(rule)).then(pl.lit(index, pl.Int16)) for index, rule in enumerate(rules)]
     )
-    return rows.with_columns(first_hit.alias(_RULE))
+    tagged = rows.with_columns(first_hit.alias(_RULE))
 
-
-def classify(tagged: pl.DataFrame, columns: Sequence[str], rules: Sequence[Rule]) -> Classified:
-    """Rows `tag`ged with `rules`: the rule a row went to must match it, else it is
-    unparsed. `columns` are the columns of the rows before tagging."""
-    present = tagged.get_column(_RULE).unique().drop_nulls().to_list()
-    lazy = tagged.lazy()
-    unparsed = [lazy.filter(pl.col(_RULE).is_null()).select(columns)]
-    events: list[Captured] = []
-    for index in sorted(present):
-        rule = rules[index]
-        pattern = _fast(rule.pattern)
-        captured = (
-            lazy.filter(pl.col(_RULE) == index)
-            .with_columns(
-                pl.col("message").str.extract_groups(f"(?P<{_MATCHED}>){pattern}").alias("_x")
-            )
-            .unnest("_x")
-        )
+    events: list[tuple[EventKind, pl.DataFrame]] = []
+    unparsed: list[pl.DataFrame] = []
+    for (index,), part in tagged.partition_by(_RULE, as_dict=True).items():
+        if index is None:
+            unparsed.append(part.drop(_RULE))
+            continue
+        rule = rules[int(str(index))]
+        captured = part.with_columns(
+            pl.col("message")
+            .str.extract_groups(f"(?P<{_MATCHED}>){_fast(rule.pattern)}")
+            .alias("_x")
+        ).unnest("_x")
         matched = pl.col(_MATCHED).is_not_null()
-        unparsed.append(captured.filter(~matched).select(columns))
+        unparsed.append(captured.filter(~matched).select(rows.columns))
         hits = captured.filter(matched).drop(_RULE, _MATCHED)
-        constants = [pl.lit(value).alias(name) for name, value in rule.constants.items()]
-        names = frozenset(columns) | group_names(pattern) | frozenset(rule.constants)
-        events.append(
-            Captured(rule.kind, hits.with_columns(constants) if constants else hits, names)
-        )
-    return Classified(events, unparsed)
+        if hits.height:
+            constants = [pl.lit(value).alias(name) for name, value in rule.constants.items()]
+            events.append((rule.kind, hits.with_columns(constants) if constants else hits))
+    return Classified(events, pl.concat(unparsed) if unparsed else rows.clear())

@@ -8,8 +8,7 @@ import polars as pl
 
 from parsers.schema import EventKind
 
-# A lazy frame of one kind's captures and the names of its columns → derived columns added.
-Derivation = Callable[[pl.LazyFrame, frozenset[str]], pl.LazyFrame]
+Derivation = Callable[[pl.DataFrame], pl.DataFrame]
 
 _IPV4 = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
 
@@ -27,14 +26,8 @@ def ip_family(ip: pl.Expr) -> pl.Expr:
     )
 
 
-def _ensure(frame: pl.LazyFrame, columns: frozenset[str], *names: str) -> pl.LazyFrame:
-    """Null string columns for captures no rule of this chunk produced."""
-    missing = [pl.lit(None, pl.String).alias(name) for name in names if name not in columns]
-    return frame.with_columns(missing) if missing else frame
-
-
-def _with_family(frame: pl.LazyFrame, columns: frozenset[str], ip_column: str) -> pl.LazyFrame:
-    if ip_column not in columns:
+def _with_family(frame: pl.DataFrame, ip_column: str) -> pl.DataFrame:
+    if ip_column not in frame.columns:
         return frame
     return frame.with_columns(ip_family(pl.col(ip_column)).alias("ip_family"))
 
@@ -59,16 +52,15 @@ def reason_class() -> pl.Expr:
     return first.fill_null(pl.lit("other"))
 
 
-def _connect(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    return _with_family(frame, columns, "client_ip")
+def _connect(frame: pl.DataFrame) -> pl.DataFrame:
+    return _with_family(frame, "client_ip")
 
 
-def _disconnect(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    frame = _ensure(frame, columns, "commands")
+def _disconnect(frame: pl.DataFrame) -> pl.DataFrame:
     counts = pl.col("commands").str.extract_groups(
         r"(?:^| )commands=(?P<ok>\d+)(?:/(?P<total>\d+))?"
     )
-    return _with_family(frame, columns, "client_ip").with_columns(
+    return _with_family(frame, "client_ip").with_columns(
         counts.struct.field("ok").cast(pl.Int32, strict=False).alias("commands_ok"),
         pl.coalesce(counts.struct.field("total"), counts.struct.field("ok"))
         .cast(pl.Int32, strict=False)
@@ -76,39 +68,35 @@ def _disconnect(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
     )
 
 
-def _tls(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    frame = _ensure(frame, columns, "dir")
+def _tls(frame: pl.DataFrame) -> pl.DataFrame:
     direction = (
         pl.when(pl.col("dir") == "from").then(pl.lit("inbound")).otherwise(pl.lit("outbound"))
     )
-    return _with_family(frame, columns, "peer_ip").with_columns(direction.alias("direction"))
+    return _with_family(frame, "peer_ip").with_columns(direction.alias("direction"))
 
 
-def _peer(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    return _with_family(frame, columns, "peer_ip")
+def _peer(frame: pl.DataFrame) -> pl.DataFrame:
+    return _with_family(frame, "peer_ip")
 
 
-def _reject(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    frame = _ensure(frame, columns, "reason", "queue_id")
+def _reject(frame: pl.DataFrame) -> pl.DataFrame:
     rbl = pl.col("reason").str.extract(r" blocked using ([^\s;,]+?)[;,]?(?:\s|$)", 1)
-    return _with_family(frame, columns, "client_ip").with_columns(
+    return _with_family(frame, "client_ip").with_columns(
         reason_class().alias("reason_class"),
         rbl.alias("rbl_list"),
         pl.col("queue_id").replace("NOQUEUE", None),
     )
 
 
-def _content_check(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    frame = _ensure(frame, columns, "text")
+def _content_check(frame: pl.DataFrame) -> pl.DataFrame:
     text = pl.col("text")
-    return _with_family(frame, columns, "client_ip").with_columns(
+    return _with_family(frame, "client_ip").with_columns(
         text.str.extract(r"^([245]\.\d{1,3}\.\d{1,3})(?:\s|$)", 1).alias("dsn"),
         text.str.extract(r"\bid=\s*(\d{1,9})\b", 1).cast(pl.Int32, strict=False).alias("rule_id"),
     )
 
 
-def _delivery(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    frame = _ensure(frame, columns, "relay")
+def _delivery(frame: pl.DataFrame) -> pl.DataFrame:
     relay = pl.col("relay").str.extract_groups(
         r"^(?P<host>[^\[\]]*)\[(?P<ip>[^\]]*)\](?::(?P<port>\d+))?$"
     )
@@ -124,11 +112,11 @@ def _delivery(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
     )
 
 
-def _spf(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    for missing in ("text", "code"):
-        if missing not in columns:
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(missing))
-    columns = columns | {"text", "code"}
+def _spf(frame: pl.DataFrame) -> pl.DataFrame:
+    if "text" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("text"))
+    if "code" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("code"))
     text = pl.col("text")
     refused = pl.col("code").is_not_null()
     result_from_text = (
@@ -142,7 +130,7 @@ def _spf(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
     identity_from_text = pl.when(scope == "mfrom").then(pl.lit("mailfrom")).otherwise(scope)
 
     def pick(column: str, from_text: pl.Expr) -> pl.Expr:
-        own = pl.col(column) if column in columns else pl.lit(None, pl.String)
+        own = pl.col(column) if column in frame.columns else pl.lit(None, pl.String)
         return pl.when(refused).then(from_text).otherwise(own).alias(column)
 
     return frame.with_columns(
@@ -152,18 +140,18 @@ def _spf(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
             .then(pl.lit("defer"))
             .otherwise(pl.lit("reject"))
         )
-        .otherwise(pl.col("action") if "action" in columns else pl.lit(None, pl.String))
+        .otherwise(pl.col("action") if "action" in frame.columns else pl.lit(None, pl.String))
         .alias("action"),
         pick("result", result_from_text).str.to_lowercase().alias("result"),
         pick("identity", identity_from_text).str.to_lowercase().alias("identity"),
         pick("envelope_from", text.str.extract(r"[?&;]id=([^;&\s]*)", 1)),
         pick("client_ip", text.str.extract(r"[?&;]ip=([^;&\s]*)", 1)),
         pick("receiver", text.str.extract(r"[?&;]r=(\S*)$", 1)),
-    ).pipe(_with_family, columns | {"client_ip"}, "client_ip")
+    ).pipe(_with_family, "client_ip")
 
 
-def _postscreen(frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
-    return _with_family(frame, columns, "client_ip")
+def _postscreen(frame: pl.DataFrame) -> pl.DataFrame:
+    return _with_family(frame, "client_ip")
 
 
 DERIVATIONS: dict[EventKind, Derivation] = {
@@ -183,6 +171,6 @@ DERIVATIONS: dict[EventKind, Derivation] = {
 }
 
 
-def derive(kind: EventKind, frame: pl.LazyFrame, columns: frozenset[str]) -> pl.LazyFrame:
+def derive(kind: EventKind, frame: pl.DataFrame) -> pl.DataFrame:
     step = DERIVATIONS.get(kind)
-    return step(frame, columns) if step is not None else frame
+    return step(frame) if step is not None else frame

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import polars as pl
 
-from parsers.classify import Captured, classify, tag
+from parsers.classify import classify
 from parsers.correlate import SessionCorrelator, SmtpTlsCorrelator
 from parsers.daemons import POSTFIX_DAEMONS, SPF_DAEMON, SPF_PROGRAMS, rules_for
 from parsers.derive import derive
@@ -115,54 +115,39 @@ def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) ->
     """Lines → envelope → per-daemon rules → derived columns. Pure, so chunks can run
     in parallel; `seq` numbers the lines from `first_seq` to keep their order."""
     raw = lines_frame(chunk)
-    frame = split_envelope(raw, fmt, times)
+    raw = raw.with_row_index("seq", offset=0).with_columns(pl.col("seq").cast(pl.Int64) + first_seq)
+    frame = raw.select("seq").hstack(split_envelope(raw, fmt, times))
     programs = frame.get_column("program").unique().to_list()
     daemon_map = {p: _daemon_of(p) for p in programs if p is not None}
     frame = frame.with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + first_seq).alias("seq"),
         pl.col("program")
         .replace_strict(daemon_map, default=None, return_dtype=pl.String)
-        .alias("daemon"),
+        .alias("daemon")
     )
-    lines = frame.lazy()
-    columns = frame.columns
-    captured: dict[EventKind, list[Captured]] = {}
-    unparsed = [
-        lines.filter(pl.col("program").is_null()).with_columns(pl.lit(NO_ENVELOPE).alias("program"))
-    ]
-    daemons = sorted({d for d in daemon_map.values() if d is not None})
-    tagged = pl.collect_all(
-        [tag(lines.filter(pl.col("daemon") == daemon), rules_for(daemon)) for daemon in daemons]
-    )
-    for daemon, rows in zip(daemons, tagged, strict=True):
-        result = classify(rows, columns, rules_for(daemon))
-        unparsed.extend(result.unparsed)
-        for hits in result.events:
-            captured.setdefault(hits.kind, []).append(hits)
-    kinds = list(captured)
-    plans = [
-        derive(
-            kind,
-            pl.concat([part.frame for part in parts], how="diagonal_relaxed"),
-            frozenset().union(*(part.columns for part in parts)),
-        )
+    no_envelope = frame.filter(pl.col("program").is_null())
+    not_mail = frame.filter(pl.col("program").is_not_null() & pl.col("daemon").is_null())
+    mail = frame.filter(pl.col("daemon").is_not_null())
+
+    captured: dict[EventKind, list[pl.DataFrame]] = {}
+    unparsed = [no_envelope.with_columns(pl.lit(NO_ENVELOPE).alias("program"))]
+    for (daemon,), rows in mail.partition_by("daemon", as_dict=True).items():
+        result = classify(rows, rules_for(str(daemon)))
+        unparsed.append(result.unparsed)
+        for kind, hits in result.events:
+            captured.setdefault(kind, []).append(hits)
+    derived = {
+        kind: derive(kind, pl.concat(parts, how="diagonal_relaxed"))
         for kind, parts in captured.items()
-    ]
-    not_mail = (
-        lines.filter(pl.col("program").is_not_null() & pl.col("daemon").is_null())
-        .group_by("program")
-        .len()
-    )
-    *derived, unparsed_rows, not_mail_counts = pl.collect_all(
-        [*plans, pl.concat(unparsed), not_mail]
-    )
+    }
+    not_mail_counts = {
+        str(program): int(count)
+        for program, count in not_mail.group_by("program").len().iter_rows()
+    }
     return Extracted(
         lines=raw.height,
-        derived={kind: rows for kind, rows in zip(kinds, derived, strict=True) if rows.height},
-        unparsed=unparsed_rows,
-        not_mail_by_program={
-            str(program): int(count) for program, count in not_mail_counts.iter_rows()
-        },
+        derived=derived,
+        unparsed=pl.concat(unparsed, how="diagonal_relaxed"),
+        not_mail_by_program=not_mail_counts,
     )
 
 
