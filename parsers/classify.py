@@ -58,7 +58,8 @@ def classify(rows: pl.DataFrame, rules: Sequence[Rule]) -> Classified:
         ).unnest("_x")
         matched = pl.col(_MATCHED).is_not_null()
         unparsed.append(captured.filter(~matched).select(rows.columns))
-        hits = captured.filter(matched).drop(_RULE, _MATCHED)
+        # Events carry their captures; the raw line and message stay only with unparsed rows.
+        hits = captured.filter(matched).drop(_RULE, _MATCHED, "line", "message")
         if hits.height:
             constants = [pl.lit(value).alias(name) for name, value in rule.constants.items()]
             events.append((rule.kind, hits.with_columns(constants) if constants else hits))
