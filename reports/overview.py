@@ -6,9 +6,10 @@ import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import domain, local_day, local_hour
+from reports.ledger import MessageLedger
 from reports.options import ReportOptions
 from reports.section import Batch, Json, ParseSummary
-from reports.tally import Distinct, FirstBy, Tally, counts
+from reports.tally import Distinct, Tally, counts
 
 _ONE_DAY_SECONDS = 86400
 
@@ -22,12 +23,8 @@ class Overview:
         self._day = local_day(tz)
         self._hour = local_hour(tz)
         self.connections = Tally(["day", "hour"])
-        self.received = FirstBy("queue_id", ["size", "sender"])
-        self.smtpd_ids = Distinct(["queue_id"])
-        self.pickup_ids = Distinct(["queue_id"])
-        self.notice_ids = Distinct(["queue_id"])
+        self.messages = MessageLedger(self._day, self._hour)
         self.deliveries = Tally(["day", "hour", "status"])
-        self.sent_by_queue_id = Tally(["queue_id"])
         self.recipients = Distinct(["recipient"])
         self.rejects = Tally(["day", "hour", "source", "action"])
         self.logs = Tally(["severity"])
@@ -35,16 +32,10 @@ class Overview:
     def add(self, batch: Batch) -> None:
         at = [self._day.alias("day"), self._hour.alias("hour")]
         self.connections.add(batch[EventKind.CONNECT].select("time", *at))
-        queued = batch[EventKind.QUEUED]
-        self.received.add(queued.filter(pl.col("queue_id").is_not_null()))
-        self.smtpd_ids.add(batch[EventKind.CLIENT].filter(pl.col("queue_id").is_not_null()))
-        self.pickup_ids.add(batch[EventKind.PICKUP].filter(pl.col("queue_id").is_not_null()))
-        notices = batch[EventKind.NOTIFICATION].select(pl.col("new_queue_id").alias("queue_id"))
-        self.notice_ids.add(notices.drop_nulls())
+        self.messages.add(batch)
         deliveries = batch[EventKind.DELIVERY]
         self.deliveries.add(deliveries.select("time", "status", *at))
         sent = deliveries.filter(pl.col("status") == "sent")
-        self.sent_by_queue_id.add(sent.select("time", "queue_id"))
         self.recipients.add(sent.select(pl.col("recipient").str.to_lowercase()))
         self.rejects.add(
             pl.concat(
@@ -61,26 +52,25 @@ class Overview:
         self.logs.add(batch[EventKind.LOG].select("time", "severity"))
 
     def result(self, summary: ParseSummary) -> Json:
-        received = self.received.frame()
+        self.messages.finish()
+        received = self.messages.received.frame()
         deliveries = self.deliveries.frame()
         rejects = self.rejects.frame()
         by_status = counts(deliveries, "status")
         actions = rejects.group_by("action").agg(pl.col("count").sum())
         action_count = {str(a): int(c) for a, c in actions.iter_rows()}
-        sizes = received.select("queue_id", pl.col("size").cast(pl.Int64))
-        sent = self.sent_by_queue_id.frame().join(sizes, on="queue_id", how="inner")
-        senders = received.get_column("sender").drop_nulls().str.to_lowercase()
-        senders = senders.filter(senders != "")
+        sources = self.messages.sources
+        senders = self.messages.senders.frame().get_column("sender").drop_nulls()
         recipients = self.recipients.frame().get_column("recipient").drop_nulls()
         logs = counts(self.logs.frame(), "severity")
         return {
             "connections": self.connections.total(),
-            "received": received.height,
+            "received": int(received.get_column("count").sum()),
             # Of the messages that entered the queue, where each came from.
             "received_by_source": {
-                "smtpd": _queued_among(received, self.smtpd_ids),
-                "pickup": _queued_among(received, self.pickup_ids),
-                "postfix": _queued_among(received, self.notice_ids),
+                "smtpd": sources.smtpd,
+                "pickup": sources.pickup,
+                "postfix": sources.postfix,
             },
             "delivered": by_status.get("sent", 0),
             "deferred": by_status.get("deferred", 0),
@@ -90,8 +80,8 @@ class Overview:
             "discarded": action_count.get("discard", 0),
             "held": action_count.get("hold", 0),
             "warned": action_count.get("warning", 0) + action_count.get("warn", 0),
-            "bytes_received": int(sizes.get_column("size").sum() or 0),
-            "bytes_delivered": int((sent.get_column("count") * sent.get_column("size")).sum() or 0),
+            "bytes_received": int(received.get_column("total").sum() or 0),
+            "bytes_delivered": self.messages.bytes_delivered,
             "senders": senders.n_unique(),
             "sending_domains": _distinct_domains(senders),
             "recipients": recipients.n_unique(),
@@ -121,8 +111,7 @@ class Overview:
                 row[name] += int(count)
 
         put(self.connections.frame(), "connections")
-        when = self._day if unit == "day" else self._hour
-        put(received.select(when.alias(unit), pl.lit(1).alias("count")), "received")
+        put(received, "received")
         put(deliveries.filter(pl.col("status") == "sent"), "delivered")
         put(rejects.filter(pl.col("action") == "reject"), "rejected")
         return dict(sorted(table.items()))
@@ -131,7 +120,3 @@ class Overview:
 def _distinct_domains(addresses: pl.Series) -> int:
     found = pl.DataFrame({"a": addresses}).select(domain(pl.col("a")).drop_nulls().n_unique())
     return int(found.item())
-
-
-def _queued_among(received: pl.DataFrame, ids: Distinct) -> int:
-    return received.join(ids.frame(), on="queue_id", how="semi").height

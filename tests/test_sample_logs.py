@@ -4,6 +4,7 @@ RFC 3339 copy gives the same report as the classic one."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -150,3 +151,32 @@ def test_truth_is_consistent_with_itself() -> None:
     assert sum(TRUTH["rejects"]["by_class"].values()) + checks == overview["rejected"]
     spf_refused = sum(rows["fail"] for rows in TRUTH["spf"]["by_identity"].values())
     assert spf_refused == TRUTH["spf"]["rejected"] == TRUTH["rejects"]["by_class"]["spf"]
+
+
+def _raw_lines() -> Iterator[str]:
+    for source in expand_inputs([str(SAMPLE / "classic")]):
+        for chunk in iter_chunks(source, 1 << 20):
+            yield from chunk.decode().splitlines()
+
+
+def test_bytes_and_senders_equal_a_plain_recount_of_the_log() -> None:
+    """Each queued message's size once (its first qmgr line), times its sent deliveries."""
+    queued = re.compile(r"qmgr\[\d+\]: (\w+): from=<([^>]*)>, size=(\d+),")
+    sent = re.compile(r"\[\d+\]: (\w+): to=<.*, status=sent ")
+    sizes: dict[str, int] = {}
+    senders: set[str] = set()
+    sent_count: dict[str, int] = {}
+    for line in _raw_lines():
+        if found := queued.search(line):
+            qid, sender, size = found.groups()
+            if qid not in sizes:
+                sizes[qid] = int(size)
+                if sender:
+                    senders.add(sender.lower())
+        elif found := sent.search(line):
+            sent_count[found.group(1)] = sent_count.get(found.group(1), 0) + 1
+    overview = classic()[0].data["overview"]
+    assert overview["received"] == len(sizes) == TRUTH["overview"]["received"]
+    assert overview["bytes_received"] == sum(sizes.values())
+    assert overview["bytes_delivered"] == sum(sizes.get(q, 0) * n for q, n in sent_count.items())
+    assert overview["senders"] == len(senders)

@@ -1,0 +1,152 @@
+"""Each message from its queue id's first line to its last: counted once, when it leaves.
+
+A queue id is open while the message is in the queue. qmgr logs `from=, size=` each
+time the message becomes active (again after a deferral): the first of those is the
+one that counts. The message is folded into the totals when qmgr logs `removed` or
+cleanup refuses it (a header/body check reject or discard), and at the end of the
+report for the ones still open. Memory follows the messages in the queue, not every
+message of the period, and a short queue id Postfix reuses later is a new message.
+
+Queue ids that were never queued (a client that left in the middle of DATA) are kept
+for STALE_AFTER of log time and then forgotten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import polars as pl
+
+from parsers.schema import EventKind
+from reports.section import Batch
+from reports.tally import Distinct, Tally
+
+STALE_AFTER = timedelta(days=7)
+_TIME = pl.Datetime("us", "UTC")
+_OPEN_SCHEMA: dict[str, pl.DataType] = {
+    "queue_id": pl.String(),
+    "queued_at": _TIME,
+    "size": pl.Int64(),
+    "sender": pl.String(),
+    "smtpd": pl.Boolean(),
+    "pickup": pl.Boolean(),
+    "notice": pl.Boolean(),
+    "sent": pl.UInt32(),
+    "last_seen": _TIME,
+}
+# cleanup actions after which the queue file is gone
+_REFUSED = ("reject", "discard")
+
+
+@dataclass
+class Sources:
+    smtpd: int = 0
+    pickup: int = 0
+    postfix: int = 0
+
+
+class MessageLedger:
+    def __init__(self, day: pl.Expr, hour: pl.Expr) -> None:
+        self._day = day
+        self._hour = hour
+        self._open = pl.DataFrame(schema=_OPEN_SCHEMA)
+        self.received = Tally(["day", "hour"], value="size")  # count, and bytes as total
+        self.senders = Distinct(["sender"])
+        self.sources = Sources()
+        self.bytes_delivered = 0
+
+    def add(self, batch: Batch) -> None:
+        updates = _updates(batch)
+        if updates.height == 0:
+            return
+        merged = _merge(pl.concat([self._open, updates]))
+        closed_ids = pl.concat(
+            [
+                batch[EventKind.REMOVED].select("queue_id"),
+                batch[EventKind.CONTENT_CHECK]
+                .filter(pl.col("action").is_in(_REFUSED))
+                .select("queue_id"),
+            ]
+        ).drop_nulls()
+        closing = pl.col("queue_id").is_in(closed_ids.get_column("queue_id").implode())
+        self._fold(merged.filter(closing))
+        newest = updates.get_column("last_seen").max()
+        still_open = merged.filter(~closing)
+        if newest is not None:
+            stale = pl.col("queued_at").is_null() & (
+                pl.col("last_seen") < pl.lit(newest) - STALE_AFTER
+            )
+            still_open = still_open.filter(~stale)
+        self._open = still_open
+
+    def finish(self) -> None:
+        """Fold the messages still in the queue at the end of the logs or the period."""
+        self._fold(self._open)
+        self._open = self._open.clear()
+
+    def _fold(self, messages: pl.DataFrame) -> None:
+        received = messages.filter(pl.col("queued_at").is_not_null())
+        if received.height == 0:
+            return
+        at = received.select(pl.col("queued_at").alias("time"), "size")
+        self.received.add(at.with_columns(self._day.alias("day"), self._hour.alias("hour")))
+        sender = pl.col("sender").str.to_lowercase()
+        self.senders.add(received.filter(sender != "").select(sender.alias("sender")))
+        self.sources.smtpd += int(received.get_column("smtpd").sum())
+        self.sources.pickup += int(received.get_column("pickup").sum())
+        self.sources.postfix += int(received.get_column("notice").sum())
+        delivered = (received.get_column("sent").cast(pl.Int64) * received.get_column("size")).sum()
+        self.bytes_delivered += int(delivered or 0)
+
+
+def _updates(batch: Batch) -> pl.DataFrame:
+    """One row per line that tells something about a queue id, in the ledger's columns."""
+
+    def flags(kind: EventKind, column: str, flag: str) -> pl.DataFrame:
+        return batch[kind].select(
+            pl.col(column).alias("queue_id"), "time", pl.lit(True).alias(flag)
+        )
+
+    sent = batch[EventKind.DELIVERY].filter(pl.col("status") == "sent")
+    closers = [
+        batch[EventKind.REMOVED].select("queue_id", "time"),
+        batch[EventKind.CONTENT_CHECK].select("queue_id", "time"),
+    ]
+    parts = [
+        batch[EventKind.QUEUED].select(
+            "queue_id", pl.col("time").alias("queued_at"), "size", "sender", "time"
+        ),
+        flags(EventKind.CLIENT, "queue_id", "smtpd"),
+        flags(EventKind.PICKUP, "queue_id", "pickup"),
+        flags(EventKind.NOTIFICATION, "new_queue_id", "notice"),
+        sent.select("queue_id", "time", pl.lit(1, pl.UInt32).alias("sent")),
+        *closers,
+    ]
+    rows = pl.concat(parts, how="diagonal_relaxed").filter(pl.col("queue_id").is_not_null())
+    return rows.select(
+        [
+            (pl.col(name) if name in rows.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in _OPEN_SCHEMA.items()
+            if name != "last_seen"
+        ]
+        + [pl.col("time").cast(_TIME).alias("last_seen")]
+    )
+
+
+def _merge(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per queue id: its first queueing (with that line's size and sender), the
+    sources seen, the sent deliveries counted, the last line's time."""
+    first_queued = pl.col("queued_at").is_not_null() & (
+        pl.col("queued_at") == pl.col("queued_at").min()
+    )
+    return rows.group_by("queue_id", maintain_order=True).agg(
+        pl.col("queued_at").min(),
+        pl.col("size").filter(first_queued).first(),
+        pl.col("sender").filter(first_queued).first(),
+        pl.col("smtpd").any(),
+        pl.col("pickup").any(),
+        pl.col("notice").any(),
+        pl.col("sent").sum().cast(pl.UInt32),
+        pl.col("last_seen").max(),
+    )
