@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (log lines are as long as Postfix writes them)
 """Messages are counted once per stay in the queue: a deferred message that qmgr queues
 again counts once, a queue id Postfix reuses after `removed` is a new message."""
 
