@@ -23,6 +23,9 @@ from reports.section import Batch
 from reports.tally import Distinct, Tally
 
 STALE_AFTER = timedelta(days=7)
+# Batches whose lines are merged into the open messages at once: each merge has a fixed
+# cost. A queue id removed and reused within this window would count once.
+MERGE_EVERY = 8
 _TIME = pl.Datetime("us", "UTC")
 _OPEN_SCHEMA: dict[str, pl.DataType] = {
     "queue_id": pl.String(),
@@ -55,21 +58,33 @@ class MessageLedger:
         self.senders = Distinct(["sender"])
         self.sources = Sources()
         self.bytes_delivered = 0
+        self._pending: list[pl.DataFrame] = []
+        self._closed: list[pl.DataFrame] = []
 
     def add(self, batch: Batch) -> None:
-        updates = _updates(batch)
+        self._pending.append(_updates(batch))
+        self._closed.append(
+            pl.concat(
+                [
+                    batch[EventKind.REMOVED].select("queue_id"),
+                    batch[EventKind.CONTENT_CHECK]
+                    .filter(pl.col("action").is_in(_REFUSED))
+                    .select("queue_id"),
+                ]
+            )
+        )
+        if len(self._pending) >= MERGE_EVERY:
+            self._settle()
+
+    def _settle(self) -> None:
+        """Merge the pending lines into the open messages; fold the ones that left."""
+        updates = pl.concat(self._pending)
+        closed_ids = pl.concat(self._closed).get_column("queue_id").drop_nulls()
+        self._pending, self._closed = [], []
         if updates.height == 0:
             return
         merged = _merge(pl.concat([self._open, updates]))
-        closed_ids = pl.concat(
-            [
-                batch[EventKind.REMOVED].select("queue_id"),
-                batch[EventKind.CONTENT_CHECK]
-                .filter(pl.col("action").is_in(_REFUSED))
-                .select("queue_id"),
-            ]
-        ).drop_nulls()
-        closing = pl.col("queue_id").is_in(closed_ids.get_column("queue_id").implode())
+        closing = pl.col("queue_id").is_in(closed_ids.implode())
         self._fold(merged.filter(closing))
         newest = updates.get_column("last_seen").max()
         still_open = merged.filter(~closing)
@@ -82,6 +97,7 @@ class MessageLedger:
 
     def finish(self) -> None:
         """Fold the messages still in the queue at the end of the logs or the period."""
+        self._settle()
         self._fold(self._open)
         self._open = self._open.clear()
 

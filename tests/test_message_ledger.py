@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from parsers.envelope import LogFormat
 from parsers.stream import EventParser
 from parsers.timestamps import TimeContext
+from reports import ledger
 from reports.builder import ReportBuilder
 from reports.options import ReportOptions
 from reports.section import ParseSummary
@@ -51,7 +54,9 @@ def test_a_deferred_message_queued_twice_counts_once() -> None:
     assert overview["received_by_source"] == {"smtpd": 1, "pickup": 0, "postfix": 0}
 
 
-def test_a_queue_id_reused_after_removed_is_a_new_message() -> None:
+def test_a_queue_id_reused_after_removed_is_a_new_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lines are merged into the open messages every MERGE_EVERY batches; here every batch.
+    monkeypatch.setattr(ledger, "MERGE_EVERY", 1)
     overview = _overview(DEFERRED_TWICE + REUSED)
     assert overview["received"] == 2
     assert overview["bytes_received"] == 1500
