@@ -78,6 +78,8 @@ class MessageLedger:
 
     def _settle(self) -> None:
         """Merge the pending lines into the open messages; fold the ones that left."""
+        if not self._pending:
+            return
         updates = pl.concat(self._pending)
         closed_ids = pl.concat(self._closed).get_column("queue_id").drop_nulls()
         self._pending, self._closed = [], []
