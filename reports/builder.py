@@ -17,6 +17,7 @@ from reports.rejects import Rejects
 from reports.section import Batch, Json, ParseSummary, Section, iso
 from reports.spammers import Spammers
 from reports.spf import SpfVerdicts
+from reports.timeline import Timeline, add_received
 from reports.tls import TlsCoverage
 
 SCHEMA = "maillogs.report/1"
@@ -41,6 +42,7 @@ class ReportBuilder:
             "rejects": Rejects,
             "catchall": CatchAll,
             "deliveries": Deliveries,
+            "timeline": Timeline,
         }
         self.sections: list[Section] = [
             makers[name](options)
@@ -82,4 +84,7 @@ class ReportBuilder:
                 data.update(result)  # header_checks and body_checks stand at the top
             else:
                 data[section.name] = result
+        if "timeline" in data and "overview" in data:
+            by_day = data["overview"]["by_day"].items()
+            add_received(data["timeline"], ((day, row["received"]) for day, row in by_day))
         return Report(data)
