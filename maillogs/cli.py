@@ -38,6 +38,7 @@ from parsers.envelope import LogFormat
 from parsers.schema import EventKind
 from parsers.stream import EventBatch
 from reports.builder import Report, ReportBuilder
+from reports.charts import report_charts
 from reports.options import SECTIONS, Bucket, ReportOptions
 from reports.render import Format, render
 from reports.render import csv as csv_render
@@ -379,7 +380,15 @@ def _report_options(options: InputOptions, **given: Any) -> ReportOptions:
     metavar="DOMAIN",
     help="A catch-all domain (repeatable).",
 )
-def report(options: InputOptions, fmt: str, output: Path | None, **given: Any) -> None:
+@click.option(
+    "--charts",
+    "charts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write each chart as DIR/NAME.png.",
+)
+def report(
+    options: InputOptions, fmt: str, output: Path | None, charts_dir: Path | None, **given: Any
+) -> None:
     """Report on Postfix logs: TLS, spammers, SPF, checks, rejects, catch-all, deliveries.
 
     \b
@@ -389,6 +398,7 @@ def report(options: InputOptions, fmt: str, output: Path | None, **given: Any) -
       maillogs report --since 2026-11 --period week --header-checks /etc/postfix/header_checks
       maillogs report --format json -o report.json /var/log/mail.log
       maillogs report --format csv -o report-csv/ /var/log/mail.log
+      maillogs report --format html -o report.html --charts charts/ /var/log/mail.log*
     """
     env = _environment()
     report_options = _report_options(options, **given)
@@ -408,4 +418,15 @@ def report(options: InputOptions, fmt: str, output: Path | None, **given: Any) -
         document = render(result, chosen, width=width, color=color)
         with _text_output(output, env.stdout) as out:
             out.write(document)
+    if charts_dir is not None:
+        write_charts(result, charts_dir)
     raise SystemExit(report_input_errors(run))
+
+
+def write_charts(result: Report, directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for chart in report_charts(result):
+            (directory / f"{chart.name}.png").write_bytes(chart.png)
+    except OSError as error:
+        raise MaillogsError(f"{directory}: cannot write charts: {error.strerror}") from error

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import matplotlib as mpl
+from cycler import cycler
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
@@ -26,7 +27,7 @@ PALETTE = (
 )  # fmt: skip
 _SIZE = (8.0, 3.6)
 _DPI = 100
-_STYLE = {
+_STYLE: dict[Any, Any] = {
     "text.parse_math": False,  # "$" in a domain or header text is just a character
     "svg.hashsalt": "maillogs",
     "svg.fonttype": "path",
@@ -39,7 +40,7 @@ _STYLE = {
     "axes.grid": True,
     "grid.color": "#e2e8f0",
     "axes.axisbelow": True,
-    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "axes.prop_cycle": cycler(color=PALETTE),
 }
 # Bars beyond this many are summed into "other".
 _MAX_BARS = 12
@@ -106,22 +107,23 @@ def daily_chart(
     with mpl.rc_context(_STYLE):
         figure = Figure(figsize=_SIZE, dpi=_DPI, layout="constrained")
         axes = figure.add_subplot()
+        # Days as positions 0..n-1: bars stay one day wide whatever the span.
+        positions = list(range(len(days)))
         base = [0.0] * len(days)
         for index, (label, values) in enumerate(series.items()):
             color = PALETTE[index % len(PALETTE)]
             if stacked:
-                axes.bar(days, list(values), bottom=base, label=_short(label), color=color)
+                axes.bar(positions, list(values), bottom=base, label=_short(label), color=color)
                 base = [b + v for b, v in zip(base, values, strict=True)]
             else:
-                axes.plot(days, list(values), marker="o", label=_short(label), color=color)
+                axes.plot(positions, list(values), marker="o", label=_short(label), color=color)
         if percent:
             axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             axes.set_ylim(0, 1.05)
         else:
             axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_xticks(list(days), [day.strftime("%b %-d") for day in days])
-        if len(days) > 14:
-            axes.xaxis.set_major_locator(MaxNLocator(12))
+        step = max(1, len(days) // 12)
+        axes.set_xticks(positions[::step], [day.strftime("%b %-d") for day in days][::step])
         axes.set(title=title, xlabel="day", ylabel=ylabel)
         if len(series) > 1 or stacked:
             figure.legend(loc="outside right upper", fontsize=8, frameon=False)

@@ -27,6 +27,10 @@ LINES = [
     "\x1b[31mred\x1b]0;title\x07 from a.test[192.0.2.2]; "
     "from=<s@\x1b[2Jevil.gr> to=<leak@example.org> proto=ESMTP "
     "helo=<a.test>: 5.7.1 Plz stop sending SPAM id= 8 ",
+    "Nov 24 10:00:02 mx postfix/smtpd[9]: NOQUEUE: reject: RCPT from "
+    "x<img/src=x/onerror=alert(1)>.test[192.0.2.3]: 554 5.7.1 <y@example.org>: "
+    "Relay access denied; from=<a@<script>alert(2)</script>.test> to=<y@example.org> "
+    "proto=ESMTP helo=<h.test>",
 ]
 
 
@@ -53,6 +57,18 @@ def test_markdown_cannot_make_links_html_or_cells() -> None:
     assert re.search(r"(?<!\\)\]\(", markdown) is None  # no live link
     assert "<script>" not in markdown and "\x1b" not in markdown
     assert "evil\\|host.test" in markdown  # a | in a cell does not split it
+
+
+def test_html_has_no_markup_or_control_characters_from_the_log() -> None:
+    page = render(_report(), Format.HTML)
+    assert "<script>" not in page and "\x1b" not in page and "\x07" not in page
+    assert "<img/src" not in page and "<script" not in page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;.test" in page  # the sender domain, as text
+    assert "x&lt;img/src=x/onerror=alert(1)&gt;.test" in page  # the client host
+    assert "evil|host.test" in page
+    assert 'href="http://evil' not in page and "<a " not in page
+    # The hostile header text became a rule id and a chart label: drawn as text, no mathtext.
+    assert "\\x1b[2jevil.gr" in page
 
 
 def test_csv_cells_cannot_run_formulas(tmp_path: Path) -> None:

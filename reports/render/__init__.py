@@ -6,14 +6,15 @@ from enum import StrEnum
 from typing import assert_never
 
 from reports.builder import Report
+from reports.render import html, markdown, text
 from reports.render import json as json_format
-from reports.render import markdown, text
 
 
 class Format(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"
+    HTML = "html"
     CSV = "csv"  # written to a directory: see reports.render.csv
 
 
@@ -25,6 +26,8 @@ def render(report: Report, fmt: Format, *, width: int = 100, color: bool = False
         return markdown.render(report)
     if fmt is Format.JSON:
         return json_format.render(report)
+    if fmt is Format.HTML:
+        return html.render(report)
     if fmt is Format.CSV:
         raise ValueError(
             "CSV is one file per table: use reports.render.csv.write(report, directory)"

@@ -1,0 +1,122 @@
+"""The report as one self-contained HTML page: inline CSS, charts as images, no script.
+
+jinja2 autoescapes every value; control characters are made visible first (they are
+not valid in HTML, and an escape sequence must not reach a terminal that shows the
+source). Images come from `image_src`: data URIs for a file, `cid:` for an email.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from maillogs import __version__
+from reports.builder import SCHEMA, Report
+from reports.charts import Chart, report_charts
+from reports.escape import for_terminal
+from reports.render.text import _TITLES
+from reports.tables import Table, share, tables
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("reports", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class _Image:
+    src: str
+    alt: str
+
+
+def data_uri(chart: Chart) -> str:
+    return "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
+
+
+def render(
+    report: Report,
+    *,
+    image_src: Callable[[Chart], str] | None = None,
+    charts: Sequence[Chart] | None = None,
+) -> str:
+    """The page; `charts` default to the report's own, `image_src` to data URIs."""
+    chosen = report_charts(report) if charts is None else charts
+    source = image_src or data_uri
+    period = report.data["period"]
+    since = period["since"] or "the start of the logs"
+    until = period["until"] or "the end of the logs"
+    heading = "maillogs report"
+    return _ENVIRONMENT.get_template("report.html.j2").render(
+        title=f"{heading}: {_text(since)} to {_text(until)}",
+        heading=heading,
+        period=f"{_text(since)} to {_text(until)} ({_text(period['time_zone'])})",
+        numbers=_key_numbers(report.data),
+        charts=[_Image(source(chart), chart.alt) for chart in chosen],
+        sections=_sections(tables(report)),
+        version=__version__,
+        schema=SCHEMA,
+    )
+
+
+def _text(value: object) -> str:
+    return for_terminal("" if value is None else value)
+
+
+def _cell(value: object) -> tuple[str, bool]:
+    """(text, is a number)."""
+    if isinstance(value, bool):
+        return str(value), False
+    if isinstance(value, int):
+        return f"{value:,}", True
+    if isinstance(value, float):
+        return f"{value:,.2f}", True
+    return _text(value), False
+
+
+def _sections(all_tables: list[Table]) -> list[dict[str, Any]]:
+    sections: list[dict[str, Any]] = []
+    for table in all_tables:
+        if not sections or sections[-1]["slug"] != table.section:
+            sections.append(
+                {
+                    "slug": table.section,
+                    "title": _TITLES.get(table.section, table.section),
+                    "tables": [],
+                }
+            )
+        rows = [[_cell(value) for value in row] for row in table.rows]
+        numeric = [all(row[i][1] or row[i][0] == "" for row in rows) and bool(rows)
+                   for i in range(len(table.columns))]  # fmt: skip
+        sections[-1]["tables"].append(
+            {
+                "title": _text(table.title),
+                "columns": [(_text(c), numeric[i]) for i, c in enumerate(table.columns)],
+                "rows": rows,
+            }
+        )
+    return sections
+
+
+def _key_numbers(data: dict[str, Any]) -> list[tuple[str, str]]:
+    numbers: list[tuple[str, str]] = []
+    overview = data.get("overview")
+    if overview:
+        received, rejected = overview["received"], overview["rejected"]
+        numbers += [
+            ("received", f"{received:,}"),
+            ("rejected", f"{rejected:,}"),
+            ("delivered", f"{overview['delivered']:,}"),
+        ]
+    tls = data.get("tls")
+    if tls:
+        levels = tls["inbound"]["by_level"]
+        total = sum(levels.values())
+        numbers.append(("connections over TLS", share(total - levels.get("none", 0), total)))
+    return numbers
