@@ -34,15 +34,31 @@ def _cell(value: object) -> Text:
 
 def render(report: Report, *, width: int = 100, color: bool = False) -> str:
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
+    _print(_console(buffer, width, color), report)
+    return buffer.getvalue()
+
+
+def export_svg(report: Report, *, width: int = 100, title: str = "maillogs report") -> str:
+    """The coloured terminal report as an SVG picture (rich's export)."""
+    console = _console(io.StringIO(), width, color=True, record=True)
+    _print(console, report)
+    return console.export_svg(title=title)
+
+
+def _console(file: io.StringIO, width: int, color: bool, record: bool = False) -> Console:
+    return Console(
+        file=file,
         width=width,
         force_terminal=color,
         no_color=not color,
         color_system="standard" if color else None,
         highlight=False,
         emoji=False,
+        record=record,
     )
+
+
+def _print(console: Console, report: Report) -> None:
     period = report.data["period"]
     since, until = period["since"] or "start of the logs", period["until"] or "end of the logs"
     console.print(
@@ -62,4 +78,3 @@ def render(report: Report, *, width: int = 100, color: bool = False) -> str:
         for row in table.rows:
             rich_table.add_row(*(_cell(value) for value in row))
         console.print(rich_table)
-    return buffer.getvalue()
