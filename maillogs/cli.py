@@ -38,7 +38,6 @@ from parsers.envelope import LogFormat
 from parsers.schema import EventKind
 from parsers.stream import EventBatch
 from reports.builder import Report, ReportBuilder
-from reports.charts import report_charts
 from reports.options import SECTIONS, Bucket, ReportOptions
 from reports.render import Format, render
 from reports.render import csv as csv_render
@@ -424,6 +423,8 @@ def report(
 
 
 def write_charts(result: Report, directory: Path) -> None:
+    from reports.charts import report_charts  # matplotlib loads only when asked for
+
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for chart in report_charts(result):

@@ -6,8 +6,8 @@ from enum import StrEnum
 from typing import assert_never
 
 from reports.builder import Report
-from reports.render import html, markdown, text
 from reports.render import json as json_format
+from reports.render import markdown, text
 
 
 class Format(StrEnum):
@@ -27,6 +27,8 @@ def render(report: Report, fmt: Format, *, width: int = 100, color: bool = False
     if fmt is Format.JSON:
         return json_format.render(report)
     if fmt is Format.HTML:
+        from reports.render import html  # jinja2 and matplotlib load only when asked for
+
         return html.render(report)
     if fmt is Format.CSV:
         raise ValueError(
