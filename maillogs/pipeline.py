@@ -13,7 +13,7 @@ from parsers.envelope import LogFormat
 from parsers.stream import EventBatch, EventParser, ParseStats
 from parsers.timestamps import TimeContext
 
-DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024
+DEFAULT_CHUNK_BYTES = 12 * 1024 * 1024
 
 
 @dataclass(frozen=True)
