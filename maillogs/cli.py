@@ -431,3 +431,8 @@ def write_charts(result: Report, directory: Path) -> None:
             (directory / f"{chart.name}.png").write_bytes(chart.png)
     except OSError as error:
         raise MaillogsError(f"{directory}: cannot write charts: {error.strerror}") from error
+
+
+# Commands in modules of their own register themselves on `main`; imported last, as
+# they build on the helpers above.
+import maillogs.blog_command  # noqa: E402, F401

@@ -122,7 +122,7 @@ def daily_chart(
             axes.set_ylim(0, 1.05)
         else:
             axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        step = max(1, len(days) // 12)
+        step = max(1, -(-len(days) // 8))  # at most eight labels fit under the chart
         axes.set_xticks(positions[::step], [day.strftime("%b %-d") for day in days][::step])
         axes.set(title=title, xlabel="day", ylabel=ylabel)
         if len(series) > 1 or stacked:

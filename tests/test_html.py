@@ -14,6 +14,7 @@ from functools import cache
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -150,16 +151,16 @@ def test_report_command_writes_html_and_chart_files(tmp_path: Path) -> None:
 
 
 class _Recorder(BaseHTTPRequestHandler):
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
     def _record(self) -> None:
         _Recorder.seen.append(self.path)
         self.send_response(404)
         self.end_headers()
 
-    do_GET = do_CONNECT = do_POST = _record  # noqa: N815
+    do_GET = do_CONNECT = do_POST = _record
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -1,0 +1,184 @@
+"""`maillogs blog`: the month's top-spammers post, ready to publish."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from maillogs.cli import (
+    InputOptions,
+    _environment,
+    _report_options,
+    _summary,
+    input_options,
+    main,
+    parse_inputs,
+    report_input_errors,
+)
+from maillogs.errors import MaillogsError, UsageError
+from maillogs.period import resolve_period
+from maillogs.pipeline import ParseRun
+from reports.blog import BlockedSpam, Post, build_post
+from reports.builder import ReportBuilder
+from reports.render import blog as render_blog
+
+
+@main.command()
+@input_options
+@click.option("--month", metavar="YYYY-MM", help="The month to write about (or --since/--until).")
+@click.option("--top", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option("--header-checks", "header_checks", multiple=True, metavar="FILE")
+@click.option("--body-checks", "body_checks", multiple=True, metavar="FILE")
+@click.option("--title", help='Title (default: "Top spammers, Nov 1 2026 - Nov 30 2026").')
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--front-matter",
+    "front",
+    type=click.Choice([f.value for f in render_blog.FrontMatter]),
+    default="none",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The post; Markdown's charts are written beside it (POST-spam-per-day.png ...).",
+)
+def blog(
+    options: InputOptions,
+    month: str | None,
+    top: int,
+    title: str | None,
+    fmt: str,
+    front: str,
+    output: Path | None,
+    **given: Any,
+) -> None:
+    """Write the top-spammers post for a month, in the shape of a blog post.
+
+    \b
+    Examples:
+      maillogs blog --month 2026-11 --header-checks /etc/postfix/header_checks /var/log/mail.log*
+      maillogs blog --month last-month --front-matter hugo -o content/posts/spam-2026-11.md
+      maillogs blog --since 2026-11-01 --until 2026-11-21 --format html -o post.html
+    """
+    options = _with_month(options, month)
+    report_options = _report_options(
+        options,
+        **given,
+        sections=("tls",),
+        period=None,
+        top=None,
+        catchall_domains=(),
+    )
+    run = ParseRun()
+    builder = ReportBuilder(report_options)
+    since, until = options.period.since, options.period.until
+    blocked = BlockedSpam(options.settings.tz, since, until)
+    for batch in parse_inputs(options, run):
+        builder.add(batch)
+        blocked.add(batch)
+    report = builder.finish(_summary(run))
+    first_day, last_day = _days(options, run)
+    post = build_post(
+        blocked,
+        report.data,
+        header_checks=list(report_options.header_checks),
+        body_checks=list(report_options.body_checks),
+        top=top,
+        title=title,
+        first_day=first_day,
+        last_day=last_day,
+    )
+    style = render_blog.FrontMatter(front)
+    if fmt == "html":
+        charts = {name: png for name, png in _charts(post).items()}
+        document = render_blog.html(post, style, lambda name: _data_uri(charts.get(name)))
+    else:
+        links: dict[str, str] = {}
+        if output is not None:
+            for name, png in _charts(post).items():
+                image = output.with_name(f"{output.stem}-{name}.png")
+                _write(image, png)
+                links[name] = image.name
+        document = render_blog.markdown(post, style, links)
+    if output is None:
+        _environment().stdout.write(document)
+    else:
+        _write(output, document.encode("utf-8"))
+    raise SystemExit(report_input_errors(run))
+
+
+def _with_month(options: InputOptions, month: str | None) -> InputOptions:
+    if month is None:
+        return options
+    if options.period.since is not None or options.period.until is not None:
+        raise UsageError("--month cannot be combined with --since or --until")
+    if not re.fullmatch(r"\d{4}-\d{2}|this-month|last-month", month):
+        raise UsageError(f"--month {month!r}: give YYYY-MM, this-month or last-month")
+    zone = ZoneInfo(options.settings.tz)
+    period = resolve_period(month, None, _environment().now(), zone)
+    return dataclasses.replace(options, period=period)
+
+
+def _days(options: InputOptions, run: ParseRun) -> tuple[date, date]:
+    """The period's first and last local day; the logs' own where a bound is open."""
+    zone = ZoneInfo(options.settings.tz)
+    since, until = options.period.since, options.period.until
+    first: datetime | None = since or run.stats.first_time
+    last: datetime | None = (until - timedelta(microseconds=1)) if until else run.stats.last_time
+    if first is None or last is None:
+        raise MaillogsError("no log lines to write about in this period")
+    return first.astimezone(zone).date(), last.astimezone(zone).date()
+
+
+def _charts(post: Post) -> dict[str, bytes]:
+    from reports.charts import bar_chart, daily_chart  # matplotlib only when drawing
+
+    if not post.spammers:
+        return {}
+    series = {
+        s.label: [float(post.blocked_by_day[s.label].get(day, 0)) for day in post.days]
+        for s in post.spammers
+    }
+    per_day = daily_chart(
+        "spam-per-day",
+        "Spam blocked per day",
+        post.days,
+        series,
+        ylabel="messages blocked",
+        stacked=True,
+    )
+    ranking = bar_chart(
+        "top-spammers",
+        "Top spammers",
+        [s.label for s in post.spammers],
+        [s.blocked for s in post.spammers],
+        xlabel="messages blocked",
+        ylabel="",
+    )
+    return {per_day.name: per_day.png, ranking.name: ranking.png}
+
+
+def _data_uri(png: bytes | None) -> str | None:
+    return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _write(path: Path, content: bytes) -> None:
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise MaillogsError(f"{path}: cannot write: {error.strerror}") from error
