@@ -76,6 +76,19 @@ def _split_rule(line: str) -> tuple[str, str, str] | None:
     return pattern, flag_text, rest[len(flag_text) :].strip()
 
 
+def read_patterns(path: Path) -> list[tuple[str, str]]:
+    """(pattern, flags) of every rule that blocks on a match, with an id or without;
+    `!/.../` rules act on what they do not match and are left out."""
+    patterns = []
+    for _, line in _logical_lines(path.read_text(encoding="utf-8", errors="replace")):
+        if line.startswith("!") or line.lower().startswith(("if ", "endif")):
+            continue
+        parsed = _split_rule(line)
+        if parsed is not None:
+            patterns.append((parsed[0], parsed[1]))
+    return patterns
+
+
 def read_check_table(path: Path) -> list[CheckRule]:
     """Every rule of the table that carries an id, in file order."""
     rules = []
