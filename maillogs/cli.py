@@ -436,4 +436,5 @@ def write_charts(result: Report, directory: Path) -> None:
 # Commands in modules of their own register themselves on `main`; imported last, as
 # they build on the helpers above.
 import maillogs.blog_command  # noqa: E402
+import maillogs.mail_command  # noqa: E402
 import maillogs.suggest_command  # noqa: E402, F401

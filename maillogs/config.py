@@ -41,6 +41,7 @@ class MailConfig:
     password_env: str | None = None  # name of the environment variable holding it
     via: str = "smtp"  # one of VIAS
     sendmail_path: str = "/usr/sbin/sendmail"
+    cafile: Path | None = None  # a CA to trust instead of the system's
     subject: str | None = None  # a template; None: the mailer's default
     hostname_label: str | None = None  # the host named in the subject; None: this host
 
@@ -161,7 +162,7 @@ def load_config(path: Path | None) -> Config:
         own_networks=top.strings("own_networks", _network(top, "own_networks")),
         timezone=_timezone(top),
         top=_top(top),
-        mail=_mail(top.table("mail")),
+        mail=_mail(top.table("mail"), here),
     )
     top.reject_unknown()
     return config
@@ -208,7 +209,7 @@ def _top(table: _Table) -> int:
     return count
 
 
-def _mail(table: _Table) -> MailConfig:
+def _mail(table: _Table, here: Path) -> MailConfig:
     via = table.get("via", str, "smtp", "a string")
     if via not in VIAS:
         raise table.error("via", "expected 'smtp' or 'sendmail'")
@@ -235,6 +236,7 @@ def _mail(table: _Table) -> MailConfig:
         password_env=password_env,
         via=via,
         sendmail_path=table.get("sendmail_path", str, "/usr/sbin/sendmail", "a string"),
+        cafile=here / Path(cafile).expanduser() if (cafile := table.string("cafile")) else None,
         subject=table.string("subject"),
         hostname_label=table.string("hostname_label"),
     )

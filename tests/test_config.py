@@ -247,6 +247,7 @@ ssl = false                       # TLS from the first byte (port 465); turns st
 # password_env = "MAILLOGS_SMTP_PASSWORD"   # read the password from this variable...
 # password = "..."                          # ...or give it here (then chmod 600 this file)
 # sendmail_path = "/usr/sbin/sendmail"      # with via = "sendmail"
+# cafile = "/etc/ssl/private/my-ca.pem"    # trust this CA for the server's certificate
 # subject = "[{hostname}] mail report {period}"
 # hostname_label = "mx1"          # the host name shown in the subject; default: this host
 """

@@ -1,8 +1,9 @@
-"""The report as CSV: one file per table in a directory."""
+"""The report as CSV: one file per table in a directory (or in memory, for email)."""
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from reports.builder import Report
@@ -10,14 +11,23 @@ from reports.escape import for_csv
 from reports.tables import tables
 
 
+def documents(report: Report) -> dict[str, str]:
+    """File name → CSV text, one per table."""
+    out = {}
+    for table in tables(report):
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(table.columns)
+        writer.writerows([for_csv(value) for value in row] for row in table.rows)
+        out[f"{table.section}-{table.slug}.csv"] = buffer.getvalue()
+    return out
+
+
 def write(report: Report, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for table in tables(report):
-        path = directory / f"{table.section}-{table.slug}.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(table.columns)
-            writer.writerows([for_csv(value) for value in row] for row in table.rows)
+    for name, text in documents(report).items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8", newline="")
         written.append(path)
     return written

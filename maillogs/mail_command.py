@@ -1,0 +1,195 @@
+"""`maillogs mail`: the report by email, for cron: text + HTML with inline charts."""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from maillogs.cli import (
+    InputOptions,
+    _environment,
+    _report_options,
+    _summary,
+    input_options,
+    main,
+    parse_inputs,
+    report_input_errors,
+)
+from maillogs.config import VIAS, MailConfig
+from maillogs.errors import MaillogsError, UsageError
+from maillogs.exit_codes import ExitStatus
+from maillogs.mail_fields import (
+    DEFAULT_SUBJECT,
+    check_template,
+    fields,
+    holds,
+    parse_conditions,
+    subject,
+)
+from maillogs.mail_message import address, build_message
+from maillogs.mail_send import SmtpSettings, send_sendmail, send_smtp
+from maillogs.period import Period
+from maillogs.pipeline import ParseRun
+from parsers.schema import EventKind
+from reports.builder import ReportBuilder
+from reports.options import SECTIONS
+from reports.render import Format, render
+
+PASSWORD_ENV = "MAILLOGS_SMTP_PASSWORD"
+_DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
+
+
+@main.command()
+@input_options
+@click.option("--to", "to", multiple=True, metavar="ADDRESS", help="Recipient (repeatable).")
+@click.option(
+    "--from", "sender", metavar="ADDRESS", help="Sender (default: config, else maillogs@this host)."
+)
+@click.option("--subject", "subject_template", metavar="TEMPLATE", help="Subject with {fields}.")
+@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS))
+@click.option("--top", type=click.IntRange(1, 10_000))
+@click.option("--header-checks", "header_checks", multiple=True, metavar="FILE")
+@click.option("--body-checks", "body_checks", multiple=True, metavar="FILE")
+@click.option("--catchall-domain", "catchall_domains", multiple=True, metavar="DOMAIN")
+@click.option("--attach-csv", is_flag=True, help="Attach every table as a CSV file.")
+@click.option("--only-if", "only_if", multiple=True, metavar="COND",
+              help="Send only if it holds: rejected>0, tls_inbound<0.9 (all must).")  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Write the message (.eml) instead of sending it.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --dry-run: the .eml file (default: stdout).")  # fmt: skip
+@click.option("--via", type=click.Choice(VIAS), help="smtp (default) or the local sendmail.")
+@click.option("--smtp-host", metavar="HOST")
+@click.option("--smtp-port", type=click.IntRange(1, 65535))
+@click.option("--implicit-tls", is_flag=True, help="TLS from the first byte (port 465).")
+@click.option("--insecure", is_flag=True, help="Allow a plaintext SMTP session.")
+@click.option("--cafile", type=click.Path(dir_okay=False, path_type=Path),
+              help="Trust this CA (PEM) for the server's certificate.")  # fmt: skip
+@click.option("--username", metavar="USER", help="AUTH user; the password comes from the config "
+              f"or ${PASSWORD_ENV}, never from the command line.")  # fmt: skip
+@click.option("--sendmail", "sendmail_path", metavar="PATH", help="With --via sendmail.")
+@click.option("--verbose", "-v", is_flag=True, help="Say on stderr why nothing was sent.")
+def mail(options: InputOptions, **given: Any) -> None:
+    """Mail the report: plain text and HTML with inline charts, for cron.
+
+    \b
+    Examples (crontab):
+      15 6 * * *  maillogs mail --since yesterday --to admin@example.org --only-if 'rejected>0'
+      30 6 1 * *  maillogs mail --since last-month --to admin@example.org --attach-csv
+      maillogs mail --since yesterday --to admin@example.org --dry-run -o report.eml
+    """
+    env = _environment()
+    settings = options.config.mail
+    recipients = [address(a, "--to") for a in given["to"] or settings.to]
+    if not recipients:
+        raise UsageError("no recipient: give --to ADDRESS (or to = [...] in the config's [mail])")
+    sender = address(given["sender"] or settings.from_ or _default_sender(), "--from")
+    template = given["subject_template"] or settings.subject or DEFAULT_SUBJECT
+    check_template(template)
+    conditions = parse_conditions(given["only_if"])
+    if given["output"] is not None and not given["dry_run"]:
+        raise UsageError("--output is for --dry-run (the message is sent otherwise)")
+    transport = None if given["dry_run"] else _transport(settings, given, env.env)
+
+    report_options = _report_options(
+        options,
+        header_checks=given["header_checks"],
+        body_checks=given["body_checks"],
+        sections=given["sections"],
+        period=None,
+        top=given["top"],
+        catchall_domains=given["catchall_domains"],
+    )
+    run = ParseRun()
+    builder = ReportBuilder(report_options)
+    hosts: set[str] = set()
+    for batch in parse_inputs(options, run):
+        builder.add(batch)
+        for kind in (EventKind.CONNECT, EventKind.QUEUED, EventKind.DELIVERY):
+            hosts.update(h for h in batch[kind].get_column("host").unique().to_list() if h)
+    report = builder.finish(_summary(run))
+
+    zone = ZoneInfo(options.settings.tz)
+    hostname = settings.hostname_label or (",".join(sorted(hosts)) if hosts else None)
+    values = fields(report.data, hostname or socket.gethostname().split(".")[0],
+                    short_period(options.period, zone, run))  # fmt: skip
+    if not holds(conditions, values):
+        if given["verbose"]:
+            click.echo("maillogs: nothing sent: --only-if does not hold", err=True)
+        raise SystemExit(report_input_errors(run))
+    message = build_message(
+        report,
+        sender=sender,
+        recipients=recipients,
+        subject=subject(template, values),
+        text=render(report, Format.TEXT, width=100, color=False),
+        now=env.now(),
+        attach_csv=given["attach_csv"],
+    )
+    if transport is None:
+        data = message.as_bytes()
+        if given["output"] is None:
+            env.stdout.write(data.decode("ascii"))
+        else:
+            try:
+                given["output"].write_bytes(data)
+            except OSError as error:
+                raise MaillogsError(f"{given['output']}: cannot write: {error.strerror}") from error
+    elif isinstance(transport, SmtpSettings):
+        send_smtp(message, transport)
+    else:
+        send_sendmail(message, transport)
+    status = report_input_errors(run)
+    raise SystemExit(status if status else ExitStatus.OK)
+
+
+def _default_sender() -> str:
+    host = socket.getfqdn() or "localhost"
+    return f"maillogs@{host if '.' in host else host + '.localdomain'}"
+
+
+def _transport(settings: MailConfig, given: dict[str, Any], environ: Any) -> SmtpSettings | str:
+    if (given["via"] or settings.via) == "sendmail":
+        return str(given["sendmail_path"] or settings.sendmail_path)
+    implicit = given["implicit_tls"] or settings.ssl
+    if implicit:
+        security = "implicit"
+    elif given["insecure"]:
+        security = "none"
+    elif settings.starttls:
+        security = "starttls"
+    else:
+        raise UsageError("starttls = false in the config sends in the clear: add --insecure")
+    username = given["username"] or settings.username
+    password = settings.password
+    variable = settings.password_env or PASSWORD_ENV
+    if password is None:
+        password = environ.get(variable) or None
+    if username and password is None:
+        raise UsageError(f"AUTH user {username!r} but no password: set ${variable} or the config")
+    return SmtpSettings(
+        host=given["smtp_host"] or settings.host,
+        port=given["smtp_port"] or settings.port or _DEFAULT_PORT[security],
+        security=security,
+        cafile=given["cafile"] or settings.cafile,
+        username=username,
+        password=password,
+    )
+
+
+def short_period(period: Period, zone: ZoneInfo, run: ParseRun) -> str:
+    """`Nov 23` for one day, `Nov 1 \u2013 Nov 30` for more, in the report's zone."""
+    first = period.since or run.stats.first_time
+    last = (period.until - timedelta(microseconds=1)) if period.until else run.stats.last_time
+    if first is None or last is None:
+        return "no logs"
+
+    def day(moment: datetime) -> str:
+        local = moment.astimezone(zone)
+        return f"{local:%b} {local.day}"
+
+    return day(first) if day(first) == day(last) else f"{day(first)} \u2013 {day(last)}"

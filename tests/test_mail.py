@@ -1,0 +1,348 @@
+"""`maillogs mail` against real SMTP servers on loopback (aiosmtpd): STARTTLS with a
+certificate made here, implicit TLS, AUTH, refusals; a fake sendmail; dry runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import ipaddress
+import json
+import re
+import socket
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from maillogs.cli import main
+
+SAMPLE = Path(__file__).parents[1] / "sample_logs"
+TRUTH = json.loads((SAMPLE / "truth.json").read_text())
+LOGS = ["--tz", "UTC", "--year", "2026", "-q", str(SAMPLE / "classic")]
+SMALL = ["--tz", "UTC", "--year", "2026", "-q", "--section", "overview", "--section", "tls",
+         "--section", "timeline",
+         str(SAMPLE / "classic" / "maillog")]  # fmt: skip
+ADDRESSES = ["--to", "admin@example.org", "--from", "maillogs@mx.example.net"]
+USER, PASSWORD = "maillogs", "s3cret pass"
+
+
+# --- a CA and a server certificate for 127.0.0.1, made for this test run ----------
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca: Path
+    cert: Path
+    key: Path
+
+
+def _name(common: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    where = tmp_path_factory.mktemp("pki")
+    now = dt.datetime.now(dt.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder().subject_name(_name("maillogs test CA"))
+        .issuer_name(_name("maillogs test CA")).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(
+            digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+            key_encipherment=False, data_encipherment=False, key_agreement=False,
+            encipher_only=False, decipher_only=False), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder().subject_name(_name("127.0.0.1")).issuer_name(ca.subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    paths = Pki(where / "ca.pem", where / "server.pem", where / "server.key")
+    paths.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths.key.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                          serialization.NoEncryption())
+    )  # fmt: skip
+    return paths
+
+
+# --- aiosmtpd servers -------------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    refuse_rcpt: bool = False
+    messages: list[bytes] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: Any) -> str:  # fmt: skip
+        if self.refuse_rcpt:
+            return "550 5.1.1 <admin@example.org>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope.content)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 2.0.0 Ok: queued"
+
+
+def _authenticate(
+    server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+) -> AuthResult:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+        USER.encode(),
+        PASSWORD.encode(),
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server(pki: Pki, request: pytest.FixtureRequest) -> Iterator[tuple[int, Inbox]]:
+    import ssl
+
+    mode = getattr(request, "param", "starttls")
+    inbox = Inbox(refuse_rcpt=mode == "refusing")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(pki.cert, pki.key)
+    port = _free_port()
+    kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": port}
+    if mode in ("starttls", "refusing"):
+        kwargs |= {"tls_context": context, "require_starttls": True,
+                   "authenticator": _authenticate, "auth_require_tls": True}  # fmt: skip
+    elif mode == "implicit":
+        # aiosmtpd counts only STARTTLS as TLS for AUTH; this whole session is TLS.
+        kwargs |= {"ssl_context": context, "authenticator": _authenticate,
+                   "auth_require_tls": False}  # fmt: skip
+    controller = Controller(inbox, **kwargs)
+    controller.start()
+    yield port, inbox
+    controller.stop()
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(main, ["mail", *args], env=env or {})
+
+
+def smtp_args(port: int, pki: Pki) -> list[str]:
+    return ["--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--cafile", str(pki.ca),
+            "--username", USER]  # fmt: skip
+
+
+AUTH_ENV = {"MAILLOGS_SMTP_PASSWORD": PASSWORD}
+
+
+@cache
+def report_json() -> dict[str, Any]:
+    result = CliRunner().invoke(main, ["report", "--format", "json", *LOGS])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output))
+
+
+def parts(message: EmailMessage) -> dict[str, list[EmailMessage]]:
+    found: dict[str, list[EmailMessage]] = {}
+    for part in message.walk():
+        found.setdefault(part.get_content_type(), []).append(part)  # type: ignore[arg-type]
+    return found
+
+
+def check_message(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    found = parts(message)
+    assert "multipart/alternative" in found and "multipart/related" in found
+    text = found["text/plain"][0].get_content()
+    html = found["text/html"][0].get_content()
+    assert "Grand totals" in text and "\x1b" not in text
+    cids = set(re.findall(r'src="cid:([^"]+)"', html))
+    images = {part["Content-ID"].strip().strip("<>") for part in found.get("image/png", [])}
+    assert cids and cids == images
+    for part in found["image/png"]:
+        assert part.get_content().startswith(b"\x89PNG")
+    return message
+
+
+@pytest.mark.parametrize("server", ["starttls"], indirect=True)
+def test_starttls_with_auth_delivers_the_report(server: tuple[int, Inbox], pki: Pki) -> None:
+    port, inbox = server
+    result = run(*ADDRESSES, *smtp_args(port, pki), "--since", "2026-11-01", *LOGS, env=AUTH_ENV)
+    assert result.exit_code == 0, result.output
+    assert inbox.envelopes == [("maillogs@mx.example.net", ["admin@example.org"])]
+    message = check_message(inbox.messages[0])
+    data = report_json()
+    levels = data["tls"]["inbound"]["by_level"]
+    share = 1 - levels["none"] / sum(levels.values())
+    overview = data["overview"]
+    assert overview["received"] == TRUTH["overview"]["received"]
+    assert message["Subject"] == (
+        f"mx: {overview['received']:,} received, {overview['rejected']:,} rejected, "
+        f"TLS in {share:.0%} \u2014 Nov 1 \u2013 Nov 24"  # to the last line logged
+    )
+    html = parts(message)["text/html"][0].get_content()
+    assert f">{overview['received']:,}<" in html
+
+
+@pytest.mark.parametrize("server", ["implicit"], indirect=True)
+def test_implicit_tls(server: tuple[int, Inbox], pki: Pki) -> None:
+    port, inbox = server
+    result = run(*ADDRESSES, *smtp_args(port, pki), "--implicit-tls", *SMALL, env=AUTH_ENV)
+    assert result.exit_code == 0, result.output
+    check_message(inbox.messages[0])
+
+
+@pytest.mark.parametrize("server", ["starttls"], indirect=True)
+def test_bad_password(server: tuple[int, Inbox], pki: Pki) -> None:
+    port, inbox = server
+    result = run(*ADDRESSES, *smtp_args(port, pki), *SMALL,
+                 env={"MAILLOGS_SMTP_PASSWORD": "wrong"})  # fmt: skip
+    assert result.exit_code == 1
+    assert f"maillogs: error: 127.0.0.1:{port}: authentication failed: 535" in result.output
+    assert inbox.messages == []
+
+
+@pytest.mark.parametrize("server", ["refusing"], indirect=True)
+def test_recipient_refused(server: tuple[int, Inbox], pki: Pki) -> None:
+    port, inbox = server
+    result = run(*ADDRESSES, *smtp_args(port, pki), *SMALL, env=AUTH_ENV)
+    assert result.exit_code == 1
+    assert "refused recipients: admin@example.org (550 5.1.1" in result.output
+    assert inbox.messages == []
+
+
+@pytest.mark.parametrize("server", ["starttls"], indirect=True)
+def test_an_untrusted_certificate_is_refused(server: tuple[int, Inbox], pki: Pki) -> None:
+    port, inbox = server
+    args = ["--smtp-host", "127.0.0.1", "--smtp-port", str(port)]
+    result = run(*ADDRESSES, *args, *SMALL)
+    assert result.exit_code == 1
+    assert "TLS certificate not trusted" in result.output
+    assert inbox.messages == []
+
+
+@pytest.mark.parametrize("server", ["plain"], indirect=True)
+def test_no_starttls_offered_means_no_mail(server: tuple[int, Inbox], pki: Pki) -> None:
+    port, inbox = server
+    result = run(*ADDRESSES, "--smtp-host", "127.0.0.1", "--smtp-port", str(port), *SMALL)
+    assert result.exit_code == 1
+    assert "does not offer STARTTLS" in result.output
+    assert inbox.messages == []
+    sent = run(*ADDRESSES, "--smtp-host", "127.0.0.1", "--smtp-port", str(port), "--insecure",
+               *SMALL)  # fmt: skip
+    assert sent.exit_code == 0, sent.output
+    assert len(inbox.messages) == 1
+
+
+def test_server_down() -> None:
+    port = _free_port()
+    result = run(*ADDRESSES, "--smtp-host", "127.0.0.1", "--smtp-port", str(port), *SMALL)
+    assert result.exit_code == 1
+    assert result.output.strip().startswith(f"maillogs: error: cannot connect to 127.0.0.1:{port}")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+# --- sendmail, dry runs, conditions, header safety ---------------------------------
+
+
+def fake_sendmail(tmp_path: Path, status: int = 0) -> Path:
+    script = tmp_path / "sendmail"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'printf "%s\\n" "$@" > "{tmp_path}/argv"\n'
+        f'cat > "{tmp_path}/stdin"\n'
+        + (f'echo "sendmail: fatal: no such user" >&2\nexit {status}\n' if status else "")
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+def test_via_sendmail(tmp_path: Path) -> None:
+    script = fake_sendmail(tmp_path)
+    result = run(*ADDRESSES, "--via", "sendmail", "--sendmail", str(script), *SMALL)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "argv").read_text().split() == ["-t", "-i"]
+    message = check_message((tmp_path / "stdin").read_bytes())
+    assert message["To"] == "admin@example.org"
+
+
+def test_sendmail_failure(tmp_path: Path) -> None:
+    script = fake_sendmail(tmp_path, status=75)
+    result = run(*ADDRESSES, "--via", "sendmail", "--sendmail", str(script), *SMALL)
+    assert result.exit_code == 1
+    assert "exited with status 75: sendmail: fatal: no such user" in result.output
+
+
+def test_only_if_false_sends_nothing(tmp_path: Path) -> None:
+    script = fake_sendmail(tmp_path)
+    args = [*ADDRESSES, "--via", "sendmail", "--sendmail", str(script), "-v"]
+    quiet = run(*args, "--only-if", "rejected>100000", *SMALL)
+    assert quiet.exit_code == 0 and "nothing sent" in quiet.output
+    assert not (tmp_path / "stdin").exists()
+    sent = run(*args, "--only-if", "rejected>0", "--only-if", "tls_inbound<=1", *SMALL)
+    assert sent.exit_code == 0 and (tmp_path / "stdin").exists()
+
+
+def test_dry_run_writes_an_eml_with_csv_attachments(tmp_path: Path) -> None:
+    out = tmp_path / "report.eml"
+    result = run(*ADDRESSES, "--dry-run", "-o", str(out), "--attach-csv", *SMALL)
+    assert result.exit_code == 0, result.output
+    message = check_message(out.read_bytes())
+    assert message.get_content_type() == "multipart/mixed"
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert "overview-totals.csv" in names
+
+
+def test_headers_cannot_be_injected(tmp_path: Path) -> None:
+    out = tmp_path / "report.eml"
+    result = run(*ADDRESSES, "--dry-run", "-o", str(out),
+                 "--subject", "report\r\nBcc: victim@example.net\n{received}", *SMALL)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    assert message["Bcc"] is None
+    assert "\n" not in str(message["Subject"]) and "Bcc: victim" in str(message["Subject"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--to", "admin@example.org\r\nBcc: x@y.z"], "--to"),
+        (["--to", "not an address"], "not an email address"),
+        (["--to", "a@b.test", "--subject", "{nonsense}"], "unknown field {nonsense}"),
+        (["--to", "a@b.test", "--only-if", "rejected~3"], "--only-if 'rejected~3'"),
+        (["--from", "x@y.test"], "no recipient"),
+    ],
+)
+def test_usage_errors(args: list[str], message: str) -> None:
+    result = run(*args, "--dry-run", *SMALL)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
