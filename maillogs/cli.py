@@ -307,10 +307,22 @@ def _summary(run: ParseRun) -> ParseSummary:
     )
 
 
-def build_report(options: InputOptions, report_options: ReportOptions) -> tuple[Report, ParseRun]:
+def build_report(
+    options: InputOptions, report_options: ReportOptions, store: Path | None = None
+) -> tuple[Report, ParseRun]:
     run = ParseRun()
     builder = ReportBuilder(report_options)
-    for batch in parse_inputs(options, run):
+    if store is None:
+        batches = parse_inputs(options, run)
+    else:
+        from maillogs.store.report_input import batches as store_batches
+
+        batches = store_batches(
+            store, list(options.paths), options.settings, _environment().now(),
+            options.period.since, options.period.until, run.stats, run.errors,
+        )  # fmt: skip
+        run.files.append(str(store))
+    for batch in batches:
         builder.add(batch)
     return builder.finish(_summary(run)), run
 
@@ -380,13 +392,24 @@ def _report_options(options: InputOptions, **given: Any) -> ReportOptions:
     help="A catch-all domain (repeatable).",
 )
 @click.option(
+    "--store",
+    "store",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Read the events of this store (maillogs ingest); PATHS add their lines not in it yet.",
+)
+@click.option(
     "--charts",
     "charts_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Also write each chart as DIR/NAME.png.",
 )
 def report(
-    options: InputOptions, fmt: str, output: Path | None, charts_dir: Path | None, **given: Any
+    options: InputOptions,
+    fmt: str,
+    output: Path | None,
+    charts_dir: Path | None,
+    store: Path | None,
+    **given: Any,
 ) -> None:
     """Report on Postfix logs: TLS, spammers, SPF, checks, rejects, catch-all, deliveries.
 
@@ -398,10 +421,11 @@ def report(
       maillogs report --format json -o report.json /var/log/mail.log
       maillogs report --format csv -o report-csv/ /var/log/mail.log
       maillogs report --format html -o report.html --charts charts/ /var/log/mail.log*
+      maillogs report --store /var/lib/maillogs --since last-month
     """
     env = _environment()
     report_options = _report_options(options, **given)
-    result, run = build_report(options, report_options)
+    result, run = build_report(options, report_options, store)
     chosen = Format(fmt)
     if chosen is Format.CSV:
         if output is None:
@@ -437,4 +461,5 @@ def write_charts(result: Report, directory: Path) -> None:
 # they build on the helpers above.
 import maillogs.blog_command  # noqa: E402
 import maillogs.mail_command  # noqa: E402
+import maillogs.store_command  # noqa: E402
 import maillogs.suggest_command  # noqa: E402, F401

@@ -217,3 +217,18 @@ class SmtpTlsCorrelator:
             pl.when(over_tls).then(pl.col("t_protocol")).alias("tls_protocol"),
             pl.when(over_tls).then(pl.col("t_cipher")).alias("tls_cipher"),
         )
+
+
+Correlator = SessionCorrelator | SmtpTlsCorrelator
+
+
+def state_of(correlator: Correlator) -> pl.DataFrame:
+    """The connections still open: what a later run needs to go on exactly."""
+    return correlator._state
+
+
+def restore(correlator: Correlator, state: pl.DataFrame) -> None:
+    expected = correlator._state.schema
+    if state.schema != expected:
+        raise ValueError(f"saved connection state has columns {state.schema}, not {expected}")
+    correlator._state = state

@@ -17,7 +17,7 @@ from datetime import datetime
 import polars as pl
 
 from parsers.classify import classify
-from parsers.correlate import SessionCorrelator, SmtpTlsCorrelator
+from parsers.correlate import SessionCorrelator, SmtpTlsCorrelator, restore, state_of
 from parsers.daemons import POSTFIX_DAEMONS, SPF_DAEMON, SPF_PROGRAMS, rules_for
 from parsers.derive import derive
 from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, split_envelope
@@ -169,6 +169,20 @@ class EventParser:
         self._smtp_tls = SmtpTlsCorrelator()
         self._chunks = 0
         self._workers = max(1, workers)
+
+    def export_state(self) -> dict[str, pl.DataFrame]:
+        """Open connections and the line counter, for a later run to go on from here
+        exactly as if the input had not stopped (see maillogs.store)."""
+        return {
+            "sessions": state_of(self._sessions),
+            "smtp_tls": state_of(self._smtp_tls),
+            "chunks": pl.DataFrame({"chunks": [self._chunks]}, schema={"chunks": pl.Int64}),
+        }
+
+    def import_state(self, frames: dict[str, pl.DataFrame]) -> None:
+        restore(self._sessions, frames["sessions"])
+        restore(self._smtp_tls, frames["smtp_tls"])
+        self._chunks = int(frames["chunks"].item())
 
     def _next_seq(self) -> int:
         self._chunks += 1

@@ -1,0 +1,60 @@
+"""The store's events for a report: one batch per day, only the days of the period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, list_parts
+from parsers.schema import EventKind, conform, empty_frame, schema_of
+from parsers.stream import EventBatch
+
+
+def _wanted(date: str, since: datetime | None, until: datetime | None) -> bool:
+    """Partitions are UTC days; the report's exact bounds are applied to the events."""
+    if date == UNKNOWN_DATE:
+        return since is None and until is None
+    day = datetime.fromisoformat(date).date()
+    if since is not None and day < (since - timedelta(days=1)).date():
+        return False
+    return until is None or day <= until.date()
+
+
+def read_part(part: PartFile) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(part.path)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise StoreError(f"{part.path}: damaged: {error}") from error
+    expected = schema_of(part.kind)
+    if dict(frame.schema) != expected:
+        raise StoreError(f"{part.path}: columns do not match the {part.kind.value} schema")
+    return frame
+
+
+def store_batches(
+    store: Path, since: datetime | None, until: datetime | None
+) -> Iterator[EventBatch]:
+    if not store.is_dir():
+        raise StoreError(f"{store}: no such store directory")
+    by_date: dict[str, list[PartFile]] = {}
+    for part in list_parts(store):
+        if part.source != "tmp" and _wanted(part.date, since, until):
+            by_date.setdefault(part.date, []).append(part)
+    for date in sorted(by_date, key=lambda d: (d == UNKNOWN_DATE, d)):
+        frames: dict[EventKind, list[pl.DataFrame]] = {}
+        for part in by_date[date]:
+            frames.setdefault(part.kind, []).append(read_part(part))
+        yield {
+            kind: conform(kind, pl.concat(frames[kind])) if kind in frames else empty_frame(kind)
+            for kind in EventKind
+        }
+
+
+def stored_ranges(store: Path) -> dict[str, int]:
+    """Per source id, the bytes the checkpoint says are in the store."""
+    from maillogs.store.checkpoint import load
+
+    return {source: state.offset for source, state in load(store).sources.items()}

@@ -1,0 +1,109 @@
+"""`maillogs ingest` and `maillogs store info|compact|prune`."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from maillogs.cli import InputOptions, _environment, input_options, main
+from maillogs.errors import UsageError
+from maillogs.exit_codes import ExitStatus
+from maillogs.inputs import default_log_paths
+from maillogs.store import maintenance
+from maillogs.store.ingest import ingest as run_ingest
+from maillogs.store.ingest import locked
+
+STORE = click.option(
+    "--store",
+    "store",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The store directory.",
+)
+
+
+@main.command()
+@input_options
+@STORE
+@click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
+@click.option("--follow", is_flag=True, help="Keep reading new lines (polling; rotation-safe).")
+@click.option("--interval", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True,
+              help="Seconds between polls with --follow.")  # fmt: skip
+def ingest(options: InputOptions, store: Path, wait: bool, follow: bool, interval: float) -> None:
+    """Add what is new in the logs to a Parquet event store (for cron, or --follow).
+
+    \b
+    Examples:
+      maillogs ingest --store /var/lib/maillogs /var/log/mail.log*
+      */5 * * * *  maillogs ingest --quiet --store /var/lib/maillogs   (crontab)
+      maillogs ingest --follow --store /var/lib/maillogs /var/log/mail.log*
+    """
+    env = _environment()
+    paths = list(options.paths or options.config.logs or default_log_paths())
+    if not paths:
+        raise UsageError("no log files given and none found at /var/log/mail.log*")
+    while True:
+        report = run_ingest(paths, store, options.settings, env.now(), wait=wait or follow)
+        for error in report.errors:
+            click.echo(f"maillogs: error: {error}", err=True)
+        if not options.quiet:
+            click.echo(
+                f"ingested {report.new_lines:,} lines ({report.new_bytes:,} bytes) of "
+                f"{len(report.sources)} files: {report.events:,} events in {report.parts:,} files",
+                err=True,
+            )
+        if not follow:
+            raise SystemExit(ExitStatus.FAILURE if report.errors else ExitStatus.OK)
+        time.sleep(interval)
+
+
+@main.group()
+def store() -> None:
+    """Look after an event store: info, compact, prune."""
+
+
+@store.command()
+@STORE
+def info(store: Path) -> None:
+    """Date range, events by kind, files and bytes, sources and how far they are read."""
+    if not store.is_dir():
+        raise UsageError(f"{store}: no such store directory")
+    found = maintenance.info(store)
+    out = _environment().stdout
+    out.write(f"days:     {found.first_day or '-'} .. {found.last_day or '-'} (UTC)\n")
+    out.write(f"files:    {found.files:,} ({found.bytes:,} bytes)\n")
+    out.write("events by kind:\n")
+    for kind, count in sorted(found.events_by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.write(f"  {kind:<16} {count:,}\n")
+    out.write("sources:\n")
+    for name, offset, lines in found.sources:
+        out.write(f"  {name}: {lines:,} lines, {offset:,} bytes\n")
+
+
+@store.command()
+@STORE
+@click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
+def compact(store: Path, wait: bool) -> None:
+    """Merge each day's small part files into one per kind, atomically."""
+    with locked(store, wait):
+        removed = maintenance.compact(store)
+    click.echo(f"merged away {removed:,} files", err=True)
+
+
+@store.command()
+@STORE
+@click.option("--keep", required=True, metavar="AGE", help="Keep this much: 400d, 8w.")
+@click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
+def prune(store: Path, keep: str, wait: bool) -> None:
+    """Delete the days older than --keep."""
+    found = re.fullmatch(r"(\d+)([dw])", keep.strip())
+    if not found:
+        raise UsageError(f"--keep {keep!r}: give days or weeks, like 400d or 8w")
+    age = timedelta(days=int(found[1]) * (7 if found[2] == "w" else 1))
+    with locked(store, wait):
+        dropped = maintenance.prune(store, age, _environment().now())
+    click.echo(f"deleted {dropped:,} day partitions", err=True)
