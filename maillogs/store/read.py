@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -14,13 +14,14 @@ from parsers.stream import EventBatch
 
 
 def _wanted(date: str, since: datetime | None, until: datetime | None) -> bool:
-    """Partitions are UTC days; the report's exact bounds are applied to the events."""
+    """Does the UTC day `date` overlap [since, until)? The report then applies the
+    exact bounds to the events."""
     if date == UNKNOWN_DATE:
         return since is None and until is None
     day = datetime.fromisoformat(date).date()
-    if since is not None and day < (since - timedelta(days=1)).date():
+    if since is not None and day < since.astimezone(UTC).date():
         return False
-    return until is None or day <= until.date()
+    return until is None or day <= (until.astimezone(UTC) - timedelta(microseconds=1)).date()
 
 
 def read_part(part: PartFile) -> pl.DataFrame:

@@ -1,0 +1,258 @@
+"""The event store: ingesting in pieces across rotation, compression and copytruncate
+gives exactly the events of one full parse; a killed ingest loses and doubles nothing;
+one ingest at a time; foreign and damaged files are named; DuckDB reads it as it is."""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from maillogs.cli import main
+from maillogs.pipeline import ParseSettings
+from maillogs.store import maintenance
+from maillogs.store.ingest import CRASH_HOOK, ingest
+from maillogs.store.layout import list_parts
+from maillogs.store.read import store_batches
+from parsers.envelope import LogFormat
+from parsers.schema import EventKind
+from parsers.stream import EventParser
+from parsers.timestamps import TimeContext
+
+ROOT = Path(__file__).parents[1]
+SAMPLE = ROOT / "sample_logs" / "classic"
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+SETTINGS = ParseSettings(tz="UTC", year=2026, chunk_bytes=64 * 1024)
+
+
+@cache
+def sample_text() -> bytes:
+    with gzip.open(SAMPLE / "maillog.1.gz") as rotated:
+        return rotated.read() + (SAMPLE / "maillog").read_bytes()
+
+
+@cache
+def full_parse() -> dict[EventKind, pl.DataFrame]:
+    """One parse of the whole text as one source, in the default chunk size."""
+    parser = EventParser()
+    times = TimeContext(tz="UTC", reference=NOW, year=2026)
+    text = sample_text()
+    frames: dict[EventKind, list[pl.DataFrame]] = {kind: [] for kind in EventKind}
+    for batch in parser.parse_chunks([text], times, LogFormat.CLASSIC):
+        for kind, frame in batch.items():
+            frames[kind].append(frame)
+    return {kind: _sorted(pl.concat(parts)) for kind, parts in frames.items()}
+
+
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort(frame.columns, nulls_last=True)
+
+
+def stored(store: Path) -> dict[EventKind, pl.DataFrame]:
+    frames: dict[EventKind, list[pl.DataFrame]] = {kind: [] for kind in EventKind}
+    for batch in store_batches(store, None, None):
+        for kind, frame in batch.items():
+            frames[kind].append(frame)
+    return {kind: _sorted(pl.concat(parts)) for kind, parts in frames.items()}
+
+
+def assert_same_events(store: Path) -> None:
+    got, want = stored(store), full_parse()
+    for kind in EventKind:
+        assert got[kind].height == want[kind].height, kind
+        assert got[kind].equals(want[kind]), kind
+
+
+def lines() -> list[bytes]:
+    return sample_text().splitlines(keepends=True)
+
+
+def test_ingest_in_pieces_with_rotation_compression_and_copytruncate(tmp_path: Path) -> None:
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    every = lines()
+    cuts = [0, 1500, 3100, 3101, 5200, 7400, 9000, len(every)]
+    live = logs / "maillog"
+
+    def append(piece: int) -> None:
+        with live.open("ab") as out:
+            out.writelines(every[cuts[piece] : cuts[piece + 1]])
+
+    def run() -> None:
+        report = ingest([str(logs)], store, SETTINGS, NOW, wait=False)
+        assert report.errors == []
+
+    append(0)
+    run()
+    append(1)
+    # the line being written: left for the next run
+    with live.open("ab") as out:
+        out.write(every[cuts[2]].rstrip(b"\n"))
+    run()
+    with live.open("ab") as out:
+        out.write(b"\n")
+    run()
+    # logrotate's rename and create
+    live.rename(logs / "maillog.1")
+    append(3)
+    run()
+    # the rotated file compressed later, under another name
+    with (logs / "maillog.1").open("rb") as plain, gzip.open(logs / "maillog.2.gz", "wb") as gz:
+        shutil.copyfileobj(plain, gz)
+    (logs / "maillog.1").unlink()
+    live.rename(logs / "maillog.1")
+    append(4)
+    run()
+    # copytruncate: the live file copied and emptied in place
+    append(5)
+    shutil.copyfile(live, logs / "maillog.0")
+    with live.open("r+b") as out:
+        out.truncate(0)
+    append(6)
+    run()
+    run()  # nothing new: nothing changes
+    assert_same_events(store)
+
+
+def _cli_ingest(store: Path, logs: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "maillogs", "ingest", "--tz", "UTC", "--year", "2026", "-q",
+         "--store", str(store), str(logs)],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, check=False, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("kill_after", [1, 9, 26, 50])
+def test_a_killed_ingest_loses_and_doubles_nothing(tmp_path: Path, kill_after: int) -> None:
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    (logs / "maillog").write_bytes(sample_text())
+    killed = _cli_ingest(store, logs, **{CRASH_HOOK: str(kill_after)})
+    assert killed.returncode == -9
+    assert any(store.rglob("*.parquet"))
+    again = _cli_ingest(store, logs)
+    assert again.returncode == 0, again.stderr
+    assert_same_events(store)
+
+
+def test_a_second_ingest_says_one_is_running(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    store.mkdir()
+    with (store / ".lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = CliRunner().invoke(
+            main, ["ingest", "--tz", "UTC", "--year", "2026", "--store", str(store), str(SAMPLE)]
+        )
+    assert result.exit_code == 1
+    assert "another maillogs ingest is running (use --wait" in result.output
+    assert list(store.iterdir()) == [store / ".lock"]
+
+
+@pytest.fixture
+def sample_store(tmp_path: Path) -> Path:
+    store = tmp_path / "store"
+    assert ingest([str(SAMPLE)], store, SETTINGS, NOW, wait=False).errors == []
+    return store
+
+
+def test_report_from_the_store_equals_the_report_from_the_logs(sample_store: Path) -> None:
+    common = ["report", "--format", "json", "--tz", "UTC", "--year", "2026", "-q",
+              "--catchall-domain", "example.org"]  # fmt: skip
+    from_store = CliRunner().invoke(main, [*common, "--store", str(sample_store)])
+    from_logs = CliRunner().invoke(main, [*common, str(SAMPLE)])
+    assert from_store.exit_code == 0, from_store.output
+    one, other = json.loads(from_store.output), json.loads(from_logs.output)
+    for data in (one, other):
+        data["parse"].pop("files")
+    assert one == other
+
+
+def test_store_and_new_lines_count_each_line_once(tmp_path: Path) -> None:
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    every = lines()
+    (logs / "maillog").write_bytes(b"".join(every[:6000]))
+    ingest([str(logs)], store, SETTINGS, NOW, wait=False)
+    with (logs / "maillog").open("ab") as out:
+        out.writelines(every[6000:])
+    args = ["report", "--format", "json", "--tz", "UTC", "--year", "2026", "-q"]
+    both = CliRunner().invoke(main, [*args, "--store", str(store), str(logs)])
+    whole = CliRunner().invoke(main, [*args, str(SAMPLE)])
+    assert both.exit_code == 0, both.output
+    one, other = json.loads(both.output), json.loads(whole.output)
+    assert one["overview"] == other["overview"]
+    assert one["parse"]["lines"] == len(every)
+
+
+def test_period_reads_only_its_days(sample_store: Path) -> None:
+    since, until = datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 24, tzinfo=UTC)
+    days = {
+        frame.get_column("time").dt.date().min()
+        for batch in store_batches(sample_store, since, until)
+        for frame in batch.values()
+        if frame.height
+    }
+    assert days == {datetime(2026, 11, 23).date()}
+
+
+def test_a_foreign_file_is_named(sample_store: Path) -> None:
+    (sample_store / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(main, ["report", "--store", str(sample_store), "-q"])
+    assert result.exit_code == 1
+    assert f"{sample_store / 'notes.txt'}: not part of a maillogs store" in result.output
+
+
+def test_a_damaged_part_is_named(sample_store: Path) -> None:
+    part = next(p for p in list_parts(sample_store) if p.kind is EventKind.TLS)
+    part.path.write_bytes(b"PAR1 this is not parquet")
+    result = CliRunner().invoke(main, ["report", "--store", str(sample_store), "-q"])
+    assert result.exit_code == 1
+    assert f"{part.path}: damaged" in result.output
+
+
+def test_compact_keeps_every_event_and_recovers_from_a_kill(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    logs = tmp_path / "log"
+    logs.mkdir()
+    every = lines()
+    for cut in (0, 4000, 8000):
+        with (logs / "maillog").open("ab") as out:
+            out.writelines(every[cut : cut + 4000])
+        ingest([str(logs)], store, SETTINGS, NOW, wait=False)
+    before = len(list_parts(store))
+    # a compact killed after writing a merged file but before deleting its inputs:
+    day = next(p for p in list_parts(store) if p.kind is EventKind.CONNECT).path.parent
+    inputs = sorted(day.iterdir())
+    merged = pl.concat([pl.read_parquet(p) for p in inputs])
+    replaces = {maintenance.REPLACES: "\n".join(p.name for p in inputs)}
+    merged.write_parquet(day / "compact-0123456789abcdef.parquet", metadata=replaces)
+    removed = maintenance.compact(store)
+    assert removed > 0 and len(list_parts(store)) < before
+    assert_same_events(store)
+
+
+def test_prune_drops_old_days(sample_store: Path) -> None:
+    dropped = maintenance.prune(sample_store, timedelta(days=2), NOW)
+    left = {p.date for p in list_parts(sample_store)}
+    assert dropped > 0 and left == {"2026-11-23", "2026-11-24"}
+
+
+def test_duckdb_reads_the_store_as_it_is(sample_store: Path) -> None:
+    duckdb = pytest.importorskip("duckdb")
+    found = duckdb.sql(
+        f"select kind, count(*) from read_parquet('{sample_store}/kind=*/date=*/*.parquet', "
+        "hive_partitioning=true, union_by_name=true) group by kind"
+    ).fetchall()
+    want = {kind.value: frame.height for kind, frame in full_parse().items() if frame.height}
+    assert dict(found) == want
