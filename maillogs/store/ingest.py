@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import signal
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -180,7 +181,7 @@ def _drop_uncommitted(store: Path, source: str, offset: int) -> None:
 
 
 def _parser(checkpoint: Checkpoint) -> EventParser:
-    parser = EventParser(workers=1)
+    parser = EventParser()
     if checkpoint.parser:
         parser.import_state(checkpoint.parser)
     return parser
@@ -188,6 +189,15 @@ def _parser(checkpoint: Checkpoint) -> EventParser:
 
 def _times(source: Source, settings: ParseSettings, now: datetime) -> TimeContext:
     return TimeContext(tz=settings.tz, reference=source.mtime or now, year=settings.year)
+
+
+def _recording(
+    chunks: Iterator[tuple[int, bytes]], ranges: deque[tuple[int, int]]
+) -> Iterator[bytes]:
+    """The chunks' bytes, noting each one's (start, length) as it is handed out."""
+    for start, data in chunks:
+        ranges.append((start, len(data)))
+        yield data
 
 
 def new_batches(
@@ -221,15 +231,20 @@ def new_batches(
                 head.decode("utf-8", "replace").splitlines()[:20]
             )
             times = _times(source, settings, now)
-            for start, data in new_chunks(source, state.offset, settings.chunk_bytes):
-                lines, not_mail = parser.stats.lines, parser.stats.not_mail
-                batch = parser.parse_chunk(data, fmt, times)
-                state.offset = start + len(data)
+            ranges: deque[tuple[int, int]] = deque()
+            chunks = _recording(new_chunks(source, state.offset, settings.chunk_bytes), ranges)
+            lines, not_mail = parser.stats.lines, parser.stats.not_mail
+            # Chunks are extracted in parallel; each batch comes out, in order, once the
+            # parser has tied it to the ones before: its state is then the checkpoint's.
+            for batch in parser.parse_chunks(chunks, times, fmt):
+                start, length = ranges.popleft()
+                state.offset = start + length
                 state.lines += parser.stats.lines - lines
                 state.not_mail += parser.stats.not_mail - not_mail
-                checkpoint.parser = parser.export_state()
                 report.new_lines += parser.stats.lines - lines
-                report.new_bytes += len(data)
+                report.new_bytes += length
+                lines, not_mail = parser.stats.lines, parser.stats.not_mail
+                checkpoint.parser = parser.export_state()
                 yield batch, state, start
         except InputError as error:
             report.errors.append(error)

@@ -99,15 +99,8 @@ def markdown(post: Post, style: FrontMatter, chart_links: dict[str, str]) -> str
 
 
 def html(post: Post, style: FrontMatter, image_src: Callable[[str], str | None]) -> str:
-    import jinja2
+    from reports.render.templates import environment  # jinja2 only for HTML
 
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("reports", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     charts = [
         (src, alt)
         for name, alt in (
@@ -116,12 +109,16 @@ def html(post: Post, style: FrontMatter, image_src: Callable[[str], str | None])
         )
         if (src := image_src(name)) is not None
     ]
-    page = environment.get_template("blog.html.j2").render(
-        post=post,
-        period=period_text(post),
-        heading=top_heading(len(post.spammers)),
-        rules=[(rule_comment(r.hits, r.new), r.text) for r in post.rules],
-        tls=" ".join(tls_sentences(post)),
-        charts=charts,
+    page = (
+        environment()
+        .get_template("blog.html.j2")
+        .render(
+            post=post,
+            period=period_text(post),
+            heading=top_heading(len(post.spammers)),
+            rules=[(rule_comment(r.hits, r.new), r.text) for r in post.rules],
+            tls=" ".join(tls_sentences(post)),
+            charts=charts,
+        )
     )
     return front_matter(post, style) + page

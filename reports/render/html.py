@@ -12,22 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jinja2
-
 from maillogs import __version__
 from reports.builder import SCHEMA, Report
 from reports.charts import Chart, report_charts
 from reports.escape import for_terminal
+from reports.render.templates import environment
 from reports.render.text import _TITLES
 from reports.tables import Table, share, tables
-
-_ENVIRONMENT = jinja2.Environment(
-    loader=jinja2.PackageLoader("reports", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 @dataclass(frozen=True)
@@ -53,15 +44,19 @@ def render(
     since = period["since"] or "the start of the logs"
     until = period["until"] or "the end of the logs"
     heading = "maillogs report"
-    return _ENVIRONMENT.get_template("report.html.j2").render(
-        title=f"{heading}: {_text(since)} to {_text(until)}",
-        heading=heading,
-        period=f"{_text(since)} to {_text(until)} ({_text(period['time_zone'])})",
-        numbers=_key_numbers(report.data),
-        charts=[_Image(source(chart), chart.alt) for chart in chosen],
-        sections=_sections(tables(report)),
-        version=__version__,
-        schema=SCHEMA,
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            title=f"{heading}: {_text(since)} to {_text(until)}",
+            heading=heading,
+            period=f"{_text(since)} to {_text(until)} ({_text(period['time_zone'])})",
+            numbers=_key_numbers(report.data),
+            charts=[_Image(source(chart), chart.alt) for chart in chosen],
+            sections=_sections(tables(report)),
+            version=__version__,
+            schema=SCHEMA,
+        )
     )
 
 
