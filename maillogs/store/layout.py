@@ -15,7 +15,7 @@ CHECKPOINT = "checkpoint.json"
 LOCK = ".lock"
 UNKNOWN_DATE = "unknown"  # events without a time stamp (lines with no envelope)
 _PART = re.compile(r"part-(?P<source>[0-9a-f]{16})-(?P<start>\d+)-(?P<end>\d+)\.parquet")
-_COMPACT = re.compile(r"compact-(?P<digest>[0-9a-f]{16})\.parquet")
+_COMPACT = re.compile(r"compact-[0-9a-z-]+\.parquet")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|" + UNKNOWN_DATE)
 _KINDS = {kind.value for kind in EventKind}
 
