@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 import click
 
 from maillogs.cli import (
+    STORE_OPTION,
     InputOptions,
     _environment,
     _report_options,
     _summary,
     input_options,
     main,
-    parse_inputs,
+    report_batches,
     report_input_errors,
 )
 from maillogs.errors import MaillogsError, UsageError
@@ -32,6 +33,7 @@ from reports.render import blog as render_blog
 
 @main.command()
 @input_options
+@STORE_OPTION
 @click.option("--month", metavar="YYYY-MM", help="The month to write about (or --since/--until).")
 @click.option("--top", type=click.IntRange(1, 100), default=5, show_default=True)
 @click.option("--header-checks", "header_checks", multiple=True, metavar="FILE")
@@ -59,6 +61,7 @@ from reports.render import blog as render_blog
 )
 def blog(
     options: InputOptions,
+    store: Path | None,
     month: str | None,
     top: int,
     title: str | None,
@@ -88,7 +91,8 @@ def blog(
     builder = ReportBuilder(report_options)
     since, until = options.period.since, options.period.until
     blocked = BlockedSpam(options.settings.tz, since, until)
-    for batch in parse_inputs(options, run):
+    # From a store, the month before too: a rule that fired then is not new.
+    for batch in report_batches(options, run, store, look_back=timedelta(days=31)):
         builder.add(batch)
         blocked.add(batch)
     report = builder.finish(_summary(run))

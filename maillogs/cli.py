@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -312,19 +313,37 @@ def build_report(
 ) -> tuple[Report, ParseRun]:
     run = ParseRun()
     builder = ReportBuilder(report_options)
-    if store is None:
-        batches = parse_inputs(options, run)
-    else:
-        from maillogs.store.report_input import batches as store_batches
-
-        batches = store_batches(
-            store, list(options.paths), options.settings, _environment().now(),
-            options.period.since, options.period.until, run.stats, run.errors,
-        )  # fmt: skip
-        run.files.append(str(store))
-    for batch in batches:
+    for batch in report_batches(options, run, store):
         builder.add(batch)
     return builder.finish(_summary(run)), run
+
+
+_NO_LOOK_BACK = timedelta(0)
+
+
+def report_batches(
+    options: InputOptions, run: ParseRun, store: Path | None, look_back: timedelta = _NO_LOOK_BACK
+) -> Iterator[EventBatch]:
+    """The logs' event batches; with a store, its events (from `look_back` before the
+    period on) and then the given logs' lines it has not seen yet."""
+    if store is None:
+        return parse_inputs(options, run)
+    from maillogs.store.report_input import batches
+
+    run.files.append(str(store))
+    return batches(
+        store, list(options.paths), options.settings, _environment().now(),
+        options.period.since - look_back if options.period.since else None,
+        options.period.until, run.stats, run.errors,
+    )  # fmt: skip
+
+
+STORE_OPTION = click.option(
+    "--store",
+    "store",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Read the events of this store (maillogs ingest); PATHS add their lines not in it yet.",
+)
 
 
 def _report_options(options: InputOptions, **given: Any) -> ReportOptions:
@@ -391,12 +410,7 @@ def _report_options(options: InputOptions, **given: Any) -> ReportOptions:
     metavar="DOMAIN",
     help="A catch-all domain (repeatable).",
 )
-@click.option(
-    "--store",
-    "store",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Read the events of this store (maillogs ingest); PATHS add their lines not in it yet.",
-)
+@STORE_OPTION
 @click.option(
     "--charts",
     "charts_dir",

@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 import click
 
 from maillogs.cli import (
+    STORE_OPTION,
     InputOptions,
     _environment,
     _report_options,
     _summary,
     input_options,
     main,
-    parse_inputs,
+    report_batches,
     report_input_errors,
 )
 from maillogs.config import VIAS, MailConfig
@@ -46,6 +47,7 @@ _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
 
 @main.command()
 @input_options
+@STORE_OPTION
 @click.option("--to", "to", multiple=True, metavar="ADDRESS", help="Recipient (repeatable).")
 @click.option(
     "--from", "sender", metavar="ADDRESS", help="Sender (default: config, else maillogs@this host)."
@@ -107,7 +109,7 @@ def mail(options: InputOptions, **given: Any) -> None:
     run = ParseRun()
     builder = ReportBuilder(report_options)
     hosts: set[str] = set()
-    for batch in parse_inputs(options, run):
+    for batch in report_batches(options, run, given["store"]):
         builder.add(batch)
         for kind in (EventKind.CONNECT, EventKind.QUEUED, EventKind.DELIVERY):
             hosts.update(h for h in batch[kind].get_column("host").unique().to_list() if h)

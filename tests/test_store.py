@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -256,3 +257,61 @@ def test_duckdb_reads_the_store_as_it_is(sample_store: Path) -> None:
     ).fetchall()
     want = {kind.value: frame.height for kind, frame in full_parse().items() if frame.height}
     assert dict(found) == want
+
+
+def _ingested_lines(store: Path) -> int:
+    try:
+        state = json.loads((store / "_state" / "checkpoint.json").read_text())
+    except (OSError, ValueError):
+        return 0
+    return sum(source["lines"] for source in state["sources"])
+
+
+def _wait_for(store: Path, count: int, follower: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while _ingested_lines(store) < count:
+        assert follower.poll() is None, follower.stderr.read() if follower.stderr else ""
+        assert time.monotonic() < deadline, f"only {_ingested_lines(store)} of {count} lines"
+        time.sleep(0.1)
+
+
+def test_follow_survives_rotation(tmp_path: Path) -> None:
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    every = lines()
+    live = logs / "maillog"
+    live.write_bytes(b"".join(every[:4000]))
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "maillogs", "ingest", "--follow", "--interval", "0.2", "--tz",
+         "UTC", "--year", "2026", "-q", "--store", str(store), str(logs)],
+        cwd=ROOT, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _wait_for(store, 4000, follower)
+        with live.open("ab") as out:
+            out.writelines(every[4000:7000])
+        _wait_for(store, 7000, follower)
+        live.rename(logs / "maillog.1")  # rotation while following
+        live.write_bytes(b"".join(every[7000:]))
+        _wait_for(store, len(every), follower)
+    finally:
+        follower.terminate()
+        follower.wait(timeout=30)
+    assert_same_events(store)
+
+
+def test_blog_and_mail_read_the_store_too(sample_store: Path) -> None:
+    tables = ["--header-checks", str(ROOT / "sample_logs" / "header_checks")]
+    common = ["--tz", "UTC", "--year", "2026", "-q", *tables]
+    from_store = CliRunner().invoke(
+        main, ["blog", "--month", "2026-11", *common, "--store", str(sample_store)]
+    )
+    from_logs = CliRunner().invoke(main, ["blog", "--month", "2026-11", *common, str(SAMPLE)])
+    assert from_store.exit_code == 0, from_store.output
+    assert from_store.output == from_logs.output
+    mail = CliRunner().invoke(
+        main, ["mail", "--to", "a@example.org", "--from", "m@mx.example.net", "--dry-run",
+               "--tz", "UTC", "--year", "2026", "-q", "--store", str(sample_store)],
+    )  # fmt: skip
+    assert mail.exit_code == 0, mail.output
+    assert "947 received" in mail.output.split("\n", 1)[0]
