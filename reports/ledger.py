@@ -155,16 +155,17 @@ def _updates(batch: Batch) -> pl.DataFrame:
 def _merge(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per queue id: its first queueing (with that line's size and sender), the
     sources seen, the sent deliveries counted, the last line's time."""
-    first_queued = pl.col("queued_at").is_not_null() & (
-        pl.col("queued_at") == pl.col("queued_at").min()
+    first_queued = (
+        rows.filter(pl.col("queued_at").is_not_null())
+        .sort("queued_at", maintain_order=True)
+        .unique("queue_id", keep="first", maintain_order=True)
+        .select("queue_id", "queued_at", "size", "sender")
     )
-    return rows.group_by("queue_id", maintain_order=True).agg(
-        pl.col("queued_at").min(),
-        pl.col("size").filter(first_queued).first(),
-        pl.col("sender").filter(first_queued).first(),
+    seen = rows.group_by("queue_id").agg(
         pl.col("smtpd").any(),
         pl.col("pickup").any(),
         pl.col("notice").any(),
         pl.col("sent").sum().cast(pl.UInt32),
         pl.col("last_seen").max(),
     )
+    return seen.join(first_queued, on="queue_id", how="left").select(list(_OPEN_SCHEMA))

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, list_parts
-from parsers.schema import EventKind, conform, empty_frame, schema_of
+from parsers.schema import EventKind, empty_frame, schema_of
 from parsers.stream import EventBatch
 
 
@@ -29,10 +29,13 @@ def read_part(part: PartFile) -> pl.DataFrame:
         frame = pl.read_parquet(part.path)
     except (OSError, pl.exceptions.PolarsError) as error:
         raise StoreError(f"{part.path}: damaged: {error}") from error
-    expected = schema_of(part.kind)
-    if dict(frame.schema) != expected:
-        raise StoreError(f"{part.path}: columns do not match the {part.kind.value} schema")
+    _check_schema(part, frame)
     return frame
+
+
+def _check_schema(part: PartFile, frame: pl.DataFrame) -> None:
+    if dict(frame.schema) != schema_of(part.kind):
+        raise StoreError(f"{part.path}: columns do not match the {part.kind.value} schema")
 
 
 def store_batches(
@@ -45,11 +48,18 @@ def store_batches(
         if part.source != "tmp" and _wanted(part.date, since, until):
             by_date.setdefault(part.date, []).append(part)
     for date in sorted(by_date, key=lambda d: (d == UNKNOWN_DATE, d)):
-        frames: dict[EventKind, list[pl.DataFrame]] = {}
-        for part in by_date[date]:
-            frames.setdefault(part.kind, []).append(read_part(part))
+        parts = by_date[date]
+        try:
+            # A day's files are read together: Polars decodes them on all cores.
+            frames = pl.collect_all([pl.scan_parquet(part.path) for part in parts])
+        except (OSError, pl.exceptions.PolarsError):
+            frames = [read_part(part) for part in parts]  # names the damaged file
+        by_kind: dict[EventKind, list[pl.DataFrame]] = {}
+        for part, frame in zip(parts, frames, strict=True):
+            _check_schema(part, frame)
+            by_kind.setdefault(part.kind, []).append(frame)
         yield {
-            kind: conform(kind, pl.concat(frames[kind])) if kind in frames else empty_frame(kind)
+            kind: pl.concat(by_kind[kind]) if kind in by_kind else empty_frame(kind)
             for kind in EventKind
         }
 
