@@ -9,6 +9,7 @@ import email.policy
 import ipaddress
 import json
 import re
+import shlex
 import socket
 import stat
 from collections.abc import Iterator
@@ -498,3 +499,36 @@ def test_hostile_log_strings_cannot_reach_the_headers(tmp_path: Path) -> None:
         if part.get_content_maintype() == "text":
             body = part.get_content()  # type: ignore[attr-defined]
             assert "\x1b" not in body and "\x9b" not in body and "<script>" not in body
+
+
+# --- contrib/ and the README: their command lines are ones maillogs accepts --------
+
+CONTRIB = Path(__file__).parents[1] / "contrib"
+
+
+def contrib_commands() -> list[list[str]]:
+    commands = []
+    for path in sorted(CONTRIB.iterdir()):
+        for line in path.read_text().splitlines():
+            if line.startswith("ExecStart="):
+                commands.append(shlex.split(line.removeprefix("ExecStart=")))
+            elif line[:1].isdigit():  # /etc/cron.d: five time fields, then the user
+                commands.append(shlex.split(line)[6:])
+    return commands
+
+
+def test_contrib_command_lines_parse() -> None:
+    commands = contrib_commands()
+    assert len(commands) == 4
+    for words in commands:
+        assert Path(words[0]).name == "maillogs" and words[1] == "mail", words
+        main.commands["mail"].make_context("mail", words[2:])  # raises on a bad option
+
+
+def test_the_readme_crontab_line_is_the_contrib_one() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Mailed every morning", 1)[1]
+    line = re.search(r"```\n(.*?)\n```", section, re.DOTALL)
+    assert line is not None
+    assert shlex.split(line.group(1))[5:] in contrib_commands()
+    assert "OnCalendar=*-*-01 " in (CONTRIB / "maillogs-mail-monthly.timer").read_text()
