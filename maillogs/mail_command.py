@@ -52,8 +52,11 @@ _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
 @click.option(
     "--from", "sender", metavar="ADDRESS", help="Sender (default: config, else maillogs@this host)."
 )
-@click.option("--subject", "subject_template", metavar="TEMPLATE", help="Subject with {fields}.")
-@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS))
+@click.option("--subject", "subject_template", metavar="TEMPLATE",
+              help="Fields: {host} {period} {received:,} {rejected} {tls_inbound:.0%} "
+              "{delivered} {deferred} {bounced} {connections} {tls_outbound} ...")  # fmt: skip
+@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS),
+              help="Only this section in the body (repeatable).")  # fmt: skip
 @click.option("--top", type=click.IntRange(1, 10_000))
 @click.option("--header-checks", "header_checks", multiple=True, metavar="FILE")
 @click.option("--body-checks", "body_checks", multiple=True, metavar="FILE")
@@ -203,6 +206,8 @@ def _transport(settings: MailConfig, given: dict[str, Any], environ: Any) -> Smt
     variable = settings.password_env or PASSWORD_ENV
     if password is None:
         password = environ.get(variable) or None
+    if username and security == "none":
+        raise UsageError("AUTH over --insecure would send the password in the clear")
     if username and password is None:
         raise UsageError(f"AUTH user {username!r} but no password: set ${variable} or the config")
     return SmtpSettings(

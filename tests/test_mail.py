@@ -148,7 +148,11 @@ def server(pki: Pki, request: pytest.FixtureRequest) -> Iterator[tuple[int, Inbo
     context.load_cert_chain(pki.cert, pki.key)
     port = _free_port()
     kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": port}
-    if mode in ("starttls", "refusing"):
+    if mode == "login":  # LOGIN is the only mechanism offered
+        kwargs |= {"tls_context": context, "require_starttls": True,
+                   "authenticator": _authenticate, "auth_require_tls": True,
+                   "auth_exclude_mechanism": ["PLAIN"]}  # fmt: skip
+    elif mode in ("starttls", "refusing"):
         kwargs |= {"tls_context": context, "require_starttls": True,
                    "authenticator": _authenticate, "auth_require_tls": True}  # fmt: skip
     elif mode == "implicit":
@@ -229,6 +233,14 @@ def test_implicit_tls(server: tuple[int, Inbox], pki: Pki) -> None:
     result = run(*ADDRESSES, *smtp_args(port, pki), "--tls", "implicit", *SMALL, env=AUTH_ENV)
     assert result.exit_code == 0, result.output
     check_message(inbox.messages[0])
+
+
+@pytest.mark.parametrize("server", ["login"], indirect=True)
+def test_auth_login(server: tuple[int, Inbox], pki: Pki) -> None:
+    port, inbox = server
+    result = run(*ADDRESSES, *smtp_args(port, pki), *FAST, env=AUTH_ENV)
+    assert result.exit_code == 0, result.output
+    assert inbox.envelopes == [("maillogs@mx.example.net", ["admin@example.org"])]
 
 
 @pytest.mark.parametrize("server", ["starttls"], indirect=True)
@@ -329,6 +341,13 @@ def test_sendmail_failure(tmp_path: Path) -> None:
     assert "exited with status 75: sendmail: fatal: no such user" in result.output
 
 
+def test_sendmail_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "no-sendmail"
+    result = run(*ADDRESSES, "--via", "sendmail", "--sendmail", str(missing), *FAST)
+    assert result.exit_code == 1
+    assert result.output == f"maillogs: error: cannot run {missing}: No such file or directory\n"
+
+
 def test_only_if_false_sends_nothing(tmp_path: Path) -> None:
     script = fake_sendmail(tmp_path)
     args = [*ADDRESSES, "--via", "sendmail", "--sendmail", str(script), "-v"]
@@ -388,6 +407,7 @@ def test_usage_errors(args: list[str], message: str) -> None:
     [
         (["--tls", "implicit", "--insecure"], "--insecure sends without TLS: leave out --tls"),
         (["--smtp-user", "maillogs"], "AUTH user 'maillogs' but no password: set"),
+        (["--smtp-user", "maillogs", "--insecure"], "AUTH over --insecure would send the"),
     ],
 )
 def test_sending_usage_errors_come_before_reading_logs(args: list[str], message: str) -> None:
