@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 import click
@@ -15,10 +16,9 @@ from maillogs.cli import (
     InputOptions,
     _environment,
     _report_options,
-    _summary,
+    build_report,
     input_options,
     main,
-    report_batches,
     report_input_errors,
 )
 from maillogs.config import VIAS, MailConfig
@@ -36,12 +36,14 @@ from maillogs.mail_message import address, build_message
 from maillogs.mail_send import SmtpSettings, send_sendmail, send_smtp
 from maillogs.period import Period
 from maillogs.pipeline import ParseRun
-from parsers.schema import EventKind
-from reports.builder import ReportBuilder
+from reports.builder import Report
 from reports.options import SECTIONS
 from reports.render import Format, render
 
 PASSWORD_ENV = "MAILLOGS_SMTP_PASSWORD"
+TLS_MODES = ("starttls", "implicit")
+# What the subject and --only-if speak of; built whatever sections the mail shows.
+_NUMBER_SECTIONS = ("overview", "tls", "spf", "parse")
 _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
 
 
@@ -52,8 +54,11 @@ _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
 @click.option(
     "--from", "sender", metavar="ADDRESS", help="Sender (default: config, else maillogs@this host)."
 )
-@click.option("--subject", "subject_template", metavar="TEMPLATE", help="Subject with {fields}.")
-@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS))
+@click.option("--subject", "subject_template", metavar="TEMPLATE",
+              help="Fields: {host} {period} {received:,} {rejected} {tls_inbound:.0%} "
+              "{delivered} {deferred} {bounced} {connections} {tls_outbound} ...")  # fmt: skip
+@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS),
+              help="Only this section in the body (repeatable).")  # fmt: skip
 @click.option("--top", type=click.IntRange(1, 10_000))
 @click.option("--header-checks", "header_checks", multiple=True, metavar="FILE")
 @click.option("--body-checks", "body_checks", multiple=True, metavar="FILE")
@@ -65,14 +70,18 @@ _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="With --dry-run: the .eml file (default: stdout).")  # fmt: skip
 @click.option("--via", type=click.Choice(VIAS), help="smtp (default) or the local sendmail.")
-@click.option("--smtp-host", metavar="HOST")
-@click.option("--smtp-port", type=click.IntRange(1, 65535))
-@click.option("--implicit-tls", is_flag=True, help="TLS from the first byte (port 465).")
-@click.option("--insecure", is_flag=True, help="Allow a plaintext SMTP session.")
-@click.option("--cafile", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--smtp-host", metavar="HOST", help="SMTP server (default: config, else localhost).")
+@click.option("--smtp-port", type=click.IntRange(1, 65535),
+              help="Default: 587, 465 with --tls implicit, 25 with --insecure.")  # fmt: skip
+@click.option("--tls", type=click.Choice(TLS_MODES),
+              help="starttls (default; must be offered) or implicit (port 465).")  # fmt: skip
+@click.option("--insecure", is_flag=True, help="Send without TLS (plaintext SMTP).")
+@click.option("--smtp-cafile", "--cafile", "cafile",
+              type=click.Path(dir_okay=False, path_type=Path),
               help="Trust this CA (PEM) for the server's certificate.")  # fmt: skip
-@click.option("--username", metavar="USER", help="AUTH user; the password comes from the config "
-              f"or ${PASSWORD_ENV}, never from the command line.")  # fmt: skip
+@click.option("--smtp-user", "--username", "username", metavar="USER",
+              help=f"AUTH user; the password comes from the config or ${PASSWORD_ENV}, "
+              "never from the command line.")  # fmt: skip
 @click.option("--sendmail", "sendmail_path", metavar="PATH", help="With --via sendmail.")
 @click.option("--verbose", "-v", is_flag=True, help="Say on stderr why nothing was sent.")
 def mail(options: InputOptions, **given: Any) -> None:
@@ -97,45 +106,39 @@ def mail(options: InputOptions, **given: Any) -> None:
         raise UsageError("--output is for --dry-run (the message is sent otherwise)")
     transport = None if given["dry_run"] else _transport(settings, given, env.env)
 
+    shown = given["sections"] or SECTIONS
     report_options = _report_options(
         options,
         header_checks=given["header_checks"],
         body_checks=given["body_checks"],
-        sections=given["sections"],
+        sections=[name for name in SECTIONS if name in shown or name in _NUMBER_SECTIONS],
         period=None,
         top=given["top"],
         catchall_domains=given["catchall_domains"],
     )
-    run = ParseRun()
-    builder = ReportBuilder(report_options)
-    hosts: set[str] = set()
-    for batch in report_batches(options, run, given["store"]):
-        builder.add(batch)
-        for kind in (EventKind.CONNECT, EventKind.QUEUED, EventKind.DELIVERY):
-            hosts.update(h for h in batch[kind].get_column("host").unique().to_list() if h)
-    report = builder.finish(_summary(run))
-
+    report, run = build_report(options, report_options, given["store"])
     zone = ZoneInfo(options.settings.tz)
-    hostname = settings.hostname_label or (",".join(sorted(hosts)) if hosts else None)
-    values = fields(report.data, hostname or socket.gethostname().split(".")[0],
-                    short_period(options.period, zone, run))  # fmt: skip
+    host = settings.hostname_label or _log_host(report.data) or socket.gethostname()
+    values = fields(report.data, host, short_period(options.period, zone, run))
     if not holds(conditions, values):
         if given["verbose"]:
-            click.echo("maillogs: nothing sent: --only-if does not hold", err=True)
+            said = ", ".join(given["only_if"])
+            click.echo(f"maillogs: nothing sent: --only-if {said} does not hold", err=True)
         raise SystemExit(report_input_errors(run))
+    view = sections_view(report, shown)
     message = build_message(
-        report,
+        view,
         sender=sender,
         recipients=recipients,
         subject=subject(template, values),
-        text=render(report, Format.TEXT, width=100, color=False),
+        text=render(view, Format.TEXT, width=100, color=False),
         now=env.now(),
         attach_csv=given["attach_csv"],
     )
     if transport is None:
-        data = message.as_bytes()
+        data = message.as_bytes()  # CRLF line ends throughout, as on the wire
         if given["output"] is None:
-            env.stdout.write(data.decode("ascii"))
+            _write_bytes(env.stdout, data)
         else:
             try:
                 given["output"].write_bytes(data)
@@ -149,6 +152,35 @@ def mail(options: InputOptions, **given: Any) -> None:
     raise SystemExit(status if status else ExitStatus.OK)
 
 
+def sections_view(report: Report, shown: Sequence[str]) -> Report:
+    """The report with only the sections asked for (the subject's numbers come from the
+    whole one)."""
+    keys = {*_ALWAYS, *(key for name in shown for key in _KEYS.get(name, (name,)))}
+    return Report({key: value for key, value in report.data.items() if key in keys})
+
+
+_KEYS = {"checks": ("header_checks", "body_checks")}
+_ALWAYS = ("schema", "period")
+
+
+def _log_host(data: dict[str, Any]) -> str | None:
+    """The syslog host names of the period's log, busiest first (a few at most)."""
+    hosts = list(data.get("overview", {}).get("hosts", {}))
+    if not hosts:
+        return None
+    return ",".join(hosts[:3]) + (f" +{len(hosts) - 3}" if len(hosts) > 3 else "")
+
+
+def _write_bytes(out: TextIO, data: bytes) -> None:
+    binary = getattr(out, "buffer", None)
+    if binary is None:
+        out.write(data.decode("ascii"))
+        return
+    out.flush()
+    binary.write(data)
+    binary.flush()
+
+
 def _default_sender() -> str:
     host = socket.getfqdn() or "localhost"
     return f"maillogs@{host if '.' in host else host + '.localdomain'}"
@@ -157,11 +189,14 @@ def _default_sender() -> str:
 def _transport(settings: MailConfig, given: dict[str, Any], environ: Any) -> SmtpSettings | str:
     if (given["via"] or settings.via) == "sendmail":
         return str(given["sendmail_path"] or settings.sendmail_path)
-    implicit = given["implicit_tls"] or settings.ssl
-    if implicit:
-        security = "implicit"
-    elif given["insecure"]:
+    if given["insecure"]:
+        if given["tls"]:
+            raise UsageError("--insecure sends without TLS: leave out --tls")
         security = "none"
+    elif given["tls"]:
+        security = given["tls"]
+    elif settings.ssl:
+        security = "implicit"
     elif settings.starttls:
         security = "starttls"
     else:
@@ -171,6 +206,8 @@ def _transport(settings: MailConfig, given: dict[str, Any], environ: Any) -> Smt
     variable = settings.password_env or PASSWORD_ENV
     if password is None:
         password = environ.get(variable) or None
+    if username and security == "none":
+        raise UsageError("AUTH over --insecure would send the password in the clear")
     if username and password is None:
         raise UsageError(f"AUTH user {username!r} but no password: set ${variable} or the config")
     return SmtpSettings(

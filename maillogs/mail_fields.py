@@ -1,6 +1,8 @@
 """The numbers a mail's subject and `--only-if` conditions speak of, from the report.
 
-    {hostname}: {received:,} received, {rejected:,} rejected, TLS in {tls_inbound:.0%} — {period}
+    {host}: {received:,} received, {rejected:,} rejected, TLS in {tls_inbound:.0%} — {period}
+
+`{hostname}` is another name for `{host}` (older configs use it).
 
 Conditions are `NAME OP NUMBER` (`rejected>0`, `tls_inbound<0.9`), read by a small
 parser — never eval — and all must hold.
@@ -17,14 +19,13 @@ from typing import Any
 from maillogs.errors import UsageError
 
 DEFAULT_SUBJECT = (
-    "{hostname}: {received:,} received, {rejected:,} rejected, "
-    "TLS in {tls_inbound:.0%} \u2014 {period}"
+    "{host}: {received:,} received, {rejected:,} rejected, TLS in {tls_inbound:.0%} \u2014 {period}"
 )
 NUMBERS = (
     "received", "delivered", "deferred", "bounced", "rejected", "discarded", "held",
     "connections", "tls_inbound", "tls_outbound", "spf_rejected", "unparsed",
 )  # fmt: skip
-TEXTS = ("hostname", "period")
+TEXTS = ("host", "hostname", "period")
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
     "<=": operator.le,
@@ -41,7 +42,9 @@ def _share(levels: Mapping[str, int]) -> float:
     return (total - levels.get("none", 0)) / total if total else 0.0
 
 
-def fields(data: Mapping[str, Any], hostname: str, period: str) -> dict[str, object]:
+def fields(data: Mapping[str, Any], host: str, period: str) -> dict[str, object]:
+    """The subject's and conditions' values, from the report's data (which has overview,
+    tls, spf and parse whatever sections the mail shows)."""
     overview = data.get("overview", {})
     tls = data.get("tls", {})
     values: dict[str, object] = {name: int(overview.get(name, 0)) for name in NUMBERS[:8]}
@@ -49,13 +52,14 @@ def fields(data: Mapping[str, Any], hostname: str, period: str) -> dict[str, obj
     values["tls_outbound"] = _share(tls.get("outbound", {}).get("by_level", {}))
     values["spf_rejected"] = int(data.get("spf", {}).get("rejected", 0))
     values["unparsed"] = int(data.get("parse", {}).get("unparsed", 0))
-    values["hostname"] = hostname
+    values["host"] = values["hostname"] = host
     values["period"] = period
     return values
 
 
 def check_template(template: str) -> None:
-    """A one-line usage error for a field that does not exist or a broken template."""
+    """A one-line usage error for a field that does not exist or a broken template,
+    before any log is read (a trial run with zeros catches bad format specs)."""
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as error:
@@ -64,10 +68,17 @@ def check_template(template: str) -> None:
         if name is not None and name not in (*NUMBERS, *TEXTS):
             accepted = ", ".join((*TEXTS, *NUMBERS))
             raise UsageError(f"--subject: unknown field {{{name}}} (fields: {accepted})")
+    trial: dict[str, object] = {name: 0 for name in NUMBERS} | {name: "" for name in TEXTS}
+    trial |= {"tls_inbound": 0.0, "tls_outbound": 0.0}
+    _format(template, trial)
 
 
 def subject(template: str, values: Mapping[str, object]) -> str:
     check_template(template)
+    return _format(template, values)
+
+
+def _format(template: str, values: Mapping[str, object]) -> str:
     try:
         return template.format_map(values)
     except (ValueError, TypeError) as error:

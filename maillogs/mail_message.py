@@ -20,15 +20,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, default
 from email.utils import format_datetime, make_msgid
 
 from maillogs.errors import UsageError
 from reports.builder import Report
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# local@domain: no spaces, quotes, angle brackets or commas; one @.
-_ADDRESS = re.compile(r"[^\s@<>(),;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+# An ASCII host name (one label is fine: root@localhost); IDNs in their xn-- form.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 
 
 def header_text(value: str) -> str:
@@ -37,11 +38,30 @@ def header_text(value: str) -> str:
 
 
 def address(value: str, option: str) -> Address:
+    """One address (`user@example.org` or `Name <user@example.org>`), parsed by the email
+    package's header parser and refused with a one-line usage error if it is anything
+    else: a list, a defect, a control character, a missing or odd domain."""
     text = value.strip()
-    if not _ADDRESS.fullmatch(text):
-        raise UsageError(f"{option} {value!r}: not an email address (user@domain)")
-    local, _, domain = text.rpartition("@")
-    return Address(username=local, domain=domain)
+
+    def bad(why: str) -> UsageError:
+        return UsageError(f"{option} {value!r}: {why}")
+
+    if _CONTROL.search(text):
+        raise bad("a line break or control character in an address")
+    try:
+        header = default.header_factory("To", text)
+        found = list(header.addresses)
+        defects = list(header.defects)
+    except (IndexError, ValueError, TypeError):  # the parser fails on e.g. "user@"
+        raise bad("not an email address (user@domain)") from None
+    if len(found) != 1:
+        raise bad("one address, please (repeat the option for more)")
+    (parsed,) = found
+    if defects or not parsed.username or not parsed.domain:
+        raise bad("not an email address (user@domain)")
+    if not parsed.username.isascii() or not _DOMAIN.fullmatch(parsed.domain):
+        raise bad("not an ASCII address with a host name domain (IDNs in xn-- form)")
+    return Address(parsed.display_name, parsed.username, parsed.domain)
 
 
 def build_message(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import subprocess
+from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -57,9 +58,7 @@ def send_smtp(message: EmailMessage, settings: SmtpSettings) -> None:
                 client.ehlo()
             if settings.username:
                 client.login(settings.username, settings.password or "")
-            refused = client.send_message(message)
-            if refused:
-                raise SendError(f"{where} refused recipients: {_refused(refused)}")
+            _hand_over(client, message, where)
     except SendError:
         raise
     except smtplib.SMTPAuthenticationError as error:
@@ -82,11 +81,37 @@ def send_smtp(message: EmailMessage, settings: SmtpSettings) -> None:
         raise SendError(f"cannot connect to {where}: {error.strerror or error}") from error
 
 
+def _hand_over(client: smtplib.SMTP, message: EmailMessage, where: str) -> None:
+    """MAIL, every RCPT, then DATA only if all were accepted: a refused recipient
+    means nobody gets it (RSET), never a copy for some and an error for the rest."""
+    sender = _addr_specs(message, "From")[0]
+    code, reply = client.mail(sender)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for recipient in _addr_specs(message, "To"):
+        code, reply = client.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+    if refused:
+        with suppress(smtplib.SMTPException, OSError):
+            client.rset()
+        raise SendError(f"{where} refused recipients: {_refused(refused)}; nothing sent")
+    client.data(message.as_bytes())  # raises SMTPDataError unless 250
+
+
+def _addr_specs(message: EmailMessage, name: str) -> list[str]:
+    header = message[name]
+    return [address.addr_spec for address in header.addresses]
+
+
 def send_sendmail(message: EmailMessage, sendmail: str) -> None:
     """`sendmail -t -i`: recipients from the headers, a lone dot is not the end."""
+    # Local mail programs read lines ending in LF, not the wire's CRLF.
+    data = message.as_bytes(policy=message.policy.clone(linesep="\n"))
     try:
         done = subprocess.run(
-            [sendmail, "-t", "-i"], input=message.as_bytes(), capture_output=True,
+            [sendmail, "-t", "-i"], input=data, capture_output=True,
             timeout=TIMEOUT_SECONDS, check=False,
         )  # fmt: skip
     except OSError as error:

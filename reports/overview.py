@@ -28,12 +28,18 @@ class Overview:
         self.recipients = Distinct(["recipient"])
         self.rejects = Tally(["day", "hour", "source", "action"])
         self.logs = Tally(["severity"])
+        self.hosts = Tally(["host"])  # the syslog host names: who the report is about
 
     def add(self, batch: Batch) -> None:
         at = [self._day.alias("day"), self._hour.alias("hour")]
         self.connections.add(batch[EventKind.CONNECT].select("time", *at))
         self.messages.add(batch)
         deliveries = batch[EventKind.DELIVERY]
+        self.hosts.add(
+            pl.concat(
+                [batch[EventKind.CONNECT].select("time", "host"), deliveries.select("time", "host")]
+            )
+        )
         self.deliveries.add(deliveries.select("time", "status", *at))
         sent = deliveries.filter(pl.col("status") == "sent")
         self.recipients.add(sent.select(pl.col("recipient").str.to_lowercase()))
@@ -92,6 +98,11 @@ class Overview:
             "errors": logs.get("error", 0),
             "fatal": logs.get("fatal", 0),
             "panic": logs.get("panic", 0),
+            "hosts": {
+                str(host): int(count)
+                for host, count in self.hosts.frame().select("host", "count").iter_rows()
+                if host
+            },
         }
 
     def _one_day(self) -> bool:

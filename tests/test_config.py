@@ -248,8 +248,8 @@ ssl = false                       # TLS from the first byte (port 465); turns st
 # password = "..."                          # ...or give it here (then chmod 600 this file)
 # sendmail_path = "/usr/sbin/sendmail"      # with via = "sendmail"
 # cafile = "/etc/ssl/private/my-ca.pem"    # trust this CA for the server's certificate
-# subject = "[{hostname}] mail report {period}"
-# hostname_label = "mx1"          # the host name shown in the subject; default: this host
+# subject = "{host}: {rejected:,} rejected, TLS in {tls_inbound:.0%} — {period}"
+# hostname_label = "mx1"          # {host} in the subject; default: the log's host names
 """
 
 
