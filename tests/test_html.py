@@ -227,3 +227,11 @@ def test_the_network_check_sees_a_fetch(
     page.write_text('<!DOCTYPE html><img src="http://fetch.example.test/x.png">')
     _screenshot(page, shot, proxy)
     assert any("fetch.example.test" in path for path in seen)
+
+
+def test_log_text_in_a_chart_is_never_mathtext() -> None:
+    from reports.charts import bar_chart
+
+    # Unbalanced mathtext would raise if matplotlib parsed it.
+    chart = bar_chart("x", "t", [r"$\frac{broken", "a$b$c.test"], [3, 1], xlabel="n", ylabel="")
+    assert chart.png.startswith(b"\x89PNG") and "a$b$c.test" in chart.alt
