@@ -233,5 +233,5 @@ def test_log_text_in_a_chart_is_never_mathtext() -> None:
     from reports.charts import bar_chart
 
     # Unbalanced mathtext would raise if matplotlib parsed it.
-    chart = bar_chart("x", "t", [r"$\frac{broken", "a$b$c.test"], [3, 1], xlabel="n", ylabel="")
+    chart = bar_chart("x", "t", [r"x$\frac{$y.test", "a$b$c.test"], [3, 1], xlabel="n", ylabel="")
     assert chart.png.startswith(b"\x89PNG") and "a$b$c.test" in chart.alt
