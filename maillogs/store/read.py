@@ -62,10 +62,3 @@ def store_batches(
             kind: pl.concat(by_kind[kind]) if kind in by_kind else empty_frame(kind)
             for kind in EventKind
         }
-
-
-def stored_ranges(store: Path) -> dict[str, int]:
-    """Per source id, the bytes the checkpoint says are in the store."""
-    from maillogs.store.checkpoint import load
-
-    return {source: state.offset for source, state in load(store).sources.items()}
