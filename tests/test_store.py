@@ -147,6 +147,36 @@ def test_a_killed_ingest_loses_and_doubles_nothing(tmp_path: Path, kill_after: i
     assert_same_events(store)
 
 
+def test_after_a_killed_ingest_reports_and_compact_count_each_event_once(
+    tmp_path: Path,
+) -> None:
+    """The killed run left files beyond the checkpoint: a report of store plus logs
+    reads those lines from the logs only, and compact does not merge them, so the
+    next ingest still replaces them."""
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    every = lines()
+    (logs / "maillog").write_bytes(b"".join(every[:6000]))
+    assert _cli_ingest(store, logs).returncode == 0
+    with (logs / "maillog").open("ab") as out:
+        out.writelines(every[6000:])
+    assert _cli_ingest(store, logs, **{CRASH_HOOK: "5"}).returncode == -9
+    args = ["report", "--format", "json", "--tz", "UTC", "--year", "2026", "-q"]
+    both = CliRunner().invoke(main, [*args, "--store", str(store), str(logs)])
+    whole = CliRunner().invoke(main, [*args, str(logs)])
+    assert both.exit_code == 0, both.output
+    one, other = json.loads(both.output), json.loads(whole.output)
+    assert one["overview"] == other["overview"]
+    assert one["parse"]["lines"] == len(lines())
+    stored_only = json.loads(CliRunner().invoke(main, [*args, "--store", str(store)]).output)
+    assert stored_only["parse"]["lines"] == 6000
+    info = maintenance.info(store)
+    assert sum(info.events_by_kind.values()) == stored_only["parse"]["lines"]
+    maintenance.compact(store)
+    assert _cli_ingest(store, logs).returncode == 0
+    assert_same_events(store)
+
+
 def test_a_second_ingest_says_one_is_running(tmp_path: Path) -> None:
     store = tmp_path / "store"
     store.mkdir()

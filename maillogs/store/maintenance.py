@@ -13,7 +13,7 @@ import polars as pl
 
 from maillogs.store.checkpoint import load
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, list_parts, write_atomically
-from maillogs.store.read import read_part
+from maillogs.store.read import committed_parts, read_part
 
 REPLACES = "maillogs.replaces"
 
@@ -31,9 +31,8 @@ class StoreInfo:
 def info(store: Path) -> StoreInfo:
     result = StoreInfo()
     days = []
-    for part in list_parts(store):
-        if part.source == "tmp":
-            continue
+    checkpoint = load(store)
+    for part in committed_parts(store, checkpoint):
         result.files += 1
         result.bytes += part.path.stat().st_size
         count = int(pl.scan_parquet(part.path).select(pl.len()).collect().item())
@@ -43,7 +42,7 @@ def info(store: Path) -> StoreInfo:
             days.append(part.date)
     if days:
         result.first_day, result.last_day = min(days), max(days)
-    for state in load(store).sources.values():
+    for state in checkpoint.sources.values():
         result.sources.append((state.name, state.offset, state.lines))
     return result
 
@@ -54,12 +53,13 @@ def compact(store: Path) -> int:
     The merged file is written (temp, fsync, rename) before the parts it replaces are
     deleted, and it names them in its metadata. A run killed between the two leaves
     both; the next compact (or ingest) first deletes the parts a merged file replaced.
+    Parts beyond the checkpoint (left by a killed ingest) are not merged: the next
+    ingest replaces them.
     """
     finish_compaction(store)
     groups: dict[tuple[str, str], list[PartFile]] = {}
-    for part in list_parts(store):
-        if part.source != "tmp":
-            groups.setdefault((part.kind.value, part.date), []).append(part)
+    for part in committed_parts(store, load(store)):
+        groups.setdefault((part.kind.value, part.date), []).append(part)
     removed = 0
     for parts in groups.values():
         originals = [p for p in parts if p.source is not None]

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
+from maillogs.store import checkpoint as checkpoints
+from maillogs.store.checkpoint import Checkpoint
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, list_parts
 from parsers.schema import EventKind, empty_frame, schema_of
 from parsers.stream import EventBatch
@@ -22,6 +24,22 @@ def _wanted(date: str, since: datetime | None, until: datetime | None) -> bool:
     if since is not None and day < since.astimezone(UTC).date():
         return False
     return until is None or day <= (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+
+
+def committed_parts(store: Path, checkpoint: Checkpoint) -> list[PartFile]:
+    """The files whose events the checkpoint vouches for: merged files, and parts that
+    end at or before their source's offset. An ingest running now, or one that was
+    killed, may have written parts beyond it: the next ingest reads that range again
+    (and deletes them first), so counting them would count those events twice."""
+    committed = []
+    for part in list_parts(store):
+        if part.source is None:
+            committed.append(part)
+        elif part.source != "tmp":
+            state = checkpoint.sources.get(part.source)
+            if state is not None and part.end <= state.offset:
+                committed.append(part)
+    return committed
 
 
 def read_part(part: PartFile) -> pl.DataFrame:
@@ -39,13 +57,20 @@ def _check_schema(part: PartFile, frame: pl.DataFrame) -> None:
 
 
 def store_batches(
-    store: Path, since: datetime | None, until: datetime | None
+    store: Path,
+    since: datetime | None,
+    until: datetime | None,
+    checkpoint: Checkpoint | None = None,
 ) -> Iterator[EventBatch]:
+    """One batch per stored day of the period, of the files `checkpoint` (by default
+    the store's own, read first) vouches for."""
     if not store.is_dir():
         raise StoreError(f"{store}: no such store directory")
+    if checkpoint is None:
+        checkpoint = checkpoints.load(store)
     by_date: dict[str, list[PartFile]] = {}
-    for part in list_parts(store):
-        if part.source != "tmp" and _wanted(part.date, since, until):
+    for part in committed_parts(store, checkpoint):
+        if _wanted(part.date, since, until):
             by_date.setdefault(part.date, []).append(part)
     for date in sorted(by_date, key=lambda d: (d == UNKNOWN_DATE, d)):
         parts = by_date[date]

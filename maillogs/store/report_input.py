@@ -28,12 +28,14 @@ def batches(
 ) -> Iterator[EventBatch]:
     """Counts what it yields into `stats` (lines: the events and unparsed lines;
     not-mail lines are not stored)."""
-    for batch in store_batches(store, since, until):
+    # One checkpoint for both halves: the stored events it vouches for, then the
+    # lines after it, so each line is counted once even while an ingest runs.
+    pending = checkpoints.load(store)
+    for batch in store_batches(store, since, until, pending):
         _count(stats, batch)
         yield batch
     if paths:
         report = IngestReport()
-        pending = checkpoints.load(store)
         for batch, _, _ in new_batches(paths, pending, settings, now, report):
             _count(stats, batch)
             yield batch
