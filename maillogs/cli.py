@@ -42,7 +42,7 @@ from reports.builder import Report, ReportBuilder
 from reports.options import SECTIONS, Bucket, ReportOptions
 from reports.render import Format, render
 from reports.render import csv as csv_render
-from reports.section import ParseSummary
+from reports.section import Needs, ParseSummary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -313,7 +313,7 @@ def build_report(
 ) -> tuple[Report, ParseRun]:
     run = ParseRun()
     builder = ReportBuilder(report_options)
-    for batch in report_batches(options, run, store):
+    for batch in report_batches(options, run, store, columns=builder.needs):
         builder.add(batch)
     return builder.finish(_summary(run)), run
 
@@ -322,10 +322,15 @@ _NO_LOOK_BACK = timedelta(0)
 
 
 def report_batches(
-    options: InputOptions, run: ParseRun, store: Path | None, look_back: timedelta = _NO_LOOK_BACK
+    options: InputOptions,
+    run: ParseRun,
+    store: Path | None,
+    look_back: timedelta = _NO_LOOK_BACK,
+    columns: Needs | None = None,
 ) -> Iterator[EventBatch]:
     """The logs' event batches; with a store, its events (from `look_back` before the
-    period on) and then the given logs' lines it has not seen yet."""
+    period on; only `columns` of it, if given) and then the given logs' lines it has
+    not seen yet."""
     if store is None:
         return parse_inputs(options, run)
     from maillogs.store.report_input import batches
@@ -334,7 +339,7 @@ def report_batches(
     return batches(
         store, list(options.paths), options.settings, _environment().now(),
         options.period.since - look_back if options.period.since else None,
-        options.period.until, run.stats, run.errors,
+        options.period.until, run.stats, run.errors, columns,
     )  # fmt: skip
 
 

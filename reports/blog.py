@@ -29,9 +29,9 @@ import polars as pl
 
 from parsers.schema import EventKind
 from reports.check_tables import CheckRule, read_check_table
-from reports.expr import domain, local_day
+from reports.expr import domain
 from reports.section import Batch
-from reports.tally import Tally
+from reports.tally import LocalTally, Tally
 
 NO_SENDER = "(no sender)"
 
@@ -87,9 +87,8 @@ class BlockedSpam:
     """Content-check rejects, in the period (by rule, sender domain, day) and before it."""
 
     def __init__(self, tz: str, since: datetime | None, until: datetime | None) -> None:
-        self._day = local_day(tz).alias("day")
         self.since, self.until = since, until
-        self.in_period = Tally(["part", "rule_id", "sender_domain", "day"])
+        self.in_period = LocalTally(tz, ["day"], ["part", "rule_id", "sender_domain"])
         self.before = Tally(["part", "rule_id"])
         self.earliest: datetime | None = None
 
@@ -110,7 +109,7 @@ class BlockedSpam:
         if self.until is not None:
             in_period = in_period.filter(time < self.until)
         sender = domain(pl.col("sender")).fill_null(NO_SENDER).alias("sender_domain")
-        self.in_period.add(in_period.select("time", *keys, sender, self._day))
+        self.in_period.add(in_period.select("time", *keys, sender))
 
     def reaches_before_period(self) -> bool:
         return self.since is not None and self.earliest is not None and self.earliest < self.since

@@ -14,7 +14,7 @@ from reports.options import SECTIONS, ReportOptions
 from reports.overview import Overview
 from reports.parse import ParseSection
 from reports.rejects import Rejects
-from reports.section import Batch, Json, ParseSummary, Section, iso
+from reports.section import Batch, Json, Needs, ParseSummary, Section, iso, union
 from reports.spammers import Spammers
 from reports.spf import SpfVerdicts
 from reports.timeline import Timeline, add_received
@@ -51,6 +51,8 @@ class ReportBuilder:
         ]
         if "parse" in options.sections:
             self.sections.append(ParseSection())
+        # what the sections read of each kind: a store reads only that
+        self.needs: Needs = union(*(section.needs for section in self.sections))
 
     def _in_period(self, frame: pl.DataFrame) -> pl.DataFrame:
         since, until = self.options.since, self.options.until

@@ -8,12 +8,19 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import bucket_label, domain
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary, iso
+from reports.section import Batch, Json, Needs, ParseSummary, iso
 from reports.tally import Distinct, Tally
+
+NEEDS: Needs = {
+    EventKind.DELIVERY: ["queue_id", "orig_recipient", "recipient", "status"],
+    EventKind.REJECT: ["action", "recipient"],
+    EventKind.CONTENT_CHECK: ["action", "recipient"],
+}
 
 
 class CatchAll:
     name = "catchall"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options

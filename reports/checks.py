@@ -6,7 +6,7 @@ import polars as pl
 
 from parsers.schema import EventKind
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary
+from reports.section import Batch, Json, Needs, ParseSummary
 from reports.tally import Tally
 
 # cleanup logs a past-tense word for the table action the user wrote.
@@ -27,8 +27,12 @@ ACTION_WORDS = {
 }
 
 
+NEEDS: Needs = {EventKind.CONTENT_CHECK: ["part", "action", "rule_id"]}
+
+
 class ContentChecks:
     name = "checks"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options

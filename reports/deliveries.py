@@ -7,7 +7,7 @@ import polars as pl
 
 from parsers.schema import EventKind
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, ranked
 from reports.tally import Tally, counts
 
 STATUSES = ("sent", "deferred", "bounced", "expired")
@@ -26,8 +26,14 @@ def _reason_shape() -> pl.Expr:
     )
 
 
+NEEDS: Needs = {
+    EventKind.DELIVERY: ["transport", "status", "relay_host", "relay", "reason", "delay"]
+}
+
+
 class Deliveries:
     name = "deliveries"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import re
 
 import polars as pl
 
@@ -13,15 +15,6 @@ _TRUNCATE = {Bucket.DAY: "1d", Bucket.WEEK: "1w", Bucket.MONTH: "1mo"}
 
 def local_time(tz: str) -> pl.Expr:
     return pl.col("time").dt.convert_time_zone(tz)
-
-
-def local_day(tz: str) -> pl.Expr:
-    """ "YYYY-MM-DD" of the event in the report's time zone."""
-    return local_time(tz).dt.strftime("%Y-%m-%d")
-
-
-def local_hour(tz: str) -> pl.Expr:
-    return local_time(tz).dt.strftime("%Y-%m-%d %H:00")
 
 
 def bucket_label(tz: str, bucket: Bucket | None) -> pl.Expr:
@@ -41,9 +34,40 @@ def network_of(ip: str | None) -> str | None:
     """The /24 of an IPv4 address, the /48 of an IPv6 one; None if not an address."""
     if not ip:
         return None
+    if ":" in ip and "." not in ip and "%" not in ip:
+        groups = _v6_first_groups(ip)
+        if groups is not None:
+            return _v6_network(groups)
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return None
     prefix = 24 if address.version == 4 else 48
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+_HEX_GROUP = re.compile(r"[0-9a-fA-F]{1,4}")
+
+
+def _v6_first_groups(ip: str) -> tuple[int, int, int] | None:
+    """The first three 16-bit groups of a plain IPv6 address in text, without parsing
+    all of it (a report maps every distinct client address); None if it is not one
+    (ipaddress then decides)."""
+    head, gap, tail = ip.partition("::")
+    front = head.split(":") if head else []
+    back = tail.split(":") if tail else []
+    if gap:
+        if "::" in tail or len(front) + len(back) > 7:
+            return None
+        groups = front + ["0"] * (8 - len(front) - len(back)) + back
+    else:
+        groups = front
+    if len(groups) != 8 or not all(_HEX_GROUP.fullmatch(group) for group in groups):
+        return None
+    return int(groups[0], 16), int(groups[1], 16), int(groups[2], 16)
+
+
+@functools.cache
+def _v6_network(groups: tuple[int, int, int]) -> str:
+    first = (groups[0] << 112) | (groups[1] << 96) | (groups[2] << 80)
+    return str(ipaddress.IPv6Network((first, 48)))

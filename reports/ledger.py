@@ -19,8 +19,8 @@ from datetime import timedelta
 import polars as pl
 
 from parsers.schema import EventKind
-from reports.section import Batch
-from reports.tally import Distinct, Tally
+from reports.section import Batch, Needs
+from reports.tally import Distinct, LocalTally
 
 STALE_AFTER = timedelta(days=7)
 # Batches whose lines are merged into the open messages at once: each merge has a fixed
@@ -38,6 +38,15 @@ _OPEN_SCHEMA: dict[str, pl.DataType] = {
     "sent": pl.UInt32(),
     "last_seen": _TIME,
 }
+LEDGER_NEEDS: Needs = {
+    EventKind.QUEUED: ["queue_id", "size", "sender"],
+    EventKind.CLIENT: ["queue_id"],
+    EventKind.PICKUP: ["queue_id"],
+    EventKind.NOTIFICATION: ["new_queue_id"],
+    EventKind.DELIVERY: ["queue_id", "status"],
+    EventKind.REMOVED: ["queue_id"],
+    EventKind.CONTENT_CHECK: ["queue_id", "action"],
+}
 # cleanup actions after which the queue file is gone
 _REFUSED = ("reject", "discard")
 
@@ -50,11 +59,10 @@ class Sources:
 
 
 class MessageLedger:
-    def __init__(self, day: pl.Expr, hour: pl.Expr) -> None:
-        self._day = day
-        self._hour = hour
+    def __init__(self, tz: str) -> None:
         self._open = pl.DataFrame(schema=_OPEN_SCHEMA)
-        self.received = Tally(["day", "hour"], value="size")  # count, and bytes as total
+        # count, and bytes as total, by local day and hour
+        self.received = LocalTally(tz, ["day", "hour"], value="size")
         self.senders = Distinct(["sender"])
         self.sources = Sources()
         self.bytes_delivered = 0
@@ -107,8 +115,7 @@ class MessageLedger:
         received = messages.filter(pl.col("queued_at").is_not_null())
         if received.height == 0:
             return
-        at = received.select(pl.col("queued_at").alias("time"), "size")
-        self.received.add(at.with_columns(self._day.alias("day"), self._hour.alias("hour")))
+        self.received.add(received.select(pl.col("queued_at").alias("time"), "size"))
         sender = pl.col("sender").str.to_lowercase()
         self.senders.add(received.filter(sender != "").select(sender.alias("sender")))
         self.sources.smtpd += int(received.get_column("smtpd").sum())

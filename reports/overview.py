@@ -5,34 +5,44 @@ from __future__ import annotations
 import polars as pl
 
 from parsers.schema import EventKind
-from reports.expr import domain, local_day, local_hour
-from reports.ledger import MessageLedger
+from reports.expr import domain
+from reports.ledger import LEDGER_NEEDS, MessageLedger
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary
-from reports.tally import Distinct, Tally, counts
+from reports.section import Batch, Json, Needs, ParseSummary, union
+from reports.tally import Distinct, LocalTally, Tally, counts
 
 _ONE_DAY_SECONDS = 86400
 
 
+NEEDS: Needs = union(
+    {
+        EventKind.CONNECT: ["host"],
+        EventKind.DELIVERY: ["host", "status", "recipient"],
+        EventKind.REJECT: ["action"],
+        EventKind.CONTENT_CHECK: ["action"],
+        EventKind.LOG: ["severity"],
+    },
+    LEDGER_NEEDS,
+)
+
+
 class Overview:
     name = "overview"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options
-        tz = options.tz
-        self._day = local_day(tz)
-        self._hour = local_hour(tz)
-        self.connections = Tally(["day", "hour"])
-        self.messages = MessageLedger(self._day, self._hour)
-        self.deliveries = Tally(["day", "hour", "status"])
+        tz, at = options.tz, ["day", "hour"]
+        self.connections = LocalTally(tz, at)
+        self.messages = MessageLedger(tz)
+        self.deliveries = LocalTally(tz, at, ["status"])
         self.recipients = Distinct(["recipient"])
-        self.rejects = Tally(["day", "hour", "source", "action"])
+        self.rejects = LocalTally(tz, at, ["source", "action"])
         self.logs = Tally(["severity"])
         self.hosts = Tally(["host"])  # the syslog host names: who the report is about
 
     def add(self, batch: Batch) -> None:
-        at = [self._day.alias("day"), self._hour.alias("hour")]
-        self.connections.add(batch[EventKind.CONNECT].select("time", *at))
+        self.connections.add(batch[EventKind.CONNECT].select("time"))
         self.messages.add(batch)
         deliveries = batch[EventKind.DELIVERY]
         self.hosts.add(
@@ -40,17 +50,17 @@ class Overview:
                 [batch[EventKind.CONNECT].select("time", "host"), deliveries.select("time", "host")]
             )
         )
-        self.deliveries.add(deliveries.select("time", "status", *at))
+        self.deliveries.add(deliveries.select("time", "status"))
         sent = deliveries.filter(pl.col("status") == "sent")
         self.recipients.add(sent.select(pl.col("recipient").str.to_lowercase()))
         self.rejects.add(
             pl.concat(
                 [
                     batch[EventKind.REJECT].select(
-                        "time", *at, pl.lit("smtpd").alias("source"), "action"
+                        "time", pl.lit("smtpd").alias("source"), "action"
                     ),
                     batch[EventKind.CONTENT_CHECK].select(
-                        "time", *at, pl.lit("cleanup").alias("source"), "action"
+                        "time", pl.lit("cleanup").alias("source"), "action"
                     ),
                 ]
             )

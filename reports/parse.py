@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from reports.section import Batch, Json, ParseSummary, iso
+from reports.section import Batch, Json, Needs, ParseSummary, iso
+
+NEEDS: Needs = {}
 
 
 class ParseSection:
     name = "parse"
+    needs = NEEDS
 
     def add(self, batch: Batch) -> None:
         """Counted by the parser over the whole input, not per period."""

@@ -7,7 +7,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import domain
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, ranked
 from reports.tally import Tally, counts
 
 CLASSES = (
@@ -22,8 +22,21 @@ CLASSES = (
 )
 
 
+NEEDS: Needs = {
+    EventKind.REJECT: [
+        "action",
+        "reason_class",
+        "rbl_list",
+        "client_host",
+        "client_ip",
+        "sender",
+    ]
+}
+
+
 class Rejects:
     name = "rejects"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -12,6 +13,18 @@ from parsers.schema import EventKind
 
 Batch = dict[EventKind, pl.DataFrame]
 Json = dict[str, Any]
+# The columns a section reads, per event kind ("time" is always there): a store reads
+# only these. A column a section uses but does not name fails loudly (not found).
+Needs = Mapping[EventKind, Sequence[str]]
+
+
+def union(*needs: Needs) -> dict[EventKind, tuple[str, ...]]:
+    """All the columns of all `needs`, "time" first, in a stable order."""
+    found: dict[EventKind, dict[str, None]] = {}
+    for need in needs:
+        for kind, columns in need.items():
+            found.setdefault(kind, {"time": None}).update(dict.fromkeys(columns))
+    return {kind: tuple(columns) for kind, columns in found.items()}
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,7 @@ class ParseSummary:
 
 class Section(Protocol):
     name: str
+    needs: Needs
 
     def add(self, batch: Batch) -> None: ...
 

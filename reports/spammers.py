@@ -9,12 +9,19 @@ from parsers.schema import EventKind
 from reports.check_tables import CheckRule, rules_by_id
 from reports.expr import bucket_label, domain, network_of
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary, iso, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, iso, ranked
 from reports.tally import Tally
+
+NEEDS: Needs = {
+    EventKind.CONTENT_CHECK: ["action", "rule_id", "part", "sender", "client_ip"],
+    EventKind.REJECT: ["action", "sender", "client_ip"],
+    EventKind.SPF: ["result", "envelope_from"],
+}
 
 
 class Spammers:
     name = "spammers"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options

@@ -7,15 +7,19 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import domain
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, ranked
 from reports.tally import Tally
 
 RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 IDENTITIES = ("mailfrom", "helo")
 
 
+NEEDS: Needs = {EventKind.SPF: ["identity", "result", "action", "helo", "envelope_from"]}
+
+
 class SpfVerdicts:
     name = "spf"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options

@@ -11,24 +11,32 @@ from collections.abc import Iterable
 import polars as pl
 
 from parsers.schema import EventKind
-from reports.expr import local_day
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary
-from reports.tally import Tally
+from reports.section import Batch, Json, Needs, ParseSummary
+from reports.tally import LocalTally
 
 SPF_RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 
 
+NEEDS: Needs = {
+    EventKind.CONNECT: [],
+    EventKind.TLS: ["direction"],
+    EventKind.DELIVERY: ["transport", "relay_ip", "tls_level"],
+    EventKind.CONTENT_CHECK: ["action", "part", "rule_id"],
+    EventKind.REJECT: ["action"],
+    EventKind.SPF: ["identity", "result"],
+}
+
+
 class Timeline:
     name = "timeline"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
-        self._day = local_day(options.tz).alias("day")
         # one tally per row shape: (day, series, key) → count
-        self.series = Tally(["day", "series", "key"])
+        self.series = LocalTally(options.tz, ["day"], ["series", "key"])
 
     def add(self, batch: Batch) -> None:
-        day = self._day
         tls = batch[EventKind.TLS]
         attempts = batch[EventKind.DELIVERY].filter(
             pl.col("transport").is_in(["smtp", "lmtp"]) & pl.col("relay_ip").is_not_null()
@@ -37,27 +45,23 @@ class Timeline:
         rejects = batch[EventKind.REJECT].filter(pl.col("action") == "reject")
         spf = batch[EventKind.SPF]
         parts = [
-            _rows(batch[EventKind.CONNECT], day, "inbound", pl.lit("connections")),
-            _rows(tls.filter(pl.col("direction") == "inbound"), day, "inbound", pl.lit("tls")),
-            _rows(attempts, day, "outbound", pl.lit("attempts")),
-            _rows(
-                attempts.filter(pl.col("tls_level").is_not_null()), day, "outbound", pl.lit("tls")
-            ),
-            _rows(rejects, day, "rejected", pl.lit("smtpd")),
-            _rows(checks, day, "rejected", pl.lit("cleanup")),
+            _rows(batch[EventKind.CONNECT], "inbound", pl.lit("connections")),
+            _rows(tls.filter(pl.col("direction") == "inbound"), "inbound", pl.lit("tls")),
+            _rows(attempts, "outbound", pl.lit("attempts")),
+            _rows(attempts.filter(pl.col("tls_level").is_not_null()), "outbound", pl.lit("tls")),
+            _rows(rejects, "rejected", pl.lit("smtpd")),
+            _rows(checks, "rejected", pl.lit("cleanup")),
             _rows(
                 checks.filter(pl.col("part") == "body"),
-                day,
                 "body_checks_reject_by_id",
                 _rule_id(),
             ),
             _rows(
                 checks.filter(pl.col("part") != "body"),
-                day,
                 "header_checks_reject_by_id",
                 _rule_id(),
             ),
-            _rows(spf.filter(pl.col("identity") == "mailfrom"), day, "spf", pl.col("result")),
+            _rows(spf.filter(pl.col("identity") == "mailfrom"), "spf", pl.col("result")),
         ]
         self.series.add(pl.concat(parts))
 
@@ -87,10 +91,8 @@ def _rule_id() -> pl.Expr:
     return pl.col("rule_id").cast(pl.String).fill_null("none")
 
 
-def _rows(frame: pl.DataFrame, day: pl.Expr, series: str, key: pl.Expr) -> pl.DataFrame:
-    return frame.select(
-        "time", day, pl.lit(series).alias("series"), key.cast(pl.String).alias("key")
-    )
+def _rows(frame: pl.DataFrame, series: str, key: pl.Expr) -> pl.DataFrame:
+    return frame.select("time", pl.lit(series).alias("series"), key.cast(pl.String).alias("key"))
 
 
 def _empty_day(day: str) -> Json:

@@ -7,33 +7,45 @@ from __future__ import annotations
 import polars as pl
 
 from parsers.schema import EventKind
-from reports.expr import local_day
 from reports.options import ReportOptions
-from reports.section import Batch, Json, ParseSummary, ranked
-from reports.tally import Tally, counts
+from reports.section import Batch, Json, Needs, ParseSummary, ranked
+from reports.tally import LocalTally, Tally, counts
 
 LEVELS = ("Verified", "Trusted", "Untrusted", "Anonymous")
 
 
+NEEDS: Needs = {
+    EventKind.CONNECT: ["ip_family"],
+    EventKind.TLS: ["direction", "level", "protocol", "cipher", "ip_family"],
+    EventKind.CLIENT: ["tls_level", "client_host", "client_ip"],
+    EventKind.DELIVERY: [
+        "transport", "relay_ip", "relay_host", "tls_level", "tls_protocol", "tls_cipher",
+        "ip_family", "status",
+    ],
+}  # fmt: skip
+
+
 class TlsCoverage:
     name = "tls"
+    needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options
-        self._day = local_day(options.tz)
-        self.connections = Tally(["day", "ip_family"])
-        self.inbound = Tally(["day", "level", "protocol", "cipher", "ip_family"])
+        day = ["day"]
+        self.connections = LocalTally(options.tz, day, ["ip_family"])
+        self.inbound = LocalTally(options.tz, day, ["level", "protocol", "cipher", "ip_family"])
         self.accepted = Tally(["tls"])
         self.plaintext_clients = Tally(["client_host", "client_ip"])
-        self.outbound = Tally(["day", "level", "protocol", "cipher", "ip_family", "status"])
+        self.outbound = LocalTally(
+            options.tz, day, ["level", "protocol", "cipher", "ip_family", "status"]
+        )
         self.destinations = Tally(["relay_host", "level"])
 
     def add(self, batch: Batch) -> None:
-        day = self._day.alias("day")
-        self.connections.add(batch[EventKind.CONNECT].select("time", day, "ip_family"))
+        self.connections.add(batch[EventKind.CONNECT].select("time", "ip_family"))
         tls = batch[EventKind.TLS]
         inbound = tls.filter(pl.col("direction") == "inbound")
-        self.inbound.add(inbound.select("time", day, "level", "protocol", "cipher", "ip_family"))
+        self.inbound.add(inbound.select("time", "level", "protocol", "cipher", "ip_family"))
         clients = batch[EventKind.CLIENT]
         encrypted = pl.when(pl.col("tls_level").is_not_null()).then(pl.lit("tls"))
         self.accepted.add(
@@ -48,7 +60,6 @@ class TlsCoverage:
         self.outbound.add(
             attempts.select(
                 "time",
-                day,
                 pl.col("tls_level").alias("level"),
                 pl.col("tls_protocol").alias("protocol"),
                 pl.col("tls_cipher").alias("cipher"),

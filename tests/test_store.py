@@ -197,9 +197,24 @@ def sample_store(tmp_path: Path) -> Path:
     return store
 
 
-def test_report_from_the_store_equals_the_report_from_the_logs(sample_store: Path) -> None:
-    common = ["report", "--format", "json", "--tz", "UTC", "--year", "2026", "-q",
-              "--catchall-domain", "example.org"]  # fmt: skip
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--tz", "UTC", "--catchall-domain", "example.org"],
+        # every option that changes what the sections read or how they group it
+        ["--tz", "Asia/Kathmandu", "--period", "day", "--catchall-domain", "example.org",
+         "--header-checks", str(ROOT / "sample_logs" / "header_checks"), "--top", "3"],
+    ],
+)  # fmt: skip
+def test_report_from_the_store_equals_the_report_from_the_logs(
+    tmp_path: Path, options: list[str]
+) -> None:
+    """The store reads only the columns the sections name: a column one uses without
+    naming it would fail here."""
+    sample_store = tmp_path / "store"
+    settings = ParseSettings(tz=options[1], year=2026, chunk_bytes=64 * 1024)
+    assert ingest([str(SAMPLE)], sample_store, settings, NOW, wait=False).errors == []
+    common = ["report", "--format", "json", "--year", "2026", "-q", *options]
     from_store = CliRunner().invoke(main, [*common, "--store", str(sample_store)])
     from_logs = CliRunner().invoke(main, [*common, str(SAMPLE)])
     assert from_store.exit_code == 0, from_store.output

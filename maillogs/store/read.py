@@ -1,9 +1,13 @@
-"""The store's events for a report: one batch per day, only the days of the period."""
+"""The store's events for a report: one batch per day, only the days of the period, only
+the columns the report reads; the next day is read while the report takes this one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +17,25 @@ from maillogs.store.checkpoint import Checkpoint
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, list_parts
 from parsers.schema import EventKind, empty_frame, schema_of
 from parsers.stream import EventBatch
+
+Columns = Mapping[EventKind, Sequence[str]]
+
+
+@dataclass(frozen=True)
+class KindCount:
+    rows: int
+    first: datetime | None
+    last: datetime | None
+
+
+@dataclass
+class StoredDay:
+    """A day's events (of the kinds and columns asked for; the other kinds empty), and
+    what the day holds of every kind, read or not: the report's parse section counts it."""
+
+    batch: EventBatch
+    counts: dict[EventKind, KindCount] = field(default_factory=dict)
+    unparsed_by_program: dict[str, int] = field(default_factory=dict)
 
 
 def _wanted(date: str, since: datetime | None, until: datetime | None) -> bool:
@@ -47,12 +70,12 @@ def read_part(part: PartFile) -> pl.DataFrame:
         frame = pl.read_parquet(part.path)
     except (OSError, pl.exceptions.PolarsError) as error:
         raise StoreError(f"{part.path}: damaged: {error}") from error
-    _check_schema(part, frame)
+    _check_schema(part, dict(frame.schema))
     return frame
 
 
-def _check_schema(part: PartFile, frame: pl.DataFrame) -> None:
-    if dict(frame.schema) != schema_of(part.kind):
+def _check_schema(part: PartFile, schema: Mapping[str, pl.DataType]) -> None:
+    if dict(schema) != schema_of(part.kind):
         raise StoreError(f"{part.path}: columns do not match the {part.kind.value} schema")
 
 
@@ -62,8 +85,21 @@ def store_batches(
     until: datetime | None,
     checkpoint: Checkpoint | None = None,
 ) -> Iterator[EventBatch]:
-    """One batch per stored day of the period, of the files `checkpoint` (by default
-    the store's own, read first) vouches for."""
+    """Every column of every kind, one batch per stored day of the period."""
+    for day in store_days(store, since, until, checkpoint):
+        yield day.batch
+
+
+def store_days(
+    store: Path,
+    since: datetime | None,
+    until: datetime | None,
+    checkpoint: Checkpoint | None = None,
+    columns: Columns | None = None,
+) -> Iterator[StoredDay]:
+    """One StoredDay per stored day of the period, of the files `checkpoint` (by default
+    the store's own, read first) vouches for; `columns` (all if None) per kind to read,
+    "time" always among them."""
     if not store.is_dir():
         raise StoreError(f"{store}: no such store directory")
     if checkpoint is None:
@@ -72,18 +108,75 @@ def store_batches(
     for part in committed_parts(store, checkpoint):
         if _wanted(part.date, since, until):
             by_date.setdefault(part.date, []).append(part)
-    for date in sorted(by_date, key=lambda d: (d == UNKNOWN_DATE, d)):
-        parts = by_date[date]
-        try:
-            # A day's files are read together: Polars decodes them on all cores.
-            frames = pl.collect_all([pl.scan_parquet(part.path) for part in parts])
-        except (OSError, pl.exceptions.PolarsError):
-            frames = [read_part(part) for part in parts]  # names the damaged file
-        by_kind: dict[EventKind, list[pl.DataFrame]] = {}
-        for part, frame in zip(parts, frames, strict=True):
-            _check_schema(part, frame)
-            by_kind.setdefault(part.kind, []).append(frame)
-        yield {
-            kind: pl.concat(by_kind[kind]) if kind in by_kind else empty_frame(kind)
-            for kind in EventKind
-        }
+    dates = sorted(by_date, key=lambda d: (d == UNKNOWN_DATE, d))
+    yield from _ahead([partial(_read_day, by_date[date], columns) for date in dates])
+
+
+def _ahead(reads: list[Callable[[], StoredDay]]) -> Iterator[StoredDay]:
+    """Each read's result in order, the next one running meanwhile (Polars decodes
+    without the GIL, so it overlaps the report's work on the day before)."""
+    if not reads:
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: Future[StoredDay] = pool.submit(reads[0])
+        for read in reads[1:]:
+            following = pool.submit(read)
+            yield pending.result()
+            pending = following
+        yield pending.result()
+
+
+def _read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
+    by_kind: dict[EventKind, list[PartFile]] = {}
+    for part in parts:
+        by_kind.setdefault(part.kind, []).append(part)
+    kinds = list(by_kind)
+    queries = []
+    for kind in kinds:
+        for part in by_kind[kind]:
+            try:
+                schema = pl.read_parquet_schema(part.path)
+            except (OSError, pl.exceptions.PolarsError) as error:
+                raise StoreError(f"{part.path}: damaged: {error}") from error
+            _check_schema(part, schema)
+        scan = pl.scan_parquet([part.path for part in by_kind[kind]])
+        queries.append(scan.select(_columns_of(kind, columns)) if _read(kind, columns) else
+                       scan.select(pl.len().alias("rows"), pl.col("time").min().alias("first"),
+                                   pl.col("time").max().alias("last")))  # fmt: skip
+    try:
+        frames = pl.collect_all(queries)
+    except (OSError, pl.exceptions.PolarsError):
+        for part in parts:
+            read_part(part)  # names the damaged file
+        raise
+    day = StoredDay({kind: empty_frame(kind) for kind in EventKind})
+    for kind, frame in zip(kinds, frames, strict=True):
+        if _read(kind, columns):
+            day.batch[kind] = frame
+            times = frame.get_column("time")
+            first, last = times.min(), times.max()
+            day.counts[kind] = KindCount(frame.height, _time(first), _time(last))
+            if kind is EventKind.UNPARSED:
+                for program, count in frame.group_by("program").len().iter_rows():
+                    day.unparsed_by_program[str(program)] = int(count)
+        else:
+            rows, first, last = frame.row(0)
+            day.counts[kind] = KindCount(int(rows), _time(first), _time(last))
+    return day
+
+
+def _read(kind: EventKind, columns: Columns | None) -> bool:
+    return columns is None or kind in columns or kind is EventKind.UNPARSED
+
+
+def _columns_of(kind: EventKind, columns: Columns | None) -> list[str]:
+    if columns is None:
+        return list(schema_of(kind))
+    wanted = {"time": None} | dict.fromkeys(columns.get(kind, ()))
+    if kind is EventKind.UNPARSED:
+        wanted["program"] = None  # unparsed lines are counted by program
+    return list(wanted)
+
+
+def _time(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None

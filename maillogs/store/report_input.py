@@ -11,7 +11,7 @@ from maillogs.errors import InputError
 from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.ingest import IngestReport, new_batches
-from maillogs.store.read import store_batches
+from maillogs.store.read import Columns, StoredDay, store_days
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, ParseStats
 
@@ -25,15 +25,17 @@ def batches(
     until: datetime | None,
     stats: ParseStats,
     errors: list[InputError],
+    columns: Columns | None = None,
 ) -> Iterator[EventBatch]:
-    """Counts what it yields into `stats` (lines: the events and unparsed lines;
-    not-mail lines are not stored)."""
+    """Counts what it reads into `stats` (lines: the events and unparsed lines;
+    not-mail lines are not stored). Of the store, only `columns` (all if None) are
+    read; the new lines come whole."""
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
     pending = checkpoints.load(store)
-    for batch in store_batches(store, since, until, pending):
-        _count(stats, batch)
-        yield batch
+    for day in store_days(store, since, until, pending, columns):
+        _count_stored(stats, day)
+        yield day.batch
     if paths:
         report = IngestReport()
         for batch, _, _ in new_batches(paths, pending, settings, now, report):
@@ -42,16 +44,31 @@ def batches(
         errors.extend(report.errors)
 
 
+def _count_stored(stats: ParseStats, day: StoredDay) -> None:
+    for kind, count in day.counts.items():
+        if count.rows == 0:
+            continue
+        stats.lines += count.rows
+        _span(stats, count.first, count.last)
+        if kind is not EventKind.UNPARSED:
+            stats.events_by_kind[kind.value] += count.rows
+    for program, lines in day.unparsed_by_program.items():
+        stats.unparsed_by_program[program] += lines
+
+
+def _span(stats: ParseStats, first: object, last: object) -> None:
+    if isinstance(first, datetime) and (stats.first_time is None or first < stats.first_time):
+        stats.first_time = first
+    if isinstance(last, datetime) and (stats.last_time is None or last > stats.last_time):
+        stats.last_time = last
+
+
 def _count(stats: ParseStats, batch: EventBatch) -> None:
     for kind, frame in batch.items():
         if frame.height == 0:
             continue
         stats.lines += frame.height
-        first, last = frame.get_column("time").min(), frame.get_column("time").max()
-        if isinstance(first, datetime) and (stats.first_time is None or first < stats.first_time):
-            stats.first_time = first
-        if isinstance(last, datetime) and (stats.last_time is None or last > stats.last_time):
-            stats.last_time = last
+        _span(stats, frame.get_column("time").min(), frame.get_column("time").max())
         if kind is EventKind.UNPARSED:
             for program, count in frame.group_by("program").len().iter_rows():
                 stats.unparsed_by_program[str(program)] += int(count)
