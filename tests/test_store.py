@@ -177,6 +177,31 @@ def test_after_a_killed_ingest_reports_and_compact_count_each_event_once(
     assert_same_events(store)
 
 
+def test_the_store_keeps_the_time_zone_of_its_first_ingest(tmp_path: Path) -> None:
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    every = lines()
+    (logs / "maillog").write_bytes(b"".join(every[:6000]))
+    assert _cli_ingest(store, logs).returncode == 0  # --tz UTC
+    with (logs / "maillog").open("ab") as out:
+        out.writelines(every[6000:])
+    other_zone = CliRunner().invoke(
+        main, ["ingest", "--tz", "Europe/Athens", "-q", "--store", str(store), str(logs)]
+    )
+    assert other_zone.exit_code == 1
+    assert "its times were read in UTC, this run would read them in Europe/Athens" in (
+        other_zone.output
+    )
+    # A report shows the store in any zone, but reads the store's new lines in its zone.
+    shown = ["report", "--format", "json", "--tz", "Asia/Kathmandu", "--year", "2026", "-q"]
+    both = CliRunner().invoke(main, [*shown, "--store", str(store), str(logs)])
+    assert _cli_ingest(store, logs).returncode == 0
+    stored_only = CliRunner().invoke(main, [*shown, "--store", str(store)])
+    one, other = json.loads(both.output), json.loads(stored_only.output)
+    assert one["overview"] == other["overview"]
+    assert one["parse"]["last_time"] == other["parse"]["last_time"]
+
+
 def test_a_second_ingest_says_one_is_running(tmp_path: Path) -> None:
     store = tmp_path / "store"
     store.mkdir()

@@ -35,6 +35,9 @@ class SourceState:
 class Checkpoint:
     sources: dict[str, SourceState] = field(default_factory=dict)
     parser: dict[str, pl.DataFrame] = field(default_factory=dict)
+    # The zone classic syslog stamps were read in: every later line must be read the
+    # same way, or one store would hold times of two clocks.
+    tz: str | None = None
 
     def to_bytes(self) -> bytes:
         parser = {}
@@ -44,6 +47,7 @@ class Checkpoint:
             parser[name] = base64.b64encode(buffer.getvalue()).decode("ascii")
         document = {
             "version": VERSION,
+            "tz": self.tz,
             "sources": [asdict(state) for state in self.sources.values()],
             "parser": parser,
         }
@@ -63,9 +67,12 @@ def load(store: Path) -> Checkpoint:
             name: pl.read_ipc(io.BytesIO(base64.b64decode(text)))
             for name, text in document["parser"].items()
         }
+        tz = document.get("tz")
+        if tz is not None and not isinstance(tz, str):
+            raise TypeError(f"tz {tz!r}")
     except (OSError, ValueError, KeyError, TypeError, pl.exceptions.PolarsError) as error:
         raise StoreError(f"{path}: damaged checkpoint: {error}") from error
-    return Checkpoint(sources, parser)
+    return Checkpoint(sources, parser, tz)
 
 
 def save(store: Path, checkpoint: Checkpoint) -> None:

@@ -258,6 +258,13 @@ def ingest(
     with locked(store, wait):
         finish_compaction(store)
         checkpoint = checkpoints.load(store)
+        if checkpoint.tz is None:
+            checkpoint.tz = settings.tz
+        elif checkpoint.tz != settings.tz:
+            raise StoreError(
+                f"{store}: its times were read in {checkpoint.tz}, this run would read "
+                f"them in {settings.tz}: give --tz {checkpoint.tz}"
+            )
         cleaned: set[str] = set()
         for batch, state, start in new_batches(paths, checkpoint, settings, now, report):
             if state.source not in cleaned:

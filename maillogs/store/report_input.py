@@ -4,6 +4,7 @@ seen yet (read on from the checkpoint with its parser state, nothing written).""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -38,7 +39,9 @@ def batches(
         yield day.batch
     if paths:
         report = IngestReport()
-        for batch, _, _ in new_batches(paths, pending, settings, now, report):
+        # the new lines are read like the stored ones; --tz then only shows them
+        reading = replace(settings, tz=pending.tz or settings.tz)
+        for batch, _, _ in new_batches(paths, pending, reading, now, report):
             _count(stats, batch)
             yield batch
         errors.extend(report.errors)
