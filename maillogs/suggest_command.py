@@ -90,7 +90,10 @@ def suggest_rules(
 
 
 def _same(one: Path, other: Path) -> bool:
+    """The same file by any name: a symlink, a hard link, or a path spelled otherwise."""
     try:
+        if one.exists() and other.exists():
+            return one.samefile(other)
         return one.resolve() == other.resolve()
     except OSError:
         return False

@@ -109,14 +109,23 @@ def test_postmap_accepts_the_file(tmp_path: Path) -> None:
         assert answer.stdout.strip() == f'REJECT  "Plz stop sending SPAM id= {rule_id} "'
 
 
-def test_it_never_writes_over_the_table(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["same", "symlink", "hardlink"])
+def test_it_never_writes_over_the_table(tmp_path: Path, name: str) -> None:
     copy = tmp_path / "header_checks"
     copy.write_text(TABLE.read_text())
+    output = tmp_path / "new_rules"
+    if name == "same":
+        output = copy
+    elif name == "symlink":
+        output.symlink_to(copy)
+    else:
+        output.hardlink_to(copy)
     result = CliRunner().invoke(
-        main, ["suggest-rules", "--header-checks", str(copy), "-o", str(copy), str(SAMPLE)]
+        main, ["suggest-rules", "--header-checks", str(copy), "-o", str(output), str(SAMPLE)]
     )
     assert result.exit_code == 2
     assert "is your header_checks table" in result.output
+    assert copy.read_text() == TABLE.read_text()
     assert copy.read_text() == TABLE.read_text()
 
 
