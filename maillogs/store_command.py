@@ -76,6 +76,7 @@ def info(store: Path) -> None:
     out = _environment().stdout
     out.write(f"days:     {found.first_day or '-'} .. {found.last_day or '-'} (UTC)\n")
     out.write(f"files:    {found.files:,} ({found.bytes:,} bytes)\n")
+    out.write(f"zone:     {found.tz or '-'} (classic syslog stamps were read in it)\n")
     out.write("events by kind:\n")
     for kind, count in sorted(found.events_by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
         out.write(f"  {kind:<16} {count:,}\n")

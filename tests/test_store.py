@@ -8,6 +8,7 @@ import fcntl
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -264,6 +265,17 @@ def test_store_and_new_lines_count_each_line_once(tmp_path: Path) -> None:
     one, other = json.loads(both.output), json.loads(whole.output)
     assert one["overview"] == other["overview"]
     assert one["parse"]["lines"] == len(every)
+
+
+def test_store_info_says_what_is_there(sample_store: Path) -> None:
+    truth = json.loads((ROOT / "sample_logs" / "truth.json").read_text())
+    result = CliRunner().invoke(main, ["store", "info", "--store", str(sample_store)])
+    assert result.exit_code == 0, result.output
+    assert "days:     2026-11-22 .. 2026-11-24 (UTC)" in result.output
+    assert "zone:     UTC" in result.output
+    assert f"  connect          {truth['overview']['connections']:,}\n" in result.output
+    per_source = [int(n.replace(",", "")) for n in re.findall(r": ([\d,]+) lines, ", result.output)]
+    assert sum(per_source) == truth["parse"]["lines"]
 
 
 def test_period_reads_only_its_days(sample_store: Path) -> None:

@@ -26,6 +26,7 @@ class StoreInfo:
     files: int = 0
     bytes: int = 0
     sources: list[tuple[str, int, int]] = field(default_factory=list)  # name, offset, lines
+    tz: str | None = None  # the zone classic syslog stamps were read in
 
 
 def info(store: Path) -> StoreInfo:
@@ -42,6 +43,7 @@ def info(store: Path) -> StoreInfo:
             days.append(part.date)
     if days:
         result.first_day, result.last_day = min(days), max(days)
+    result.tz = checkpoint.tz
     for state in checkpoint.sources.values():
         result.sources.append((state.name, state.offset, state.lines))
     return result
