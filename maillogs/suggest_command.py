@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from maillogs.cli import (
+    STORE_OPTION,
     InputOptions,
     _environment,
     input_options,
     main,
-    parse_inputs,
+    report_batches,
     report_input_errors,
 )
 from maillogs.errors import MaillogsError, UsageError
@@ -22,6 +23,7 @@ from reports import suggest as suggestions
 
 @main.command("suggest-rules")
 @input_options
+@STORE_OPTION
 @click.option(
     "--header-checks",
     "header_checks",
@@ -45,6 +47,7 @@ def suggest_rules(
     catchall_domains: tuple[str, ...],
     top: int,
     output: Path | None,
+    store: Path | None,
 ) -> None:
     """Suggest header_checks rules for accepted mail that looks like spam.
 
@@ -58,6 +61,7 @@ def suggest_rules(
     Examples:
       maillogs suggest-rules --since last-month --header-checks /etc/postfix/header_checks
       maillogs suggest-rules --since 7d --header-checks /etc/postfix/header_checks -o new_rules
+      maillogs suggest-rules --store /var/lib/maillogs --since last-month
     """
     config = options.config
     tables = [Path(p) for p in header_checks or config.header_checks]
@@ -70,7 +74,7 @@ def suggest_rules(
     run = ParseRun()
     collector = suggestions.SuspectCollector(catchall)
     since, until = options.period.since, options.period.until
-    for batch in parse_inputs(options, run):
+    for batch in report_batches(options, run, store):
         collector.add({kind: in_period(frame, since, until) for kind, frame in batch.items()})
     found = suggestions.suggest(
         collector.evidence(),

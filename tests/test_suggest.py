@@ -143,3 +143,15 @@ def test_a_rule_without_an_id_still_counts_as_blocking(tmp_path: Path) -> None:
     rules = compiled_rules([table])
     assert blocked_already("mailendo.com", rules)  # "From:" matches: case-insensitive
     assert not blocked_already("other.test", rules)
+
+
+def test_the_store_gives_the_same_suggestions(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest = CliRunner().invoke(
+        main, ["ingest", "--tz", "UTC", "--year", "2026", "-q", "--store", str(store),
+               str(SAMPLE / "classic")],
+    )  # fmt: skip
+    assert ingest.exit_code == 0, ingest.output
+    from_store = CliRunner().invoke(main, ["suggest-rules", *ARGS[:-1], "--store", str(store)])
+    assert from_store.exit_code == 0, from_store.output
+    assert from_store.output == suggested()
