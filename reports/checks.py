@@ -36,7 +36,7 @@ class ContentChecks:
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options
-        self.hits = Tally(["part", "action", "rule_id"])
+        self.hits = Tally(["part", "action", "rule_id"], seen=False)
 
     def add(self, batch: Batch) -> None:
         checks = batch[EventKind.CONTENT_CHECK]

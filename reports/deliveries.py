@@ -37,8 +37,8 @@ class Deliveries:
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options
-        self.by_transport = Tally(["transport", "status"])
-        self.by_relay = Tally(["relay_domain", "status"])
+        self.by_transport = Tally(["transport", "status"], seen=False)
+        self.by_relay = Tally(["relay_domain", "status"], seen=False)
         self.reasons = Tally(["status", "reason"])
         self._delays: list[pl.Series] = []
 

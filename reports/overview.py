@@ -38,8 +38,8 @@ class Overview:
         self.deliveries = LocalTally(tz, at, ["status"])
         self.recipients = Distinct(["recipient"])
         self.rejects = LocalTally(tz, at, ["source", "action"])
-        self.logs = Tally(["severity"])
-        self.hosts = Tally(["host"])  # the syslog host names: who the report is about
+        self.logs = Tally(["severity"], seen=False)
+        self.hosts = Tally(["host"], seen=False)  # the syslog host names: who the report is about
 
     def add(self, batch: Batch) -> None:
         self.connections.add(batch[EventKind.CONNECT].select("time"))

@@ -40,7 +40,7 @@ class Rejects:
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options
-        self.classes = Tally(["reason_class", "rbl_list"])
+        self.classes = Tally(["reason_class", "rbl_list"], seen=False)
         self.clients = Tally(["client_host", "client_ip"])
         self.senders = Tally(["sender_domain"])
 

@@ -23,7 +23,7 @@ class SpfVerdicts:
 
     def __init__(self, options: ReportOptions) -> None:
         self.options = options
-        self.verdicts = Tally(["identity", "result", "action"])
+        self.verdicts = Tally(["identity", "result", "action"], seen=False)
         self.failing = Tally(["domain"])
 
     def add(self, batch: Batch) -> None:

@@ -14,19 +14,21 @@ _COMPACT_AFTER = 32
 class Tally:
     """Counts (and first/last time) per key, summed over every batch added."""
 
-    def __init__(self, keys: Sequence[str], value: str | None = None) -> None:
+    def __init__(self, keys: Sequence[str], value: str | None = None, seen: bool = True) -> None:
         self.keys = list(keys)
         self.value = value  # a numeric column to sum as well, if any
+        self.seen = seen  # first_seen and last_seen too (a third of the cost of counting)
         self._parts: list[pl.DataFrame] = []
 
     def add(self, frame: pl.DataFrame) -> None:
         if frame.height == 0:
             return
-        aggs = [
-            pl.len().alias("count"),
-            pl.col("time").min().alias("first_seen"),
-            pl.col("time").max().alias("last_seen"),
-        ]
+        aggs = [pl.len().alias("count")]
+        if self.seen:
+            aggs += [
+                pl.col("time").min().alias("first_seen"),
+                pl.col("time").max().alias("last_seen"),
+            ]
         if self.value:
             aggs.append(pl.col(self.value).sum().alias("total"))
         self._parts.append(frame.group_by(self.keys).agg(aggs))
@@ -36,7 +38,7 @@ class Tally:
     def frame(self) -> pl.DataFrame:
         """keys..., count, first_seen, last_seen (and total), largest count first."""
         if not self._parts:
-            return _empty_tally(self.keys, self.value)
+            return _empty_tally(self.keys, self.value, self.seen)
         merged = merge_tallies(pl.concat(self._parts), self.keys)
         self._parts = [merged]
         return _by_count(merged, self.keys)
@@ -56,7 +58,7 @@ class LocalTally:
     """A Tally whose first keys are local time labels ("day", "hour") of the report's
     time zone. Events are counted per UTC quarter hour, which is integer arithmetic;
     formatting a label costs some 200 ns an event, so it is done once per quarter hour
-    at the end instead."""
+    at the end instead. Only counts (and the value's total): the label says when."""
 
     def __init__(
         self, tz: str, labels: Sequence[str], keys: Sequence[str] = (), value: str | None = None
@@ -65,7 +67,7 @@ class LocalTally:
         self.labels = list(labels)
         self.keys = [*labels, *keys]
         self.value = value
-        self._slots = Tally(["slot", *keys], value)
+        self._slots = Tally(["slot", *keys], value, seen=False)
 
     def add(self, frame: pl.DataFrame) -> None:
         """`frame` has "time" and the keys after the labels (and the value column)."""
@@ -75,7 +77,7 @@ class LocalTally:
     def frame(self) -> pl.DataFrame:
         slots = self._slots.frame()
         if slots.height == 0:
-            return _empty_tally(self.keys, self.value)
+            return _empty_tally(self.keys, self.value, seen=False)
         local = pl.col("slot").dt.convert_time_zone(self.tz)
         labelled = slots.with_columns(
             local.dt.strftime(TIME_LABELS[name]).alias(name) for name in self.labels
@@ -88,7 +90,9 @@ class LocalTally:
 
 def merge_tallies(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """Rows of partial tallies with equal keys summed into one."""
-    aggs = [pl.col("count").sum(), pl.col("first_seen").min(), pl.col("last_seen").max()]
+    aggs = [pl.col("count").sum()]
+    if "first_seen" in frame.columns:
+        aggs += [pl.col("first_seen").min(), pl.col("last_seen").max()]
     if "total" in frame.columns:
         aggs.append(pl.col("total").sum())
     return frame.group_by(keys).agg(aggs)
@@ -98,13 +102,11 @@ def _by_count(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     return frame.sort(["count", *keys], descending=[True, *[False] * len(keys)])
 
 
-def _empty_tally(keys: Sequence[str], value: str | None) -> pl.DataFrame:
+def _empty_tally(keys: Sequence[str], value: str | None, seen: bool = True) -> pl.DataFrame:
     schema: dict[str, pl.DataType] = {key: pl.String() for key in keys}
-    schema |= {
-        "count": pl.UInt32(),
-        "first_seen": pl.Datetime("us", "UTC"),
-        "last_seen": pl.Datetime("us", "UTC"),
-    }
+    schema["count"] = pl.UInt32()
+    if seen:
+        schema |= {"first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC")}
     if value:
         schema["total"] = pl.Float64()
     return pl.DataFrame(schema=schema)

@@ -34,12 +34,12 @@ class TlsCoverage:
         day = ["day"]
         self.connections = LocalTally(options.tz, day, ["ip_family"])
         self.inbound = LocalTally(options.tz, day, ["level", "protocol", "cipher", "ip_family"])
-        self.accepted = Tally(["tls"])
+        self.accepted = Tally(["tls"], seen=False)
         self.plaintext_clients = Tally(["client_host", "client_ip"])
         self.outbound = LocalTally(
             options.tz, day, ["level", "protocol", "cipher", "ip_family", "status"]
         )
-        self.destinations = Tally(["relay_host", "level"])
+        self.destinations = Tally(["relay_host", "level"], seen=False)
 
     def add(self, batch: Batch) -> None:
         self.connections.add(batch[EventKind.CONNECT].select("time", "ip_family"))

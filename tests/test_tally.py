@@ -32,8 +32,6 @@ def _direct(frame: pl.DataFrame, tz: str) -> pl.DataFrame:
         .group_by("day", "hour", "key")
         .agg(
             pl.len().cast(pl.UInt32).alias("count"),
-            pl.col("time").min().alias("first_seen"),
-            pl.col("time").max().alias("last_seen"),
             pl.col("size").sum().alias("total"),
         )
         .sort("day", "hour", "key")
@@ -82,5 +80,5 @@ def test_any_times_in_any_pieces(tz: str, seconds: list[int], pieces: int) -> No
 
 def test_nothing_added_gives_the_labelled_empty_frame() -> None:
     tally = LocalTally("Europe/Athens", ["day"], ["key"])
-    assert tally.frame().columns == ["day", "key", "count", "first_seen", "last_seen"]
+    assert tally.frame().columns == ["day", "key", "count"]
     assert tally.total() == 0
