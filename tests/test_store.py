@@ -135,6 +135,18 @@ def _cli_ingest(store: Path, logs: Path, **env: str) -> subprocess.CompletedProc
     )  # fmt: skip
 
 
+def _half_ingested(tmp_path: Path) -> tuple[Path, Path]:
+    """A store of the first 6000 sample lines; its log then holds all of them."""
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    every = lines()
+    (logs / "maillog").write_bytes(b"".join(every[:6000]))
+    assert _cli_ingest(store, logs).returncode == 0
+    with (logs / "maillog").open("ab") as out:
+        out.writelines(every[6000:])
+    return logs, store
+
+
 @pytest.mark.parametrize("kill_after", [1, 9, 26, 50])
 def test_a_killed_ingest_loses_and_doubles_nothing(tmp_path: Path, kill_after: int) -> None:
     logs, store = tmp_path / "log", tmp_path / "store"
@@ -154,21 +166,10 @@ def test_after_a_killed_ingest_reports_and_compact_count_each_event_once(
     """The killed run left files beyond the checkpoint: a report of store plus logs
     reads those lines from the logs only, and compact does not merge them, so the
     next ingest still replaces them."""
-    logs, store = tmp_path / "log", tmp_path / "store"
-    logs.mkdir()
-    every = lines()
-    (logs / "maillog").write_bytes(b"".join(every[:6000]))
-    assert _cli_ingest(store, logs).returncode == 0
-    with (logs / "maillog").open("ab") as out:
-        out.writelines(every[6000:])
+    logs, store = _half_ingested(tmp_path)
     assert _cli_ingest(store, logs, **{CRASH_HOOK: "5"}).returncode == -9
+    _assert_store_and_logs_count_each_line_once(store, logs)
     args = ["report", "--format", "json", "--tz", "UTC", "--year", "2026", "-q"]
-    both = CliRunner().invoke(main, [*args, "--store", str(store), str(logs)])
-    whole = CliRunner().invoke(main, [*args, str(logs)])
-    assert both.exit_code == 0, both.output
-    one, other = json.loads(both.output), json.loads(whole.output)
-    assert one["overview"] == other["overview"]
-    assert one["parse"]["lines"] == len(lines())
     stored_only = json.loads(CliRunner().invoke(main, [*args, "--store", str(store)]).output)
     assert stored_only["parse"]["lines"] == 6000
     info = maintenance.info(store)
@@ -179,13 +180,7 @@ def test_after_a_killed_ingest_reports_and_compact_count_each_event_once(
 
 
 def test_the_store_keeps_the_time_zone_of_its_first_ingest(tmp_path: Path) -> None:
-    logs, store = tmp_path / "log", tmp_path / "store"
-    logs.mkdir()
-    every = lines()
-    (logs / "maillog").write_bytes(b"".join(every[:6000]))
-    assert _cli_ingest(store, logs).returncode == 0  # --tz UTC
-    with (logs / "maillog").open("ab") as out:
-        out.writelines(every[6000:])
+    logs, store = _half_ingested(tmp_path)  # read in UTC
     other_zone = CliRunner().invoke(
         main, ["ingest", "--tz", "Europe/Athens", "-q", "--store", str(store), str(logs)]
     )
@@ -251,20 +246,18 @@ def test_report_from_the_store_equals_the_report_from_the_logs(
 
 
 def test_store_and_new_lines_count_each_line_once(tmp_path: Path) -> None:
-    logs, store = tmp_path / "log", tmp_path / "store"
-    logs.mkdir()
-    every = lines()
-    (logs / "maillog").write_bytes(b"".join(every[:6000]))
-    ingest([str(logs)], store, SETTINGS, NOW, wait=False)
-    with (logs / "maillog").open("ab") as out:
-        out.writelines(every[6000:])
+    logs, store = _half_ingested(tmp_path)
+    _assert_store_and_logs_count_each_line_once(store, logs)
+
+
+def _assert_store_and_logs_count_each_line_once(store: Path, logs: Path) -> None:
     args = ["report", "--format", "json", "--tz", "UTC", "--year", "2026", "-q"]
     both = CliRunner().invoke(main, [*args, "--store", str(store), str(logs)])
     whole = CliRunner().invoke(main, [*args, str(SAMPLE)])
     assert both.exit_code == 0, both.output
     one, other = json.loads(both.output), json.loads(whole.output)
     assert one["overview"] == other["overview"]
-    assert one["parse"]["lines"] == len(every)
+    assert one["parse"]["lines"] == len(lines())
 
 
 def test_store_info_says_what_is_there(sample_store: Path) -> None:
