@@ -139,10 +139,7 @@ def _read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
             except (OSError, pl.exceptions.PolarsError) as error:
                 raise StoreError(f"{part.path}: damaged: {error}") from error
             _check_schema(part, schema)
-        scan = pl.scan_parquet([part.path for part in by_kind[kind]])
-        queries.append(scan.select(_columns_of(kind, columns)) if _read(kind, columns) else
-                       scan.select(pl.len().alias("rows"), pl.col("time").min().alias("first"),
-                                   pl.col("time").max().alias("last")))  # fmt: skip
+        queries.append(_query(kind, [part.path for part in by_kind[kind]], columns))
     try:
         frames = pl.collect_all(queries)
     except (OSError, pl.exceptions.PolarsError):
@@ -163,6 +160,16 @@ def _read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
             rows, first, last = frame.row(0)
             day.counts[kind] = KindCount(int(rows), _time(first), _time(last))
     return day
+
+
+def _query(kind: EventKind, paths: list[Path], columns: Columns | None) -> pl.LazyFrame:
+    """The kind's columns the report reads; of a kind it does not read, only how many
+    rows and their time span (the parse section counts every stored line)."""
+    scan = pl.scan_parquet(paths)
+    if _read(kind, columns):
+        return scan.select(_columns_of(kind, columns))
+    time = pl.col("time")
+    return scan.select(pl.len().alias("rows"), time.min().alias("first"), time.max().alias("last"))
 
 
 def _read(kind: EventKind, columns: Columns | None) -> bool:
