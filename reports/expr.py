@@ -67,7 +67,7 @@ def _v6_first_groups(ip: str) -> tuple[int, int, int] | None:
     return int(groups[0], 16), int(groups[1], 16), int(groups[2], 16)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1 << 16)
 def _v6_network(groups: tuple[int, int, int]) -> str:
     first = (groups[0] << 112) | (groups[1] << 96) | (groups[2] << 80)
     return str(ipaddress.IPv6Network((first, 48)))
