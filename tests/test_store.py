@@ -198,6 +198,28 @@ def test_the_store_keeps_the_time_zone_of_its_first_ingest(tmp_path: Path) -> No
     assert one["parse"]["last_time"] == other["parse"]["last_time"]
 
 
+def test_a_file_truncated_in_place_is_said_and_read_on_from_its_end(tmp_path: Path) -> None:
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    every = lines()
+    live = logs / "maillog"
+    live.write_bytes(b"".join(every[:3000]))
+    assert _cli_ingest(store, logs).returncode == 0
+    kept = len(b"".join(every[:100]))  # more than the 4 KiB that name the source
+    with live.open("r+b") as out:
+        out.truncate(kept)
+    truncated = _cli_ingest(store, logs)
+    assert truncated.returncode == 1
+    assert b"than what was ingested" in truncated.stderr
+    assert b"truncated in place? Reading on from its end" in truncated.stderr
+    with live.open("ab") as out:
+        out.writelines(every[5000:5010])
+    assert _cli_ingest(store, logs).returncode == 0
+    state = json.loads((store / "_state" / "checkpoint.json").read_text())["sources"]
+    assert [(s["lines"], s["size"]) for s in state] == [(3010, live.stat().st_size)]
+    assert state[0]["inode"] == live.stat().st_ino
+
+
 def test_a_second_ingest_says_one_is_running(tmp_path: Path) -> None:
     store = tmp_path / "store"
     store.mkdir()

@@ -29,6 +29,10 @@ class SourceState:
     name: str  # where it was last seen, for people
     lines: int = 0
     not_mail: int = 0
+    # where and how big it was when last read (the identity is the content above)
+    device: int = 0
+    inode: int = 0
+    size: int = 0
 
 
 @dataclass

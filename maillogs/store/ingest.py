@@ -200,6 +200,25 @@ def _recording(
         yield data
 
 
+def _check_size(source: Source, state: SourceState, report: IngestReport) -> None:
+    """Record where the source is; a plain file shorter than what was read of it was
+    truncated in place with its first bytes kept: what it holds now below the old
+    offset cannot be told apart from what was ingested, so reading goes on from its
+    end, and the run says so."""
+    assert source.path is not None
+    status = source.path.stat()
+    state.device, state.inode, state.size = status.st_dev, status.st_ino, status.st_size
+    if not _is_compressed(source) and status.st_size < state.offset:
+        report.errors.append(
+            InputError(
+                source.name,
+                f"{source.name}: shorter ({status.st_size:,} bytes) than what was ingested "
+                f"of it ({state.offset:,}): truncated in place? Reading on from its end",
+            )
+        )
+        state.offset = status.st_size
+
+
 def new_batches(
     paths: list[str],
     checkpoint: Checkpoint,
@@ -226,6 +245,7 @@ def new_batches(
                 state = SourceState(source_id(head), len(head), 0, source.name)
                 checkpoint.sources[state.source] = state
             state.name = source.name
+            _check_size(source, state, report)
             report.sources.append(source.name)
             fmt = settings.log_format or detect_format(
                 head.decode("utf-8", "replace").splitlines()[:20]
