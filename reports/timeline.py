@@ -33,8 +33,9 @@ class Timeline:
     needs = NEEDS
 
     def __init__(self, options: ReportOptions) -> None:
-        # one tally per row shape: (day, series, key) → count
-        self.series = LocalTally(options.tz, ["day"], ["series", "key"])
+        self.tz = options.tz
+        # (series, key) → count by day; key None: the tally is by day and key
+        self._tallies: dict[tuple[str, str | None], LocalTally] = {}
 
     def add(self, batch: Batch) -> None:
         tls = batch[EventKind.TLS]
@@ -44,38 +45,39 @@ class Timeline:
         checks = batch[EventKind.CONTENT_CHECK].filter(pl.col("action") == "reject")
         rejects = batch[EventKind.REJECT].filter(pl.col("action") == "reject")
         spf = batch[EventKind.SPF]
-        parts = [
-            _rows(batch[EventKind.CONNECT], "inbound", pl.lit("connections")),
-            _rows(tls.filter(pl.col("direction") == "inbound"), "inbound", pl.lit("tls")),
-            _rows(attempts, "outbound", pl.lit("attempts")),
-            _rows(attempts.filter(pl.col("tls_level").is_not_null()), "outbound", pl.lit("tls")),
-            _rows(rejects, "rejected", pl.lit("smtpd")),
-            _rows(checks, "rejected", pl.lit("cleanup")),
-            _rows(
-                checks.filter(pl.col("part") == "body"),
-                "body_checks_reject_by_id",
-                _rule_id(),
-            ),
-            _rows(
-                checks.filter(pl.col("part") != "body"),
-                "header_checks_reject_by_id",
-                _rule_id(),
-            ),
-            _rows(spf.filter(pl.col("identity") == "mailfrom"), "spf", pl.col("result")),
-        ]
-        self.series.add(pl.concat(parts))
+        self._count("inbound", "connections", batch[EventKind.CONNECT])
+        self._count("inbound", "tls", tls.filter(pl.col("direction") == "inbound"))
+        self._count("outbound", "attempts", attempts)
+        self._count("outbound", "tls", attempts.filter(pl.col("tls_level").is_not_null()))
+        self._count("rejected", "smtpd", rejects)
+        self._count("rejected", "cleanup", checks)
+        body = pl.col("part") == "body"
+        self._by_key("body_checks_reject_by_id", checks.filter(body), _rule_id())
+        self._by_key("header_checks_reject_by_id", checks.filter(~body), _rule_id())
+        self._by_key(
+            "spf", spf.filter(pl.col("identity") == "mailfrom"), pl.col("result").cast(pl.String)
+        )
+
+    def _count(self, series: str, key: str, frame: pl.DataFrame) -> None:
+        tally = self._tallies.setdefault((series, key), LocalTally(self.tz, ["day"]))
+        tally.add(frame.select("time"))
+
+    def _by_key(self, series: str, frame: pl.DataFrame, key: pl.Expr) -> None:
+        tally = self._tallies.setdefault((series, None), LocalTally(self.tz, ["day"], ["key"]))
+        tally.add(frame.select("time", key.alias("key")))
 
     def result(self, summary: ParseSummary) -> Json:
-        frame = self.series.frame().sort("day", "series", "key")
         days: dict[str, Json] = {}
-        for day, series, key, count in frame.select("day", "series", "key", "count").iter_rows():
-            entry = days.setdefault(str(day), _empty_day(str(day)))
-            if series == "rejected":
-                entry["rejected"] += int(count)
-            elif series in ("inbound", "outbound", "spf"):
-                entry[series][str(key)] = entry[series].get(str(key), 0) + int(count)
-            else:
-                entry[series][str(key)] = int(count)
+        for (series, fixed), tally in sorted(self._tallies.items(), key=lambda item: item[0][0]):
+            frame = tally.frame()
+            if fixed is not None:
+                frame = frame.with_columns(pl.lit(fixed).alias("key"))
+            for day, key, count in frame.sort("day", "key").select("day", "key", "count").rows():
+                entry = days.setdefault(str(day), _empty_day(str(day)))
+                if series == "rejected":
+                    entry["rejected"] += int(count)
+                else:
+                    entry[series][str(key)] = entry[series].get(str(key), 0) + int(count)
         for entry in days.values():
             for series in ("header_checks_reject_by_id", "body_checks_reject_by_id"):
                 entry[series] = dict(sorted(entry[series].items(), key=_id_order))
@@ -89,10 +91,6 @@ def _id_order(item: tuple[str, int]) -> tuple[int, str]:
 
 def _rule_id() -> pl.Expr:
     return pl.col("rule_id").cast(pl.String).fill_null("none")
-
-
-def _rows(frame: pl.DataFrame, series: str, key: pl.Expr) -> pl.DataFrame:
-    return frame.select("time", pl.lit(series).alias("series"), key.cast(pl.String).alias("key"))
 
 
 def _empty_day(day: str) -> Json:
