@@ -69,7 +69,11 @@ def input_options(command: F) -> F:
     @click.option(
         "--since", metavar="WHEN", help="Start: 2026-11-01, yesterday, 7d, last-month, 2026-11 ..."
     )
-    @click.option("--until", metavar="WHEN", help="End (exclusive), same forms as --since.")
+    @click.option(
+        "--until",
+        metavar="WHEN",
+        help="End, same forms: where the span it names ends (2026-11-24 takes in that day).",
+    )
     @click.option(
         "--tz",
         metavar="ZONE",
