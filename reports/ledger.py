@@ -36,6 +36,7 @@ _OPEN_SCHEMA: dict[str, pl.DataType] = {
     "pickup": pl.Boolean(),
     "notice": pl.Boolean(),
     "sent": pl.UInt32(),
+    "closed": pl.Boolean(),  # removed, or refused by cleanup: it has left the queue
     "last_seen": _TIME,
 }
 LEDGER_NEEDS: Needs = {
@@ -67,20 +68,9 @@ class MessageLedger:
         self.sources = Sources()
         self.bytes_delivered = 0
         self._pending: list[pl.DataFrame] = []
-        self._closed: list[pl.DataFrame] = []
 
     def add(self, batch: Batch) -> None:
         self._pending.append(_updates(batch))
-        self._closed.append(
-            pl.concat(
-                [
-                    batch[EventKind.REMOVED].select("queue_id"),
-                    batch[EventKind.CONTENT_CHECK]
-                    .filter(pl.col("action").is_in(_REFUSED))
-                    .select("queue_id"),
-                ]
-            )
-        )
         if len(self._pending) >= MERGE_EVERY:
             self._settle()
 
@@ -89,12 +79,11 @@ class MessageLedger:
         if not self._pending:
             return
         updates = pl.concat(self._pending)
-        closed_ids = pl.concat(self._closed).get_column("queue_id").drop_nulls()
-        self._pending, self._closed = [], []
+        self._pending = []
         if updates.height == 0:
             return
         merged = _merge(pl.concat([self._open, updates]))
-        closing = pl.col("queue_id").is_in(closed_ids.implode())
+        closing = pl.col("closed")
         self._fold(merged.filter(closing))
         newest = updates.get_column("last_seen").max()
         still_open = merged.filter(~closing)
@@ -135,8 +124,10 @@ def _updates(batch: Batch) -> pl.DataFrame:
 
     sent = batch[EventKind.DELIVERY].filter(pl.col("status") == "sent")
     closers = [
-        batch[EventKind.REMOVED].select("queue_id", "time"),
-        batch[EventKind.CONTENT_CHECK].select("queue_id", "time"),
+        batch[EventKind.REMOVED].select("queue_id", "time", pl.lit(True).alias("closed")),
+        batch[EventKind.CONTENT_CHECK].select(
+            "queue_id", "time", pl.col("action").is_in(_REFUSED).alias("closed")
+        ),
     ]
     parts = [
         batch[EventKind.QUEUED].select(
@@ -179,6 +170,7 @@ def _merge(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("pickup").any(),
             pl.col("notice").any(),
             pl.col("sent").sum().cast(pl.UInt32),
+            pl.col("closed").any(),
             pl.col("last_seen").max(),
         )
         .select(list(_OPEN_SCHEMA))
