@@ -45,11 +45,8 @@ class Overview:
         self.connections.add(batch[EventKind.CONNECT].select("time"))
         self.messages.add(batch)
         deliveries = batch[EventKind.DELIVERY]
-        self.hosts.add(
-            pl.concat(
-                [batch[EventKind.CONNECT].select("time", "host"), deliveries.select("time", "host")]
-            )
-        )
+        self.hosts.add(batch[EventKind.CONNECT].select("time", "host"))
+        self.hosts.add(deliveries.select("time", "host"))
         self.deliveries.add(deliveries.select("time", "status"))
         sent = deliveries.filter(pl.col("status") == "sent")
         self.recipients.add(sent.select(pl.col("recipient").str.to_lowercase()))

@@ -34,7 +34,7 @@ class TlsCoverage:
         day = ["day"]
         self.connections = LocalTally(options.tz, day, ["ip_family"])
         self.inbound = LocalTally(options.tz, day, ["level", "protocol", "cipher", "ip_family"])
-        self.accepted = Tally(["tls"], seen=False)
+        self.accepted = {"tls": 0, "plaintext": 0}  # messages smtpd accepted
         self.plaintext_clients = Tally(["client_host", "client_ip"])
         self.outbound = LocalTally(
             options.tz, day, ["level", "protocol", "cipher", "ip_family", "status"]
@@ -47,10 +47,9 @@ class TlsCoverage:
         inbound = tls.filter(pl.col("direction") == "inbound")
         self.inbound.add(inbound.select("time", "level", "protocol", "cipher", "ip_family"))
         clients = batch[EventKind.CLIENT]
-        encrypted = pl.when(pl.col("tls_level").is_not_null()).then(pl.lit("tls"))
-        self.accepted.add(
-            clients.select("time", encrypted.otherwise(pl.lit("plaintext")).alias("tls"))
-        )
+        over_tls = int(clients.get_column("tls_level").is_not_null().sum())
+        self.accepted["tls"] += over_tls
+        self.accepted["plaintext"] += clients.height - over_tls
         self.plaintext_clients.add(
             clients.filter(pl.col("tls_level").is_null()).select("time", "client_host", "client_ip")
         )
@@ -75,7 +74,7 @@ class TlsCoverage:
         connections = self.connections.frame()
         inbound = self.inbound.frame()
         outbound = self.outbound.frame()
-        accepted = counts(self.accepted.frame(), "tls")
+        accepted = self.accepted
         encrypted = outbound.filter(pl.col("level").is_not_null())
         sent = outbound.filter(pl.col("status") == "sent")
         top = self.options.top
