@@ -8,7 +8,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
-from reports.tally import Tally, counts
+from reports.tally import Tally, counts, regroup
 
 STATUSES = ("sent", "deferred", "bounced", "expired")
 
@@ -38,17 +38,14 @@ class Deliveries:
     def __init__(self, options: ReportOptions) -> None:
         self.options = options
         self.by_transport = Tally(["transport", "status"], seen=False)
-        self.by_relay = Tally(["relay_domain", "status"], seen=False)
+        self.by_relay = Tally(["relay_host", "relay", "status"], seen=False)
         self.reasons = Tally(["status", "reason"])
         self._delays: list[pl.Series] = []
 
     def add(self, batch: Batch) -> None:
         deliveries = batch[EventKind.DELIVERY]
         self.by_transport.add(deliveries.select("time", "transport", "status"))
-        relay_domain = pl.coalesce(
-            pl.col("relay_host").str.to_lowercase(), pl.col("relay").str.to_lowercase()
-        )
-        self.by_relay.add(deliveries.select("time", relay_domain.alias("relay_domain"), "status"))
+        self.by_relay.add(deliveries.select("time", "relay_host", "relay", "status"))
         trouble = deliveries.filter(pl.col("status").is_in(["deferred", "bounced", "expired"]))
         self.reasons.add(trouble.select("time", "status", _reason_shape().alias("reason")))
         delays = deliveries.filter(pl.col("status") == "sent").get_column("delay").drop_nulls()
@@ -68,7 +65,10 @@ class Deliveries:
         ):
             row = by_transport.setdefault(str(transport), dict.fromkeys(STATUSES, 0))
             row[str(status)] = row.get(str(status), 0) + int(count)
-        relays = self.by_relay.frame()
+        relay_domain = pl.coalesce(
+            pl.col("relay_host").str.to_lowercase(), pl.col("relay").str.to_lowercase()
+        )
+        relays = regroup(self.by_relay.frame(), relay_domain=relay_domain, status=pl.col("status"))
         by_relay = {
             str(relay): int(count)
             for relay, count in relays.group_by("relay_domain")

@@ -8,7 +8,7 @@ from parsers.schema import EventKind
 from reports.expr import domain
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
-from reports.tally import Tally, counts
+from reports.tally import Tally, counts, regroup
 
 CLASSES = (
     "unknown_recipient",
@@ -42,13 +42,13 @@ class Rejects:
         self.options = options
         self.classes = Tally(["reason_class", "rbl_list"], seen=False)
         self.clients = Tally(["client_host", "client_ip"])
-        self.senders = Tally(["sender_domain"])
+        self.senders = Tally(["sender"])
 
     def add(self, batch: Batch) -> None:
         rejects = batch[EventKind.REJECT].filter(pl.col("action") == "reject")
         self.classes.add(rejects.select("time", "reason_class", "rbl_list"))
         self.clients.add(rejects.select("time", "client_host", "client_ip"))
-        self.senders.add(rejects.select("time", domain(pl.col("sender")).alias("sender_domain")))
+        self.senders.add(rejects.select("time", "sender"))
 
     def result(self, summary: ParseSummary) -> Json:
         classes = self.classes.frame()
@@ -60,6 +60,10 @@ class Rejects:
             "rbl_by_list": counts(classes.filter(pl.col("rbl_list").is_not_null()), "rbl_list"),
             "top_clients": ranked(self.clients.frame(), "client_host", top, ("client_ip",)),
             "top_sender_domains": ranked(
-                self.senders.frame().drop_nulls("sender_domain"), "sender_domain", top
+                regroup(self.senders.frame(), sender_domain=domain(pl.col("sender"))).drop_nulls(
+                    "sender_domain"
+                ),
+                "sender_domain",
+                top,
             ),
         }

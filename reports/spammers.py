@@ -10,7 +10,7 @@ from reports.check_tables import CheckRule, rules_by_id
 from reports.expr import bucket_label, domain, network_of
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, iso, ranked
-from reports.tally import Tally
+from reports.tally import Tally, regroup
 
 NEEDS: Needs = {
     EventKind.CONTENT_CHECK: ["action", "rule_id", "part", "sender", "client_ip"],
@@ -30,7 +30,7 @@ class Spammers:
             [*options.header_checks, *options.body_checks]
         )
         self.rule_hits = Tally(["period", "part", "rule_id"])
-        self.sender_domains = Tally(["period", "sender_domain"])
+        self.senders = Tally(["period", "sender"])  # by domain in `result`
         self.client_ips = Tally(["period", "client_ip"])
         self.spf_domains = Tally(["period", "domain"])
 
@@ -48,9 +48,7 @@ class Spammers:
                 checks.select("time", "sender", "client_ip"),
             ]
         )
-        self.sender_domains.add(
-            refused.select("time", period, domain(pl.col("sender")).alias("sender_domain"))
-        )
+        self.senders.add(refused.select("time", period, "sender"))
         self.client_ips.add(refused.select("time", period, "client_ip"))
         spf = batch[EventKind.SPF].filter(pl.col("result").is_in(["fail", "softfail"]))
         self.spf_domains.add(
@@ -59,16 +57,19 @@ class Spammers:
 
     def result(self, summary: ParseSummary) -> Json:
         top = self.options.top
+        sender_domains = regroup(
+            self.senders.frame(), period=pl.col("period"), sender_domain=domain(pl.col("sender"))
+        )
         periods = sorted(
             set(self.rule_hits.frame().get_column("period").to_list())
-            | set(self.sender_domains.frame().get_column("period").to_list())
+            | set(sender_domains.get_column("period").to_list())
         )
         by_period = {
             str(period): {
                 "header_checks": self._rules(period, "header"),
                 "body_checks": self._rules(period, "body"),
                 "sender_domains": ranked(
-                    _in(self.sender_domains.frame(), period).drop_nulls("sender_domain"),
+                    _in(sender_domains, period).drop_nulls("sender_domain"),
                     "sender_domain",
                     top,
                 ),

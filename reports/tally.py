@@ -88,6 +88,14 @@ class LocalTally:
         return self._slots.total()
 
 
+def regroup(frame: pl.DataFrame, **keys: pl.Expr) -> pl.DataFrame:
+    """A Tally frame counted again by keys made from its own (a domain from an address):
+    string work then runs once per distinct value instead of once per event."""
+    values = [c for c in ("count", "first_seen", "last_seen", "total") if c in frame.columns]
+    rekeyed = frame.select(*(expr.alias(name) for name, expr in keys.items()), *values)
+    return _by_count(merge_tallies(rekeyed, list(keys)), list(keys))
+
+
 def merge_tallies(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """Rows of partial tallies with equal keys summed into one."""
     aggs = [pl.col("count").sum()]
