@@ -105,11 +105,7 @@ class Spammers:
         hits = self.rule_hits.frame().filter(pl.col("part") == part)
         if period is not None:
             hits = hits.filter(pl.col("period") == period)
-        merged = (
-            hits.group_by("rule_id")
-            .agg(pl.col("count").sum(), pl.col("first_seen").min(), pl.col("last_seen").max())
-            .sort(["count", "rule_id"], descending=[True, False])
-        )
+        merged = regroup(hits, rule_id=pl.col("rule_id"))
         out = []
         for rule_id, count, first, last in merged.head(self.options.top).iter_rows():
             rule = self.rules.get(int(rule_id))
@@ -136,23 +132,12 @@ class Spammers:
         v6_network = pl.col("client_ip").replace_strict(
             mapping, default=None, return_dtype=pl.String
         )
-        networks = (
-            ips.with_columns(
-                pl.when(v4.is_not_null()).then(v4 + ".0/24").otherwise(v6_network).alias("network")
-            )
-            .drop_nulls("network")
-            .group_by("network")
-            .agg(pl.col("count").sum(), pl.col("first_seen").min(), pl.col("last_seen").max())
-            .sort(["count", "network"], descending=[True, False])
-        )
+        network = pl.when(v4.is_not_null()).then(v4 + ".0/24").otherwise(v6_network)
+        networks = regroup(ips, network=network).drop_nulls("network")
         return ranked(networks, "network", self.options.top)
 
 
 def _in(frame: pl.DataFrame, period: object) -> pl.DataFrame:
     rows = frame.filter(pl.col("period") == period)
     keys = [c for c in rows.columns if c not in ("period", "count", "first_seen", "last_seen")]
-    return (
-        rows.group_by(keys)
-        .agg(pl.col("count").sum(), pl.col("first_seen").min(), pl.col("last_seen").max())
-        .sort(["count", *keys], descending=[True, *[False] * len(keys)])
-    )
+    return regroup(rows, **{key: pl.col(key) for key in keys})
