@@ -54,6 +54,13 @@ class ParseStats:
     def events(self) -> int:
         return sum(self.events_by_kind.values())
 
+    def widen(self, first: object, last: object) -> None:
+        """Stretch the time span to take in [first, last] (either may be missing)."""
+        if isinstance(first, datetime) and (self.first_time is None or first < self.first_time):
+            self.first_time = first
+        if isinstance(last, datetime) and (self.last_time is None or last > self.last_time):
+            self.last_time = last
+
     @property
     def unparsed(self) -> int:
         return sum(self.unparsed_by_program.values())
@@ -243,15 +250,8 @@ class EventParser:
                     self.stats.unparsed_by_program[str(program)] += int(count)
             elif events.height:
                 self.stats.events_by_kind[kind.value] += events.height
-                first, last = events.get_column("time").min(), events.get_column("time").max()
-                if isinstance(first, datetime) and (
-                    self.stats.first_time is None or first < self.stats.first_time
-                ):
-                    self.stats.first_time = first
-                if isinstance(last, datetime) and (
-                    self.stats.last_time is None or last > self.stats.last_time
-                ):
-                    self.stats.last_time = last
+                times = events.get_column("time")
+                self.stats.widen(times.min(), times.max())
 
     def _correlate(self, derived: dict[EventKind, pl.DataFrame]) -> None:
         self._correlate_sessions(derived)

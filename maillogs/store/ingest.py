@@ -131,9 +131,11 @@ def _compressed_chunks(
         position = end
 
 
-def new_chunks(source: Source, offset: int, chunk_bytes: int) -> Iterator[tuple[int, bytes]]:
+def new_chunks(
+    source: Source, offset: int, chunk_bytes: int, compressed: bool
+) -> Iterator[tuple[int, bytes]]:
     assert source.path is not None
-    if _is_compressed(source):
+    if compressed:
         return _compressed_chunks(source, offset, chunk_bytes)
     return _plain_chunks(source.path, offset, chunk_bytes)
 
@@ -200,7 +202,7 @@ def _recording(
         yield data
 
 
-def _check_size(source: Source, state: SourceState, report: IngestReport) -> None:
+def _check_size(source: Source, state: SourceState, compressed: bool, report: IngestReport) -> None:
     """Record where the source is; a plain file shorter than what was read of it was
     truncated in place with its first bytes kept: what it holds now below the old
     offset cannot be told apart from what was ingested, so reading goes on from its
@@ -208,7 +210,7 @@ def _check_size(source: Source, state: SourceState, report: IngestReport) -> Non
     assert source.path is not None
     status = source.path.stat()
     state.device, state.inode, state.size = status.st_dev, status.st_ino, status.st_size
-    if not _is_compressed(source) and status.st_size < state.offset:
+    if not compressed and status.st_size < state.offset:
         report.errors.append(
             InputError(
                 source.name,
@@ -245,14 +247,17 @@ def new_batches(
                 state = SourceState(source_id(head), len(head), 0, source.name)
                 checkpoint.sources[state.source] = state
             state.name = source.name
-            _check_size(source, state, report)
+            compressed = _is_compressed(source)
+            _check_size(source, state, compressed, report)
             report.sources.append(source.name)
             fmt = settings.log_format or detect_format(
                 head.decode("utf-8", "replace").splitlines()[:20]
             )
             times = _times(source, settings, now)
             ranges: deque[tuple[int, int]] = deque()
-            chunks = _recording(new_chunks(source, state.offset, settings.chunk_bytes), ranges)
+            chunks = _recording(
+                new_chunks(source, state.offset, settings.chunk_bytes, compressed), ranges
+            )
             lines, not_mail = parser.stats.lines, parser.stats.not_mail
             # Chunks are extracted in parallel; each batch comes out, in order, once the
             # parser has tied it to the ones before: its state is then the checkpoint's.

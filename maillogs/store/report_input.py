@@ -52,18 +52,11 @@ def _count_stored(stats: ParseStats, day: StoredDay) -> None:
         if count.rows == 0:
             continue
         stats.lines += count.rows
-        _span(stats, count.first, count.last)
+        stats.widen(count.first, count.last)
         if kind is not EventKind.UNPARSED:
             stats.events_by_kind[kind.value] += count.rows
     for program, lines in day.unparsed_by_program.items():
         stats.unparsed_by_program[program] += lines
-
-
-def _span(stats: ParseStats, first: object, last: object) -> None:
-    if isinstance(first, datetime) and (stats.first_time is None or first < stats.first_time):
-        stats.first_time = first
-    if isinstance(last, datetime) and (stats.last_time is None or last > stats.last_time):
-        stats.last_time = last
 
 
 def _count(stats: ParseStats, batch: EventBatch) -> None:
@@ -71,7 +64,7 @@ def _count(stats: ParseStats, batch: EventBatch) -> None:
         if frame.height == 0:
             continue
         stats.lines += frame.height
-        _span(stats, frame.get_column("time").min(), frame.get_column("time").max())
+        stats.widen(frame.get_column("time").min(), frame.get_column("time").max())
         if kind is EventKind.UNPARSED:
             for program, count in frame.group_by("program").len().iter_rows():
                 stats.unparsed_by_program[str(program)] += int(count)
