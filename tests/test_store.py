@@ -135,15 +135,21 @@ def _cli_ingest(store: Path, logs: Path, **env: str) -> subprocess.CompletedProc
     )  # fmt: skip
 
 
-def _half_ingested(tmp_path: Path) -> tuple[Path, Path]:
-    """A store of the first 6000 sample lines; its log then holds all of them."""
+def _live_log(tmp_path: Path, count: int) -> tuple[Path, Path]:
+    """A log directory whose `maillog` holds the first `count` sample lines, and where
+    its store goes."""
     logs, store = tmp_path / "log", tmp_path / "store"
     logs.mkdir()
-    every = lines()
-    (logs / "maillog").write_bytes(b"".join(every[:6000]))
+    (logs / "maillog").write_bytes(b"".join(lines()[:count]))
+    return logs, store
+
+
+def _half_ingested(tmp_path: Path) -> tuple[Path, Path]:
+    """A store of the first 6000 sample lines; its log then holds all of them."""
+    logs, store = _live_log(tmp_path, 6000)
     assert _cli_ingest(store, logs).returncode == 0
     with (logs / "maillog").open("ab") as out:
-        out.writelines(every[6000:])
+        out.writelines(lines()[6000:])
     return logs, store
 
 
@@ -199,11 +205,8 @@ def test_the_store_keeps_the_time_zone_of_its_first_ingest(tmp_path: Path) -> No
 
 
 def test_a_file_truncated_in_place_is_said_and_read_on_from_its_end(tmp_path: Path) -> None:
-    logs, store = tmp_path / "log", tmp_path / "store"
-    logs.mkdir()
-    every = lines()
-    live = logs / "maillog"
-    live.write_bytes(b"".join(every[:3000]))
+    logs, store = _live_log(tmp_path, 3000)
+    every, live = lines(), logs / "maillog"
     assert _cli_ingest(store, logs).returncode == 0
     kept = len(b"".join(every[:100]))  # more than the 4 KiB that name the source
     with live.open("r+b") as out:
@@ -373,11 +376,8 @@ def _wait_for(store: Path, count: int, follower: subprocess.Popen[bytes]) -> Non
 
 
 def test_follow_survives_rotation(tmp_path: Path) -> None:
-    logs, store = tmp_path / "log", tmp_path / "store"
-    logs.mkdir()
-    every = lines()
-    live = logs / "maillog"
-    live.write_bytes(b"".join(every[:4000]))
+    logs, store = _live_log(tmp_path, 4000)
+    every, live = lines(), logs / "maillog"
     follower = subprocess.Popen(
         [sys.executable, "-m", "maillogs", "ingest", "--follow", "--interval", "0.2", "--tz",
          "UTC", "--year", "2026", "-q", "--store", str(store), str(logs)],
