@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -43,6 +43,9 @@ from reports.options import SECTIONS, Bucket, ReportOptions
 from reports.render import Format, render
 from reports.render import csv as csv_render
 from reports.section import Needs, ParseSummary
+
+if TYPE_CHECKING:
+    from maillogs.store.summaries import DaySummary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -317,8 +320,17 @@ def build_report(
 ) -> tuple[Report, ParseRun]:
     run = ParseRun()
     builder = ReportBuilder(report_options)
-    for batch in report_batches(options, run, store, columns=builder.needs):
-        builder.add(batch)
+    if store is None:
+        for batch in parse_inputs(options, run):
+            builder.add(batch)
+    else:
+        from maillogs.store.summaries import DaySummary
+
+        for item in _store_input(options, run, store, builder.needs, report_options):
+            if isinstance(item, DaySummary):
+                builder.load_state(item.state)
+            else:
+                builder.add(item)
     return builder.finish(_summary(run)), run
 
 
@@ -344,6 +356,25 @@ def report_batches(
         store, list(options.paths), options.settings, _environment().now(),
         options.period.since - look_back if options.period.since else None,
         options.period.until, run.stats, run.errors, columns,
+    )  # fmt: skip
+
+
+def _store_input(
+    options: InputOptions,
+    run: ParseRun,
+    store: Path,
+    columns: Needs,
+    report_options: ReportOptions,
+) -> Iterator[EventBatch | DaySummary]:
+    """A report's input from a store: the days its period holds whole as their day
+    summaries, the others as events (only `columns`), then the new lines of PATHS."""
+    from maillogs.store.report_input import report_items
+
+    run.files.append(str(store))
+    return report_items(
+        store, list(options.paths), options.settings, _environment().now(),
+        options.period.since, options.period.until, run.stats, run.errors, columns,
+        summaries=report_options,
     )  # fmt: skip
 
 

@@ -10,12 +10,14 @@ from pathlib import Path
 import click
 
 from maillogs.cli import InputOptions, _environment, input_options, main
+from maillogs.config import find_config_path, load_config
 from maillogs.errors import UsageError
 from maillogs.exit_codes import ExitStatus
 from maillogs.inputs import default_log_paths
-from maillogs.store import maintenance
+from maillogs.store import maintenance, summaries
 from maillogs.store.ingest import ingest as run_ingest
 from maillogs.store.ingest import locked
+from reports.options import ReportOptions
 
 STORE = click.option(
     "--store",
@@ -46,14 +48,18 @@ def ingest(options: InputOptions, store: Path, wait: bool, follow: bool, interva
     paths = list(options.paths or options.config.logs or default_log_paths())
     if not paths:
         raise UsageError("no log files given and none found at /var/log/mail.log*")
+    summarize = ReportOptions(catchall_domains=options.config.catchall_domains)
     while True:
-        report = run_ingest(paths, store, options.settings, env.now(), wait=wait or follow)
+        report = run_ingest(
+            paths, store, options.settings, env.now(), wait=wait or follow, summarize=summarize
+        )
         for error in report.errors:
             click.echo(f"maillogs: error: {error}", err=True)
         if not options.quiet:
             click.echo(
                 f"ingested {report.new_lines:,} lines ({report.new_bytes:,} bytes) of "
-                f"{len(report.sources)} files: {report.events:,} events in {report.parts:,} files",
+                f"{len(report.sources)} files: {report.events:,} events in {report.parts:,} files"
+                + (f", {report.summaries:,} day summaries" if report.summaries else ""),
                 err=True,
             )
         if not follow:
@@ -63,7 +69,7 @@ def ingest(options: InputOptions, store: Path, wait: bool, follow: bool, interva
 
 @main.group()
 def store() -> None:
-    """Look after an event store: info, compact, prune."""
+    """Look after an event store: info, compact, prune, summarize."""
 
 
 @store.command()
@@ -83,6 +89,7 @@ def info(store: Path) -> None:
     out.write("sources:\n")
     for name, offset, lines in found.sources:
         out.write(f"  {name}: {lines:,} lines, {offset:,} bytes\n")
+    out.write(f"day summaries: {found.summaries:,} ({found.summary_bytes:,} bytes)\n")
 
 
 @store.command()
@@ -93,6 +100,39 @@ def compact(store: Path, wait: bool) -> None:
     with locked(store, wait):
         removed = maintenance.compact(store)
     click.echo(f"merged away {removed:,} files", err=True)
+
+
+@store.command()
+@STORE
+@click.option(
+    "--catchall-domain",
+    "catchall_domains",
+    multiple=True,
+    metavar="DOMAIN",
+    help="Summaries for reports with these catch-all domains (default: the config's).",
+)
+@click.option("--config", "config_path", metavar="FILE", help="TOML config file.")
+@click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
+def summarize(
+    store: Path, catchall_domains: tuple[str, ...], config_path: str | None, wait: bool
+) -> None:
+    """Make the day summaries reports read instead of a whole day's events.
+
+    \b
+    ingest makes them for the config's catch-all domains; a report makes the
+    ones it lacks (for its own options) and keeps them where it may write.
+    Examples:
+      maillogs store summarize --store /var/lib/maillogs
+      maillogs store summarize --store /var/lib/maillogs --catchall-domain example.org
+    """
+    if not store.is_dir():
+        raise UsageError(f"{store}: no such store directory")
+    env = _environment()
+    config = load_config(find_config_path(config_path, env.env, env.home))
+    domains = tuple(d.lower() for d in catchall_domains) or config.catchall_domains
+    with locked(store, wait):
+        made = summaries.refresh(store, ReportOptions(catchall_domains=tuple(domains)))
+    click.echo(f"made {made:,} day summaries", err=True)
 
 
 @store.command()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import polars as pl
@@ -31,7 +33,8 @@ class Report:
 
 
 class ReportBuilder:
-    def __init__(self, options: ReportOptions) -> None:
+    def __init__(self, options: ReportOptions, isolated: bool = False) -> None:
+        """`isolated`: fed one day alone, to save its state (a store's day summary)."""
         self.options = options
         makers: dict[str, Any] = {
             "overview": Overview,
@@ -44,6 +47,7 @@ class ReportBuilder:
             "deliveries": Deliveries,
             "timeline": Timeline,
         }
+        makers["overview"] = partial(Overview, isolated=isolated)
         self.sections: list[Section] = [
             makers[name](options)
             for name in SECTIONS
@@ -69,6 +73,21 @@ class ReportBuilder:
         period_batch = {kind: self._in_period(frame) for kind, frame in batch.items()}
         for section in self.sections:
             section.add(period_batch)
+
+    def dump_state(self) -> dict[str, pl.DataFrame]:
+        """Every section's accumulators, as frames named `section.accumulator`."""
+        return {
+            f"{section.name}.{name}": accumulator.dump()
+            for section in self.sections
+            for name, accumulator in section.accumulators().items()
+        }
+
+    def load_state(self, state: Mapping[str, pl.DataFrame]) -> None:
+        """Add a dumped state (of a builder with the same options but the period, and
+        every section): as if its events had been added here."""
+        for section in self.sections:
+            for name, accumulator in section.accumulators().items():
+                accumulator.load(state[f"{section.name}.{name}"])
 
     def finish(self, summary: ParseSummary) -> Report:
         data: Json = {

@@ -9,7 +9,7 @@ from parsers.schema import EventKind
 from reports.expr import bucket_label, domain
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, iso
-from reports.tally import Distinct, Tally
+from reports.tally import Accumulator, Distinct, Tally
 
 NEEDS: Needs = {
     EventKind.DELIVERY: ["queue_id", "orig_recipient", "recipient", "status"],
@@ -48,6 +48,9 @@ class CatchAll:
             ]
         ).select("time", pl.col("recipient").str.to_lowercase().alias("address"), self._bucket)
         self.refused.add(refused.filter(domain(pl.col("address")).is_in(self.domains)))
+
+    def accumulators(self) -> dict[str, Accumulator]:
+        return {"delivered": self.delivered, "refused": self.refused}
 
     def result(self, summary: ParseSummary) -> Json:
         delivered = (

@@ -7,7 +7,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary
-from reports.tally import Tally
+from reports.tally import Accumulator, Tally
 
 # cleanup logs a past-tense word for the table action the user wrote.
 ACTION_WORDS = {
@@ -53,6 +53,9 @@ class ContentChecks:
                 pl.col("rule_id").cast(pl.String),
             )
         )
+
+    def accumulators(self) -> dict[str, Accumulator]:
+        return {"hits": self.hits}
 
     def result(self, summary: ParseSummary) -> Json:
         hits = self.hits.frame()

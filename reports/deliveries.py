@@ -8,7 +8,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
-from reports.tally import Tally, counts, regroup
+from reports.tally import Accumulator, Tally, Values, counts, regroup
 
 STATUSES = ("sent", "deferred", "bounced", "expired")
 
@@ -40,7 +40,7 @@ class Deliveries:
         self.by_transport = Tally(["transport", "status"], seen=False)
         self.by_relay = Tally(["relay_host", "relay", "status"], seen=False)
         self.reasons = Tally(["status", "reason"])
-        self._delays: list[pl.Series] = []
+        self.delays = Values()  # of sent deliveries
 
     def add(self, batch: Batch) -> None:
         deliveries = batch[EventKind.DELIVERY]
@@ -48,11 +48,16 @@ class Deliveries:
         self.by_relay.add(deliveries.select("time", "relay_host", "relay", "status"))
         trouble = deliveries.filter(pl.col("status").is_in(["deferred", "bounced", "expired"]))
         self.reasons.add(trouble.select("time", "status", _reason_shape().alias("reason")))
-        delays = deliveries.filter(pl.col("status") == "sent").get_column("delay").drop_nulls()
-        if delays.len():
-            self._delays.append(delays.cast(pl.Float32))
-        if len(self._delays) > 64:
-            self._delays = [pl.concat(self._delays)]
+        sent = deliveries.filter(pl.col("status") == "sent")
+        self.delays.add(sent.get_column("delay").cast(pl.Float32))
+
+    def accumulators(self) -> dict[str, Accumulator]:
+        return {
+            "by_transport": self.by_transport,
+            "by_relay": self.by_relay,
+            "reasons": self.reasons,
+            "delays": self.delays,
+        }
 
     def result(self, summary: ParseSummary) -> Json:
         transports = self.by_transport.frame()
@@ -78,7 +83,6 @@ class Deliveries:
             .iter_rows()
         }
         reasons = self.reasons.frame()
-        delays = pl.concat(self._delays) if self._delays else pl.Series("delay", [], pl.Float32)
         return {
             "by_status": dict.fromkeys(STATUSES, 0) | counts(transports, "status"),
             "by_transport": by_transport,
@@ -90,9 +94,7 @@ class Deliveries:
                 reasons.filter(pl.col("status") == "bounced"), "reason", self.options.top
             ),
             "delay_seconds": {
-                name: (
-                    round(float(v), 2) if (v := delays.quantile(q, "nearest")) is not None else None
-                )
+                name: (round(v, 2) if (v := self.delays.quantile(q)) is not None else None)
                 for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
             },
         }

@@ -9,18 +9,25 @@ message of the period, and a short queue id Postfix reuses later is a new messag
 
 Queue ids that were never queued (a client that left in the middle of DATA) are kept
 for STALE_AFTER of log time and then forgotten.
+
+A ledger fed one day alone (`isolated`, for a store's day summary) cannot tell whether
+a queue id it meets was queued the day before. It folds only the messages it saw born
+(smtpd `client=`, pickup, a bounce notice's new id) and leave; a message that left
+without being born that day is `sealed`, and one still in the queue stays open. Loaded
+into the ledger of a report, the sealed ones close what the days before left open, and
+the open ones go on, as if the day's lines had been fed one by one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.section import Batch, Needs
-from reports.tally import Distinct, LocalTally
+from reports.tally import Accumulator, Counters, Distinct, LocalTally
 
 STALE_AFTER = timedelta(days=7)
 # Batches whose lines are merged into the open messages at once: each merge has a fixed
@@ -48,49 +55,99 @@ LEDGER_NEEDS: Needs = {
     EventKind.REMOVED: ["queue_id"],
     EventKind.CONTENT_CHECK: ["queue_id", "action"],
 }
+_STREAM_FROM = 100_000  # rows
+# Days of loaded rows merged at once, at most.
+_LOADED_MERGE_EVERY = 32
+# Messages that left are counted in bulk, every this many merges.
+_COUNT_EVERY = 32
 # cleanup actions after which the queue file is gone
 _REFUSED = ("reject", "discard")
+_BORN = pl.col("smtpd") | pl.col("pickup") | pl.col("notice")
 
 
-@dataclass
-class Sources:
-    smtpd: int = 0
-    pickup: int = 0
-    postfix: int = 0
+class _Rows:
+    """Ledger rows (one per queue id) as an accumulator of a day summary."""
+
+    def __init__(
+        self, dump: Callable[[], pl.DataFrame], load: Callable[[pl.DataFrame], None]
+    ) -> None:
+        self.dump, self.load = dump, load
 
 
 class MessageLedger:
-    def __init__(self, tz: str) -> None:
+    def __init__(self, tz: str, isolated: bool = False) -> None:
+        self.isolated = isolated
         self._open = pl.DataFrame(schema=_OPEN_SCHEMA)
         # count, and bytes as total, by local day and hour
         self.received = LocalTally(tz, ["day", "hour"], value="size")
         self.senders = Distinct(["sender"])
-        self.sources = Sources()
-        self.bytes_delivered = 0
+        # where the received messages came from, and the bytes their sent deliveries carried
+        self.counts = Counters("smtpd", "pickup", "postfix", "bytes_delivered")
         self._pending: list[pl.DataFrame] = []
+        self._closed_ids: list[pl.Series] = []  # of the pending rows that left the queue
+        self._sealed = self._open.clear()
+        self._leaving: list[pl.DataFrame] = []  # left the queue, to be counted
+
+    def accumulators(self) -> dict[str, Accumulator]:
+        """What a day summary keeps (an isolated ledger's, settled). Loaded in this
+        order, a day's sealed messages close what the days before left open, then its
+        open ones join them."""
+        if self.isolated:
+            self._settle()
+            self._count_leaving()
+        return {
+            "received": self.received,
+            "senders": self.senders,
+            "counts": self.counts,
+            "sealed": _Rows(lambda: self._sealed, self._take),
+            "open": _Rows(lambda: self._open, self._take),
+        }
+
+    def _take(self, rows: pl.DataFrame) -> None:
+        """Loaded rows wait with the others, so that many days merge at once: merged
+        together or one after the other, rows of one id give the same message, unless
+        an earlier one left the queue (the id was used again): merge up to there first."""
+        if rows.height == 0:
+            return
+        if self._closed_ids:
+            ids = rows.get_column("queue_id")
+            if ids.is_in(pl.concat(self._closed_ids).implode()).any():
+                self._settle()
+        self._wait(rows)
+        if len(self._pending) >= _LOADED_MERGE_EVERY:
+            self._settle()
 
     def add(self, batch: Batch) -> None:
-        self._pending.append(_updates(batch))
+        self._wait(_updates(batch))
         if len(self._pending) >= MERGE_EVERY:
             self._settle()
+
+    def _wait(self, rows: pl.DataFrame) -> None:
+        self._pending.append(rows)
+        self._closed_ids.append(rows.filter(pl.col("closed")).get_column("queue_id"))
 
     def _settle(self) -> None:
         """Merge the pending lines into the open messages; fold the ones that left."""
         if not self._pending:
             return
         updates = pl.concat(self._pending)
-        self._pending = []
+        self._pending, self._closed_ids = [], []
         if updates.height == 0:
             return
-        merged = _merge(pl.concat([self._open, updates]))
+        # Only the open messages these lines are about need merging: the others stay
+        # as they are (one row per id already), however many the queue holds.
+        touched = pl.col("queue_id").is_in(updates.get_column("queue_id").unique().implode())
+        untouched = self._open.filter(~touched)
+        merged = _merge(pl.concat([self._open.filter(touched), updates]))
         closing = pl.col("closed")
+        if self.isolated:
+            self._sealed = pl.concat([self._sealed, merged.filter(closing & ~_BORN)])
+            closing = closing & _BORN
         self._fold(merged.filter(closing))
         newest = updates.get_column("last_seen").max()
-        still_open = merged.filter(~closing)
-        if newest is not None:
-            stale = pl.col("queued_at").is_null() & (
-                pl.col("last_seen") < pl.lit(newest) - STALE_AFTER
-            )
+        still_open = pl.concat([untouched, merged.filter(~pl.col("closed"))])
+        if isinstance(newest, datetime):
+            stale = pl.col("queued_at").is_null() & (pl.col("last_seen") < newest - STALE_AFTER)
             still_open = still_open.filter(~stale)
         self._open = still_open
 
@@ -99,19 +156,31 @@ class MessageLedger:
         self._settle()
         self._fold(self._open)
         self._open = self._open.clear()
+        self._count_leaving()
 
     def _fold(self, messages: pl.DataFrame) -> None:
+        """Count messages that left: in bulk, a count costs the same for one or many."""
+        if messages.height:
+            self._leaving.append(messages)
+        if len(self._leaving) >= _COUNT_EVERY:
+            self._count_leaving()
+
+    def _count_leaving(self) -> None:
+        if not self._leaving:
+            return
+        messages = pl.concat(self._leaving)
+        self._leaving = []
         received = messages.filter(pl.col("queued_at").is_not_null())
         if received.height == 0:
             return
         self.received.add(received.select(pl.col("queued_at").alias("time"), "size"))
         sender = pl.col("sender").str.to_lowercase()
         self.senders.add(received.filter(sender != "").select(sender.alias("sender")))
-        self.sources.smtpd += int(received.get_column("smtpd").sum())
-        self.sources.pickup += int(received.get_column("pickup").sum())
-        self.sources.postfix += int(received.get_column("notice").sum())
+        self.counts.add("smtpd", int(received.get_column("smtpd").sum()))
+        self.counts.add("pickup", int(received.get_column("pickup").sum()))
+        self.counts.add("postfix", int(received.get_column("notice").sum()))
         delivered = (received.get_column("sent").cast(pl.Int64) * received.get_column("size")).sum()
-        self.bytes_delivered += int(delivered or 0)
+        self.counts.add("bytes_delivered", int(delivered or 0))
 
 
 def _updates(batch: Batch) -> pl.DataFrame:
@@ -174,5 +243,6 @@ def _merge(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("last_seen").max(),
         )
         .select(list(_OPEN_SCHEMA))
-        .collect(engine="streaming")
+        # the streaming engine pays off on big merges; it costs ~2 ms to start
+        .collect(engine="streaming" if rows.height > _STREAM_FROM else "in-memory")
     )

@@ -9,7 +9,7 @@ from reports.expr import domain
 from reports.ledger import LEDGER_NEEDS, MessageLedger
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, union
-from reports.tally import Distinct, LocalTally, Tally, counts
+from reports.tally import Accumulator, Distinct, LocalTally, Tally, counts
 
 _ONE_DAY_SECONDS = 86400
 
@@ -30,11 +30,11 @@ class Overview:
     name = "overview"
     needs = NEEDS
 
-    def __init__(self, options: ReportOptions) -> None:
+    def __init__(self, options: ReportOptions, isolated: bool = False) -> None:
         self.options = options
         tz, at = options.tz, ["day", "hour"]
         self.connections = LocalTally(tz, at)
-        self.messages = MessageLedger(tz)
+        self.messages = MessageLedger(tz, isolated)
         self.deliveries = LocalTally(tz, at, ["status"])
         self.recipients = Distinct(["recipient"])
         self.rejects = LocalTally(tz, at, ["source", "action"])
@@ -64,6 +64,18 @@ class Overview:
         )
         self.logs.add(batch[EventKind.LOG].select("time", "severity"))
 
+    def accumulators(self) -> dict[str, Accumulator]:
+        ledger = {f"ledger.{name}": acc for name, acc in self.messages.accumulators().items()}
+        return {
+            "connections": self.connections,
+            "deliveries": self.deliveries,
+            "recipients": self.recipients,
+            "rejects": self.rejects,
+            "logs": self.logs,
+            "hosts": self.hosts,
+            **ledger,
+        }
+
     def result(self, summary: ParseSummary) -> Json:
         self.messages.finish()
         received = self.messages.received.frame()
@@ -72,7 +84,7 @@ class Overview:
         by_status = counts(deliveries, "status")
         actions = rejects.group_by("action").agg(pl.col("count").sum())
         action_count = {str(a): int(c) for a, c in actions.iter_rows()}
-        sources = self.messages.sources
+        sources = self.messages.counts
         senders = self.messages.senders.frame().get_column("sender").drop_nulls()
         recipients = self.recipients.frame().get_column("recipient").drop_nulls()
         logs = counts(self.logs.frame(), "severity")
@@ -81,9 +93,9 @@ class Overview:
             "received": int(received.get_column("count").sum()),
             # Of the messages that entered the queue, where each came from.
             "received_by_source": {
-                "smtpd": sources.smtpd,
-                "pickup": sources.pickup,
-                "postfix": sources.postfix,
+                "smtpd": sources["smtpd"],
+                "pickup": sources["pickup"],
+                "postfix": sources["postfix"],
             },
             "delivered": by_status.get("sent", 0),
             "deferred": by_status.get("deferred", 0),
@@ -94,7 +106,7 @@ class Overview:
             "held": action_count.get("hold", 0),
             "warned": action_count.get("warning", 0) + action_count.get("warn", 0),
             "bytes_received": int(received.get_column("total").sum() or 0),
-            "bytes_delivered": self.messages.bytes_delivered,
+            "bytes_delivered": sources["bytes_delivered"],
             "senders": senders.n_unique(),
             "sending_domains": _distinct_domains(senders),
             "recipients": recipients.n_unique(),

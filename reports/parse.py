@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reports.section import Batch, Json, Needs, ParseSummary, iso
+from reports.tally import Accumulator
 
 NEEDS: Needs = {}
 
@@ -13,6 +14,9 @@ class ParseSection:
 
     def add(self, batch: Batch) -> None:
         """Counted by the parser over the whole input, not per period."""
+
+    def accumulators(self) -> dict[str, Accumulator]:
+        return {}
 
     def result(self, summary: ParseSummary) -> Json:
         return {

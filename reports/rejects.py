@@ -8,7 +8,7 @@ from parsers.schema import EventKind
 from reports.expr import domain
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
-from reports.tally import Tally, counts, regroup
+from reports.tally import Accumulator, Tally, counts, regroup
 
 CLASSES = (
     "unknown_recipient",
@@ -49,6 +49,9 @@ class Rejects:
         self.classes.add(rejects.select("time", "reason_class", "rbl_list"))
         self.clients.add(rejects.select("time", "client_host", "client_ip"))
         self.senders.add(rejects.select("time", "sender"))
+
+    def accumulators(self) -> dict[str, Accumulator]:
+        return {"classes": self.classes, "clients": self.clients, "senders": self.senders}
 
     def result(self, summary: ParseSummary) -> Json:
         classes = self.classes.frame()

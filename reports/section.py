@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from parsers.schema import EventKind
+from reports.tally import Accumulator
 
 Batch = dict[EventKind, pl.DataFrame]
 Json = dict[str, Any]
@@ -47,6 +48,10 @@ class Section(Protocol):
     needs: Needs
 
     def add(self, batch: Batch) -> None: ...
+
+    def accumulators(self) -> Mapping[str, Accumulator]:
+        """What it has added up, by name: a store's day summary keeps these."""
+        ...
 
     def result(self, summary: ParseSummary) -> Json: ...
 

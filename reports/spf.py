@@ -8,7 +8,7 @@ from parsers.schema import EventKind
 from reports.expr import domain
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
-from reports.tally import Tally
+from reports.tally import Accumulator, Tally
 
 RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 IDENTITIES = ("mailfrom", "helo")
@@ -37,6 +37,9 @@ class SpfVerdicts:
                 "time", judged.otherwise(domain(pl.col("envelope_from"))).alias("domain")
             )
         )
+
+    def accumulators(self) -> dict[str, Accumulator]:
+        return {"verdicts": self.verdicts, "failing": self.failing}
 
     def result(self, summary: ParseSummary) -> Json:
         verdicts = self.verdicts.frame()

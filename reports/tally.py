@@ -3,12 +3,23 @@ distinct keys, not the number of lines."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 import polars as pl
 
 # Merge the pending partial frames once there are this many.
 _COMPACT_AFTER = 32
+
+
+class Accumulator(Protocol):
+    """What a section adds up, as a frame that can be saved and added back: the state
+    after some events, loaded into a fresh accumulator and then fed the rest, gives
+    what feeding it every event gives (a store keeps it per day: maillogs.store.summaries)."""
+
+    def dump(self) -> pl.DataFrame: ...
+
+    def load(self, frame: pl.DataFrame) -> None: ...
 
 
 class Tally:
@@ -19,6 +30,7 @@ class Tally:
         self.value = value  # a numeric column to sum as well, if any
         self.seen = seen  # first_seen and last_seen too (a third of the cost of counting)
         self._parts: list[pl.DataFrame] = []
+        self._sorted: pl.DataFrame | None = None  # frame(), until more is added
 
     def add(self, frame: pl.DataFrame) -> None:
         if frame.height == 0:
@@ -31,20 +43,37 @@ class Tally:
             ]
         if self.value:
             aggs.append(pl.col(self.value).sum().alias("total"))
-        self._parts.append(frame.group_by(self.keys).agg(aggs))
+        self._append(frame.group_by(self.keys).agg(aggs))
+
+    def _append(self, part: pl.DataFrame) -> None:
+        self._parts.append(part)
+        self._sorted = None
         if len(self._parts) >= _COMPACT_AFTER:
             self._parts = [merge_tallies(pl.concat(self._parts), self.keys)]
 
-    def frame(self) -> pl.DataFrame:
-        """keys..., count, first_seen, last_seen (and total), largest count first."""
+    def merged(self) -> pl.DataFrame:
+        """One row per key, in no order."""
         if not self._parts:
             return _empty_tally(self.keys, self.value, self.seen)
-        merged = merge_tallies(pl.concat(self._parts), self.keys)
-        self._parts = [merged]
-        return _by_count(merged, self.keys)
+        if len(self._parts) > 1:
+            self._parts = [merge_tallies(pl.concat(self._parts), self.keys)]
+        return self._parts[0]
+
+    def frame(self) -> pl.DataFrame:
+        """keys..., count, first_seen, last_seen (and total), largest count first."""
+        if self._sorted is None:
+            self._sorted = _by_count(self.merged(), self.keys)
+        return self._sorted
 
     def total(self) -> int:
-        return int(self.frame().get_column("count").sum())
+        return int(self.merged().get_column("count").sum())
+
+    def dump(self) -> pl.DataFrame:
+        return self.merged()
+
+    def load(self, frame: pl.DataFrame) -> None:
+        if frame.height:
+            self._append(frame)
 
 
 # Labels of local time, by name.
@@ -52,6 +81,8 @@ TIME_LABELS = {"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H:00"}
 # Every time zone in use is a whole number of quarter hours off UTC and changes its
 # offset at a quarter hour, so a UTC quarter hour lies in one local hour and one day.
 _SLOT = "15m"
+# Loaded quarter-hour rows labelled at once.
+_LABEL_EVERY = 200_000
 
 
 class LocalTally:
@@ -68,24 +99,53 @@ class LocalTally:
         self.keys = [*labels, *keys]
         self.value = value
         self._slots = Tally(["slot", *keys], value, seen=False)
+        # loaded day states, labelled in bulk: a year of quarter hours is many rows
+        self._loaded: list[pl.DataFrame] = []
+        self._loaded_rows = 0
+        self._labelled = Tally(self.keys, value, seen=False)
 
     def add(self, frame: pl.DataFrame) -> None:
         """`frame` has "time" and the keys after the labels (and the value column)."""
         if frame.height:
             self._slots.add(frame.with_columns(pl.col("time").dt.truncate(_SLOT).alias("slot")))
 
-    def frame(self) -> pl.DataFrame:
-        slots = self._slots.frame()
-        if slots.height == 0:
-            return _empty_tally(self.keys, self.value, seen=False)
+    def _label(self, slots: pl.DataFrame) -> pl.DataFrame:
         local = pl.col("slot").dt.convert_time_zone(self.tz)
         labelled = slots.with_columns(
             local.dt.strftime(TIME_LABELS[name]).alias(name) for name in self.labels
         ).drop("slot")
-        return _by_count(merge_tallies(labelled, self.keys), self.keys)
+        return merge_tallies(labelled, self.keys)
+
+    def _flush(self) -> None:
+        """Label what was loaded, and what was added."""
+        slots = self._slots.merged()
+        if slots.height:
+            self._loaded.append(slots)
+            self._slots = Tally(self._slots.keys, self.value, seen=False)
+        if self._loaded:
+            self._labelled.load(self._label(pl.concat(self._loaded)))
+            self._loaded, self._loaded_rows = [], 0
+
+    def frame(self) -> pl.DataFrame:
+        self._flush()
+        return self._labelled.frame()
 
     def total(self) -> int:
-        return self._slots.total()
+        self._flush()
+        return self._labelled.total()
+
+    def dump(self) -> pl.DataFrame:
+        """Counts per UTC quarter hour: the same whatever zone the report shows."""
+        if self._loaded or self._labelled.total():
+            raise RuntimeError("a LocalTally that was loaded or labelled cannot be dumped")
+        return self._slots.dump()
+
+    def load(self, frame: pl.DataFrame) -> None:
+        if frame.height:
+            self._loaded.append(frame)
+            self._loaded_rows += frame.height
+            if self._loaded_rows >= _LABEL_EVERY:
+                self._flush()
 
 
 def regroup(frame: pl.DataFrame, **keys: pl.Expr) -> pl.DataFrame:
@@ -137,39 +197,76 @@ class Distinct:
     def frame(self) -> pl.DataFrame:
         if not self._parts:
             return _empty(self.columns)
-        merged = pl.concat(self._parts).unique()
-        self._parts = [merged]
-        return merged
+        if len(self._parts) > 1:
+            self._parts = [pl.concat(self._parts).unique()]
+        return self._parts[0]
 
     def count(self) -> int:
         return self.frame().height
 
+    def dump(self) -> pl.DataFrame:
+        return self.frame()
 
-class FirstBy:
-    """The first row (by time) of each key, over every batch added: e.g. a queue id's
-    size and sender, counted once however often qmgr logged it."""
+    def load(self, frame: pl.DataFrame) -> None:
+        if frame.height:
+            self._parts.append(frame)
 
-    def __init__(self, key: str, columns: Sequence[str]) -> None:
-        self.key = key
-        self.columns = [key, "time", *columns]
-        self._parts: list[pl.DataFrame] = []
 
-    def _first(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.sort("time").unique(self.key, keep="first", maintain_order=True)
+class Counters:
+    """Named whole numbers summed over every batch (messages over TLS, bytes delivered)."""
 
-    def add(self, frame: pl.DataFrame) -> None:
-        if frame.height == 0:
-            return
-        self._parts.append(self._first(frame.select(self.columns)))
-        if len(self._parts) >= _COMPACT_AFTER:
-            self._parts = [self._first(pl.concat(self._parts))]
+    def __init__(self, *names: str) -> None:
+        self.values = dict.fromkeys(names, 0)
 
-    def frame(self) -> pl.DataFrame:
-        if not self._parts:
-            return _empty(self.columns)
-        merged = self._first(pl.concat(self._parts))
-        self._parts = [merged]
-        return merged
+    def add(self, name: str, amount: int) -> None:
+        self.values[name] += amount
+
+    def __getitem__(self, name: str) -> int:
+        return self.values[name]
+
+    def dump(self) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"name": list(self.values), "value": list(self.values.values())},
+            schema={"name": pl.String(), "value": pl.Int64()},
+        )
+
+    def load(self, frame: pl.DataFrame) -> None:
+        for name, value in frame.iter_rows():
+            self.values[str(name)] = self.values.get(str(name), 0) + int(value)
+
+
+class Values:
+    """How often each value of a number occurred (delays): percentiles come out exact,
+    in memory that follows the distinct values, not the events."""
+
+    def __init__(self) -> None:
+        self._counts = Tally(["value"], seen=False)
+
+    def add(self, values: pl.Series) -> None:
+        values = values.drop_nulls()
+        if values.len():
+            self._counts.add(values.alias("value").to_frame())
+
+    def quantile(self, q: float) -> float | None:
+        """Polars' "nearest" quantile of every value added (index round((n - 1) * q))."""
+        counts = self._counts.frame().sort("value")
+        total = int(counts.get_column("count").sum() or 0)
+        if total == 0:
+            return None
+        index = min(int((total - 1) * q + 0.5), total - 1)
+        cumulative = counts.get_column("count").cast(pl.Int64).cum_sum()
+        position = int((cumulative <= index).sum())
+        return float(counts.get_column("value")[position])
+
+    def dump(self) -> pl.DataFrame:
+        return self._counts.dump()
+
+    def load(self, frame: pl.DataFrame) -> None:
+        self._counts.load(frame)
+
+
+def dump_all(accumulators: Mapping[str, Accumulator]) -> dict[str, pl.DataFrame]:
+    return {name: accumulator.dump() for name, accumulator in accumulators.items()}
 
 
 def _empty(columns: Sequence[str]) -> pl.DataFrame:

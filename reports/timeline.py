@@ -13,8 +13,20 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary
-from reports.tally import LocalTally
+from reports.tally import Accumulator, LocalTally
 
+# (series, key) of every count; key None: counted by day and a key of the events
+_SERIES = (
+    ("inbound", "connections"),
+    ("inbound", "tls"),
+    ("outbound", "attempts"),
+    ("outbound", "tls"),
+    ("rejected", "smtpd"),
+    ("rejected", "cleanup"),
+    ("body_checks_reject_by_id", None),
+    ("header_checks_reject_by_id", None),
+    ("spf", None),
+)
 SPF_RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 
 
@@ -58,13 +70,23 @@ class Timeline:
             "spf", spf.filter(pl.col("identity") == "mailfrom"), pl.col("result").cast(pl.String)
         )
 
+    def accumulators(self) -> dict[str, Accumulator]:
+        # every series, present in this batch or not, so that a loaded day fills in
+        names = {(series, key): f"{series}/{key or ''}" for series, key in _SERIES}
+        return {name: self._tally(series, key) for (series, key), name in names.items()}
+
+    def _tally(self, series: str, key: str | None) -> LocalTally:
+        tally = self._tallies.get((series, key))
+        if tally is None:
+            tally = LocalTally(self.tz, ["day"], [] if key else ["key"])
+            self._tallies[(series, key)] = tally
+        return tally
+
     def _count(self, series: str, key: str, frame: pl.DataFrame) -> None:
-        tally = self._tallies.setdefault((series, key), LocalTally(self.tz, ["day"]))
-        tally.add(frame.select("time"))
+        self._tally(series, key).add(frame.select("time"))
 
     def _by_key(self, series: str, frame: pl.DataFrame, key: pl.Expr) -> None:
-        tally = self._tallies.setdefault((series, None), LocalTally(self.tz, ["day"], ["key"]))
-        tally.add(frame.select("time", key.alias("key")))
+        self._tally(series, None).add(frame.select("time", key.alias("key")))
 
     def result(self, summary: ParseSummary) -> Json:
         days: dict[str, Json] = {}

@@ -9,7 +9,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
-from reports.tally import LocalTally, Tally, counts
+from reports.tally import Accumulator, Counters, LocalTally, Tally, counts
 
 LEVELS = ("Verified", "Trusted", "Untrusted", "Anonymous")
 
@@ -34,7 +34,7 @@ class TlsCoverage:
         day = ["day"]
         self.connections = LocalTally(options.tz, day, ["ip_family"])
         self.inbound = LocalTally(options.tz, day, ["level", "protocol", "cipher", "ip_family"])
-        self.accepted = {"tls": 0, "plaintext": 0}  # messages smtpd accepted
+        self.accepted = Counters("tls", "plaintext")  # messages smtpd accepted
         self.plaintext_clients = Tally(["client_host", "client_ip"])
         self.outbound = LocalTally(
             options.tz, day, ["level", "protocol", "cipher", "ip_family", "status"]
@@ -48,8 +48,8 @@ class TlsCoverage:
         self.inbound.add(inbound.select("time", "level", "protocol", "cipher", "ip_family"))
         clients = batch[EventKind.CLIENT]
         over_tls = int(clients.get_column("tls_level").is_not_null().sum())
-        self.accepted["tls"] += over_tls
-        self.accepted["plaintext"] += clients.height - over_tls
+        self.accepted.add("tls", over_tls)
+        self.accepted.add("plaintext", clients.height - over_tls)
         self.plaintext_clients.add(
             clients.filter(pl.col("tls_level").is_null()).select("time", "client_host", "client_ip")
         )
@@ -70,6 +70,16 @@ class TlsCoverage:
             attempts.select("time", "relay_host", pl.col("tls_level").alias("level"))
         )
 
+    def accumulators(self) -> dict[str, Accumulator]:
+        return {
+            "connections": self.connections,
+            "inbound": self.inbound,
+            "accepted": self.accepted,
+            "plaintext_clients": self.plaintext_clients,
+            "outbound": self.outbound,
+            "destinations": self.destinations,
+        }
+
     def result(self, summary: ParseSummary) -> Json:
         connections = self.connections.frame()
         inbound = self.inbound.frame()
@@ -84,15 +94,15 @@ class TlsCoverage:
                 "by_ip_family": _families(connections, inbound),
                 "by_day": _share_by_day(connections, inbound),
                 "accepted_messages": {
-                    "total": accepted.get("tls", 0) + accepted.get("plaintext", 0),
-                    "tls": accepted.get("tls", 0),
+                    "total": accepted["tls"] + accepted["plaintext"],
+                    "tls": accepted["tls"],
                 },
                 "top_plaintext_clients": ranked(
                     self.plaintext_clients.frame(), "client_host", top, ("client_ip",)
                 ),
                 "encrypt_would_refuse": {
                     "clients": self.plaintext_clients.frame().height,
-                    "messages": accepted.get("plaintext", 0),
+                    "messages": accepted["plaintext"],
                 },
             },
             "outbound": {

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import ipaddress
 
+import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.expr import network_of
+from reports.expr import network_of, networks_of
+
+
+def _networks(texts: list[str]) -> dict[str, str | None]:
+    found = networks_of(pl.Series(texts, dtype=pl.String))
+    return {str(ip): network for ip, network in found.iter_rows()}
 
 
 def _reference(text: str) -> str | None:
@@ -34,11 +40,19 @@ def test_any_ipv6_address_in_any_spelling(value: int, zeros: int, spelling: str)
         "upper": address.compressed.upper(),
     }[spelling]
     assert network_of(text) == _reference(text)
+    assert _networks([text]) == {text: _reference(text)}
 
 
 @given(st.text(alphabet="0123456789abcdefABCDEFg:.%", max_size=45))
 def test_any_text_made_of_address_characters(text: str) -> None:
     assert network_of(text) == _reference(text)
+    assert _networks([text]) == {text: _reference(text)}
+
+
+@given(st.lists(st.integers(0, (1 << 128) - 1), max_size=50), st.integers(0, 128))
+def test_many_addresses_at_once(values: list[int], zeros: int) -> None:
+    texts = [ipaddress.IPv6Address(v >> zeros << zeros).compressed for v in values]
+    assert _networks(texts) == {t: _reference(t) for t in texts}
 
 
 def test_known_forms() -> None:

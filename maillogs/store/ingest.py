@@ -30,6 +30,7 @@ from maillogs.errors import InputError
 from maillogs.inputs import Source, compression_of, expand_inputs_lenient, iter_chunks
 from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
+from maillogs.store import summaries
 from maillogs.store.checkpoint import HEAD_BYTES, Checkpoint, SourceState
 from maillogs.store.layout import (
     LOCK,
@@ -45,6 +46,7 @@ from parsers.envelope import detect_format
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, EventParser
 from parsers.timestamps import TimeContext
+from reports.options import ReportOptions
 
 # Tests kill an ingest after this many part files to check crash safety.
 CRASH_HOOK = "MAILLOGS_TEST_KILL_AFTER_PARTS"
@@ -58,6 +60,7 @@ class IngestReport:
     events: int = 0
     sources: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    summaries: int = 0  # day summaries made
 
 
 @contextlib.contextmanager
@@ -276,8 +279,15 @@ def new_batches(
 
 
 def ingest(
-    paths: list[str], store: Path, settings: ParseSettings, now: datetime, wait: bool
+    paths: list[str],
+    store: Path,
+    settings: ParseSettings,
+    now: datetime,
+    wait: bool,
+    summarize: ReportOptions | None = None,
 ) -> IngestReport:
+    """Add the new lines of `paths`; then, if anything was new, make the day summaries
+    (for the report options `summarize`) of the days that are complete."""
     report = IngestReport()
     killer = _Killer()
     with locked(store, wait):
@@ -301,4 +311,6 @@ def ingest(
             # The checkpoint moves past this chunk only now that its events are safe.
             checkpoints.save(store, checkpoint)
         checkpoints.save(store, checkpoint)
+        if summarize is not None and report.parts:
+            report.summaries = summaries.refresh(store, summarize)
     return report

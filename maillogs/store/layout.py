@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from maillogs.errors import MaillogsError
 from parsers.schema import EventKind
 
 STATE_DIR = "_state"
+SUMMARIES = "_summaries"  # maillogs.store.summaries: derived, always safe to delete
 CHECKPOINT = "checkpoint.json"
 LOCK = ".lock"
 UNKNOWN_DATE = "unknown"  # events without a time stamp (lines with no envelope)
@@ -42,11 +44,12 @@ def partition(store: Path, kind: EventKind, date: str) -> Path:
     return store / f"kind={kind.value}" / f"date={date}"
 
 
-def list_parts(store: Path) -> list[PartFile]:
-    """Every data file, checked: anything else in the data directories is an error."""
+def list_parts(store: Path, wanted: Callable[[str], bool] = lambda date: True) -> list[PartFile]:
+    """Every data file of the days `wanted` (by date), checked: anything else in the data
+    directories is an error (the files of days not wanted are not looked at)."""
     parts: list[PartFile] = []
     for entry in sorted(store.iterdir()):
-        if entry.name in (STATE_DIR, LOCK):
+        if entry.name in (STATE_DIR, SUMMARIES, LOCK):
             continue
         kind_match = entry.name.startswith("kind=") and entry.name[5:] in _KINDS
         if not (entry.is_dir() and kind_match):
@@ -57,6 +60,8 @@ def list_parts(store: Path) -> list[PartFile]:
                 day.is_dir() and day.name.startswith("date=") and _DATE.fullmatch(day.name[5:])
             ):
                 raise StoreError(f"{day}: not part of a maillogs store (a foreign file?)")
+            if not wanted(day.name[5:]):
+                continue
             for file in sorted(day.iterdir()):
                 parts.append(_part(file, kind, day.name[5:]))
     return parts

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
+from maillogs.store import summaries
 from maillogs.store.checkpoint import load
-from maillogs.store.layout import UNKNOWN_DATE, PartFile, list_parts, write_atomically
+from maillogs.store.layout import SUMMARIES, UNKNOWN_DATE, PartFile, list_parts, write_atomically
 from maillogs.store.read import committed_parts, read_part
 
 REPLACES = "maillogs.replaces"
@@ -27,6 +28,8 @@ class StoreInfo:
     bytes: int = 0
     sources: list[tuple[str, int, int]] = field(default_factory=list)  # name, offset, lines
     tz: str | None = None  # the zone classic syslog stamps were read in
+    summaries: int = 0  # day summaries, of every set of report options kept
+    summary_bytes: int = 0
 
 
 def info(store: Path) -> StoreInfo:
@@ -44,6 +47,9 @@ def info(store: Path) -> StoreInfo:
     if days:
         result.first_day, result.last_day = min(days), max(days)
     result.tz = checkpoint.tz
+    for path in (store / SUMMARIES).glob("*/date=*.parquet"):
+        result.summaries += 1
+        result.summary_bytes += path.stat().st_size
     for state in checkpoint.sources.values():
         result.sources.append((state.name, state.offset, state.lines))
     return result
@@ -104,4 +110,5 @@ def prune(store: Path, keep: timedelta, now: datetime) -> int:
             if date != UNKNOWN_DATE and date < oldest:
                 shutil.rmtree(day)
                 dropped += 1
+    summaries.prune(store, oldest)
     return dropped

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -19,6 +20,7 @@ from parsers.schema import EventKind, empty_frame, schema_of
 from parsers.stream import EventBatch
 
 Columns = Mapping[EventKind, Sequence[str]]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,15 @@ def _wanted(date: str, since: datetime | None, until: datetime | None) -> bool:
     return until is None or day <= (until.astimezone(UTC) - timedelta(microseconds=1)).date()
 
 
-def committed_parts(store: Path, checkpoint: Checkpoint) -> list[PartFile]:
+def committed_parts(
+    store: Path, checkpoint: Checkpoint, wanted: Callable[[str], bool] = lambda date: True
+) -> list[PartFile]:
     """The files whose events the checkpoint vouches for: merged files, and parts that
     end at or before their source's offset. An ingest running now, or one that was
     killed, may have written parts beyond it: the next ingest reads that range again
     (and deletes them first), so counting them would count those events twice."""
     committed = []
-    for part in list_parts(store):
+    for part in list_parts(store, wanted):
         if part.source is None:
             committed.append(part)
         elif part.source != "tmp":
@@ -100,25 +104,42 @@ def store_days(
     """One StoredDay per stored day of the period, of the files `checkpoint` (by default
     the store's own, read first) vouches for; `columns` (all if None) per kind to read,
     "time" always among them."""
+    days = days_of(store, since, until, checkpoint)
+    yield from ahead([partial(read_day, parts, columns) for parts in days.values()])
+
+
+def days_of(
+    store: Path, since: datetime | None, until: datetime | None, checkpoint: Checkpoint | None
+) -> dict[str, list[PartFile]]:
+    """The committed files of each stored day of the period, oldest day first."""
     if not store.is_dir():
         raise StoreError(f"{store}: no such store directory")
     if checkpoint is None:
         checkpoint = checkpoints.load(store)
     by_date: dict[str, list[PartFile]] = {}
-    for part in committed_parts(store, checkpoint):
-        if _wanted(part.date, since, until):
-            by_date.setdefault(part.date, []).append(part)
+    for part in committed_parts(store, checkpoint, partial(_wanted, since=since, until=until)):
+        by_date.setdefault(part.date, []).append(part)
     dates = sorted(by_date, key=lambda d: (d == UNKNOWN_DATE, d))
-    yield from _ahead([partial(_read_day, by_date[date], columns) for date in dates])
+    return {date: by_date[date] for date in dates}
 
 
-def _ahead(reads: list[Callable[[], StoredDay]]) -> Iterator[StoredDay]:
+def whole_day(date: str, since: datetime | None, until: datetime | None) -> bool:
+    """Does the period hold all of the UTC day `date`?"""
+    if date == UNKNOWN_DATE:
+        return False
+    start = datetime.fromisoformat(date).replace(tzinfo=UTC)
+    return (since is None or since <= start) and (
+        until is None or start + timedelta(days=1) <= until
+    )
+
+
+def ahead(reads: Sequence[Callable[[], T]]) -> Iterator[T]:
     """Each read's result in order, the next one running meanwhile (Polars decodes
     without the GIL, so it overlaps the report's work on the day before)."""
     if not reads:
         return
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[StoredDay] = pool.submit(reads[0])
+        pending: Future[T] = pool.submit(reads[0])
         for read in reads[1:]:
             following = pool.submit(read)
             yield pending.result()
@@ -126,7 +147,7 @@ def _ahead(reads: list[Callable[[], StoredDay]]) -> Iterator[StoredDay]:
         yield pending.result()
 
 
-def _read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
+def read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
     by_kind: dict[EventKind, list[PartFile]] = {}
     for part in parts:
         by_kind.setdefault(part.kind, []).append(part)

@@ -3,18 +3,21 @@ seen yet (read on from the checkpoint with its parser state, nothing written).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from maillogs.errors import InputError
 from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.ingest import IngestReport, new_batches
-from maillogs.store.read import Columns, StoredDay, store_days
+from maillogs.store.read import Columns, StoredDay, ahead, days_of, read_day, whole_day
+from maillogs.store.summaries import DaySummary, day_summary
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, ParseStats
+from reports.options import ReportOptions
 
 
 def batches(
@@ -31,12 +34,37 @@ def batches(
     """Counts what it reads into `stats` (lines: the events and unparsed lines;
     not-mail lines are not stored). Of the store, only `columns` (all if None) are
     read; the new lines come whole."""
+    for item in report_items(store, paths, settings, now, since, until, stats, errors, columns):
+        assert not isinstance(item, DaySummary)  # asked for none
+        yield item
+
+
+def report_items(
+    store: Path,
+    paths: list[str],
+    settings: ParseSettings,
+    now: datetime,
+    since: datetime | None,
+    until: datetime | None,
+    stats: ParseStats,
+    errors: list[InputError],
+    columns: Columns | None = None,
+    summaries: ReportOptions | None = None,
+) -> Iterator[EventBatch | DaySummary]:
+    """As `batches`; with `summaries` (the report's options), a day the period holds
+    whole comes as its DaySummary (saved, or made now and saved), in day order."""
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
     pending = checkpoints.load(store)
-    for day in store_days(store, since, until, pending, columns):
+    reads: list[Callable[[], StoredDay | DaySummary]] = [
+        partial(day_summary, store, date, parts, summaries)
+        if summaries is not None and whole_day(date, since, until)
+        else partial(read_day, parts, columns)
+        for date, parts in days_of(store, since, until, pending).items()
+    ]
+    for day in ahead(reads):
         _count_stored(stats, day)
-        yield day.batch
+        yield day if isinstance(day, DaySummary) else day.batch
     if paths:
         report = IngestReport()
         # the new lines are read like the stored ones; --tz then only shows them
@@ -47,7 +75,7 @@ def batches(
         errors.extend(report.errors)
 
 
-def _count_stored(stats: ParseStats, day: StoredDay) -> None:
+def _count_stored(stats: ParseStats, day: StoredDay | DaySummary) -> None:
     for kind, count in day.counts.items():
         if count.rows == 0:
             continue

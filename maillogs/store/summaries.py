@@ -1,0 +1,186 @@
+"""Day summaries: what every report section added up over one stored UTC day, kept
+beside the events so that a report over a month or a year reads a few small files per
+day instead of every event again.
+
+A summary holds each section's accumulators (counts per UTC quarter hour, per key,
+distinct values, the message ledger's rows still open at midnight: reports.tally) and
+the names of the part files it was made from; its file name carries a hash of them.
+It is used only for a day that lies wholly inside the report's period and whose
+committed part files are still exactly those; otherwise the day is read and summed
+again, and the new summary replaces the old one. The events in the parts are the
+truth: a summary can always be deleted.
+
+What else a summary depends on is in its directory's name (`fingerprint`): the
+catch-all domains, and the period split with its time zone. Days are UTC days and
+counts are kept per UTC quarter hour, so one summary serves every time zone when the
+report is not split by period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from maillogs.store import checkpoint as checkpoints
+from maillogs.store.layout import SUMMARIES, UNKNOWN_DATE, PartFile, write_atomically
+from maillogs.store.read import KindCount, days_of, read_day
+from parsers.schema import EventKind
+from reports.builder import ReportBuilder
+from reports.options import ReportOptions
+
+# Bump when a section's accumulators change: summaries of another version are not read.
+VERSION = 1
+_STATE = "state."
+_COUNT_SCHEMA = {
+    "kind": pl.String(),
+    "rows": pl.Int64(),
+    "first": pl.Datetime("us", "UTC"),
+    "last": pl.Datetime("us", "UTC"),
+}
+
+
+@dataclass
+class DaySummary:
+    """A day's section state, and what the day holds of every kind (the parse section)."""
+
+    state: dict[str, pl.DataFrame]
+    counts: dict[EventKind, KindCount] = field(default_factory=dict)
+    unparsed_by_program: dict[str, int] = field(default_factory=dict)
+
+
+def state_options(options: ReportOptions) -> ReportOptions:
+    """The options a summary is made with: every section, the whole day."""
+    return ReportOptions(
+        tz=options.tz, bucket=options.bucket, catchall_domains=tuple(options.catchall_domains)
+    )
+
+
+def fingerprint(options: ReportOptions) -> str:
+    """The options, besides the events, that a day's state depends on."""
+    split = options.bucket.value if options.bucket else None
+    key = {
+        "version": VERSION,
+        "split": split,
+        # period labels are local days, weeks or months; without a split, counts are
+        # kept per UTC quarter hour and labelled only when the report is made
+        "tz": options.tz if split else None,
+        "catchall": sorted({domain.lower() for domain in options.catchall_domains}),
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def summary_path(store: Path, options: ReportOptions, date: str, parts: list[PartFile]) -> Path:
+    """Named by the day and the files it was made from: part names carry their source
+    and byte range, compacted ones a fresh name, so the same names are the same events
+    and a summary of other files is simply not found."""
+    made_of = hashlib.sha256("\n".join(_names(parts)).encode()).hexdigest()[:16]
+    return store / SUMMARIES / fingerprint(options) / f"date={date}.{made_of}.parquet"
+
+
+def day_summary(
+    store: Path, date: str, parts: list[PartFile], options: ReportOptions
+) -> DaySummary:
+    """The saved summary of `date` if it was made from exactly `parts`, else one made
+    now from them (and saved, where the store can be written, in place of the day's
+    older ones)."""
+    path = summary_path(store, options, date, parts)
+    names = _names(parts)
+    found = _load(path, names)
+    if found is not None:
+        return found
+    builder = ReportBuilder(state_options(options), isolated=True)
+    day = read_day(parts, builder.needs)
+    builder.add(day.batch)
+    summary = DaySummary(builder.dump_state(), day.counts, day.unparsed_by_program)
+    # a store the reporting user cannot write: the report is only slower
+    with contextlib.suppress(OSError):
+        write_atomically(path, _encode(summary, names))
+        for older in path.parent.glob(f"date={date}.*.parquet"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    return summary
+
+
+def _names(parts: list[PartFile]) -> list[str]:
+    return sorted(f"{part.kind.value}/{part.path.name}" for part in parts)
+
+
+def _encode(summary: DaySummary, names: list[str]) -> bytes:
+    counts = pl.DataFrame(
+        [
+            (kind.value, count.rows, count.first, count.last)
+            for kind, count in summary.counts.items()
+        ],
+        schema=_COUNT_SCHEMA,
+        orient="row",
+    )
+    unparsed = pl.DataFrame(
+        list(summary.unparsed_by_program.items()),
+        schema={"program": pl.String(), "lines": pl.Int64()},
+        orient="row",
+    )
+    columns = {
+        "parts": pl.Series([names], dtype=pl.List(pl.String())),
+        "counts": pl.Series([counts.to_struct()]),
+        "unparsed": pl.Series([unparsed.to_struct()]),
+    }
+    for name, frame in summary.state.items():
+        columns[_STATE + name] = pl.Series([frame.to_struct()])
+    buffer = io.BytesIO()
+    pl.DataFrame(columns).write_parquet(buffer)
+    return buffer.getvalue()
+
+
+def _load(path: Path, names: list[str]) -> DaySummary | None:
+    """None if there is none, it is of other parts (a hash collision), or it cannot be
+    read (it is then made again: a summary is never the only copy of anything)."""
+    if not path.exists():
+        return None
+    try:
+        row = pl.read_parquet(path)
+        if row.get_column("parts")[0].to_list() != names:
+            return None
+        counts = row.get_column("counts")[0].struct.unnest()
+        unparsed = row.get_column("unparsed")[0].struct.unnest()
+        state = {
+            column[len(_STATE) :]: row.get_column(column)[0].struct.unnest()
+            for column in row.columns
+            if column.startswith(_STATE)
+        }
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    return DaySummary(
+        state,
+        {
+            EventKind(kind): KindCount(int(rows), first, last)
+            for kind, rows, first, last in counts.iter_rows()
+        },
+        {str(program): int(lines) for program, lines in unparsed.iter_rows()},
+    )
+
+
+def refresh(store: Path, options: ReportOptions) -> int:
+    """Make the missing or stale summaries of every stored day but the newest (still
+    being written to, most likely); returns how many were made."""
+    by_date = days_of(store, None, None, checkpoints.load(store))
+    days = [date for date in by_date if date != UNKNOWN_DATE]
+    made = 0
+    for date in days[:-1]:
+        parts = by_date[date]
+        if not summary_path(store, options, date, parts).exists():
+            day_summary(store, date, parts, options)
+            made += 1
+    return made
+
+
+def prune(store: Path, oldest: str) -> None:
+    """Delete the summaries of days before `oldest` (YYYY-MM-DD)."""
+    for path in (store / SUMMARIES).glob("*/date=*.parquet"):
+        if path.name[5:15] < oldest:
+            path.unlink()

@@ -1,0 +1,246 @@
+# ruff: noqa: E501  (log lines are as long as Postfix writes them)
+"""Day summaries: a report that reads a store's saved day states says exactly what the
+report of the logs says, whatever the zone, split, period edges, and however the days'
+files changed since the summaries were made."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from maillogs.cli import main
+from maillogs.pipeline import ParseSettings
+from maillogs.store import maintenance
+from maillogs.store.ingest import ingest
+from maillogs.store.layout import SUMMARIES
+from maillogs.store.read import whole_day
+from maillogs.store.summaries import fingerprint
+from parsers.envelope import LogFormat
+from parsers.stream import EventParser
+from parsers.timestamps import TimeContext
+from reports import ledger
+from reports.builder import ReportBuilder
+from reports.options import Bucket, ReportOptions
+from reports.section import ParseSummary
+from tests.test_store import NOW, SAMPLE, SETTINGS, lines
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ["report", "--format", "json", "--year", "2026", "-q"]
+
+
+def _report(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(main, [*REPORT, *args])
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.output)
+    data["parse"].pop("files")
+    return data
+
+
+def _summaries(store: Path) -> list[str]:
+    return sorted(path.name for path in (store / SUMMARIES).glob("*/date=*.parquet"))
+
+
+def _days(folder: Path) -> list[str]:
+    """The days a folder of summaries (one set of options) holds, one file each."""
+    return [path.name[5:15] for path in sorted(folder.iterdir())]
+
+
+def _store(tmp_path: Path, tz: str = "UTC") -> Path:
+    """The sample logs ingested, their classic stamps read in `tz`."""
+    path = tmp_path / "store"
+    settings = ParseSettings(tz=tz, year=2026, chunk_bytes=SETTINGS.chunk_bytes)
+    assert ingest([str(SAMPLE)], path, settings, NOW, wait=False).errors == []
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    return _store(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--tz", "UTC", "--catchall-domain", "example.org"],
+        ["--tz", "Europe/Athens", "--period", "day", "--catchall-domain", "example.org",
+         "--header-checks", str(ROOT / "sample_logs" / "header_checks")],
+        # edges inside days: those days are read as events, the day between from its summary
+        ["--tz", "America/St_Johns", "--period", "week", "--since", "2026-11-22T13:30",
+         "--until", "2026-11-24T08:00"],
+    ],
+)  # fmt: skip
+def test_made_then_saved_summaries_give_the_report_of_the_logs(
+    tmp_path: Path, options: list[str]
+) -> None:
+    store = _store(tmp_path, options[1])
+    from_logs = _report(*options, str(SAMPLE))
+    made = _report(*options, "--store", str(store))
+    assert _summaries(store), "the report kept the summaries it made"
+    saved = _report(*options, "--store", str(store))
+    assert made == from_logs
+    assert saved == from_logs
+
+
+def test_a_summary_is_used_only_for_days_the_period_holds_whole() -> None:
+    day = "2026-11-23"
+    midnight = datetime(2026, 11, 23, tzinfo=UTC)
+    next_midnight = datetime(2026, 11, 24, tzinfo=UTC)
+    assert whole_day(day, None, None)
+    assert whole_day(day, midnight, next_midnight)
+    assert not whole_day(day, midnight.replace(second=1), None)
+    assert not whole_day(day, None, datetime(2026, 11, 23, 23, tzinfo=UTC))
+    assert not whole_day("unknown", None, None)
+
+
+def test_a_day_that_got_more_lines_is_summed_again(tmp_path: Path) -> None:
+    logs, store = tmp_path / "log", tmp_path / "store"
+    logs.mkdir()
+    (logs / "maillog").write_bytes(b"".join(lines()[:6000]))
+    args = ["--tz", "UTC", "--catchall-domain", "example.org"]
+    assert ingest([str(logs)], store, SETTINGS, NOW, wait=False).errors == []
+    _report(*args, "--store", str(store))  # summaries of the first lines' days
+    with (logs / "maillog").open("ab") as out:
+        out.writelines(lines()[6000:])
+    assert ingest([str(logs)], store, SETTINGS, NOW, wait=False).errors == []
+    assert _report(*args, "--store", str(store)) == _report(*args, str(SAMPLE))
+    # the day that grew has one summary again: of all its files
+    folders = list((store / SUMMARIES).iterdir())
+    assert len(folders) == 1
+    days = _days(folders[0])
+    assert days == sorted(set(days))
+
+
+def test_compacted_days_are_summed_again(tmp_path: Path) -> None:
+    store = _store(tmp_path, "Asia/Kathmandu")
+    args = ["--tz", "Asia/Kathmandu", "--period", "day"]
+    first = _report(*args, "--store", str(store))
+    assert maintenance.compact(store) > 0
+    assert _report(*args, "--store", str(store)) == first == _report(*args, str(SAMPLE))
+
+
+def test_a_damaged_summary_is_made_again(store: Path) -> None:
+    _report("--tz", "UTC", "--store", str(store))
+    for path in (store / SUMMARIES).glob("*/date=*.parquet"):
+        path.write_bytes(b"PAR1 not really")
+    assert _report("--tz", "UTC", "--store", str(store)) == _report("--tz", "UTC", str(SAMPLE))
+
+
+def test_a_store_the_report_cannot_write_is_read_all_the_same(store: Path) -> None:
+    (store / SUMMARIES).write_text("in the way: no summary can be written under it\n")
+    assert _report("--tz", "UTC", "--store", str(store)) == _report("--tz", "UTC", str(SAMPLE))
+
+
+def test_ingest_summarises_the_complete_days_and_prune_deletes_them(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    domains = ("example.org",)
+    summarize = ReportOptions(catchall_domains=domains)
+    report = ingest([str(SAMPLE)], store, SETTINGS, NOW, wait=False, summarize=summarize)
+    # the newest day is still being logged to: it is read as events until a later day comes
+    assert report.summaries == 2
+    folder = store / SUMMARIES / fingerprint(summarize)
+    assert _days(folder) == ["2026-11-22", "2026-11-23"]
+    info = CliRunner().invoke(main, ["store", "info", "--store", str(store)])
+    assert "day summaries: 2 (" in info.output
+    maintenance.prune(store, keep=NOW - datetime(2026, 11, 23, tzinfo=UTC), now=NOW)
+    assert _days(folder) == ["2026-11-23"]
+
+
+def test_store_summarize_makes_them_for_the_domains_asked(store: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["store", "summarize", "--store", str(store), "--catchall-domain", "Example.ORG"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "made 2 day summaries" in result.output
+    folder = store / SUMMARIES / fingerprint(ReportOptions(catchall_domains=("example.org",)))
+    assert len(list(folder.iterdir())) == 2
+
+
+def test_the_fingerprint_holds_what_the_state_depends_on() -> None:
+    plain = ReportOptions(tz="UTC")
+    # unsplit counts are per UTC quarter hour: one summary serves every zone
+    assert fingerprint(plain) == fingerprint(ReportOptions(tz="Asia/Kathmandu", top=3))
+    assert fingerprint(plain) != fingerprint(ReportOptions(catchall_domains=("example.org",)))
+    by_day = ReportOptions(tz="UTC", bucket=Bucket.DAY)
+    assert fingerprint(by_day) != fingerprint(plain)
+    assert fingerprint(by_day) != fingerprint(ReportOptions(tz="Asia/Kathmandu", bucket=Bucket.DAY))
+
+
+# Messages whose lines span midnight, as Postfix 3.7 logs them (ids and times made up).
+ACROSS_MIDNIGHT = """\
+Nov 23 10:00:00 mx postfix/smtpd[100]: 1A1A1A1A1A: client=a.example[192.0.2.1]
+Nov 23 10:00:01 mx postfix/qmgr[50]: 1A1A1A1A1A: from=<x@a.example>, size=1000, nrcpt=1 (queue active)
+Nov 23 10:00:02 mx postfix/smtp[200]: 1A1A1A1A1A: to=<y@b.example>, relay=none, delay=1, delays=0.1/0/1/0, dsn=4.4.1, status=deferred (connect to b.example[192.0.2.2]:25: Connection refused)
+Nov 23 23:59:59 mx postfix/smtpd[101]: 2B2B2B2B2B: client=c.example[192.0.2.3]
+Nov 23 22:00:00 mx postfix/smtpd[102]: 3C3C3C3C3C: client=d.example[192.0.2.4]
+Nov 23 22:00:01 mx postfix/qmgr[50]: 3C3C3C3C3C: from=<d@d.example>, size=300, nrcpt=1 (queue active)
+Nov 23 22:00:02 mx postfix/smtp[201]: 3C3C3C3C3C: to=<y@b.example>, relay=none, delay=1, delays=0.1/0/1/0, dsn=4.4.1, status=deferred (connect to b.example[192.0.2.2]:25: Connection refused)
+Nov 24 00:00:01 mx postfix/qmgr[50]: 2B2B2B2B2B: from=<c@c.example>, size=200, nrcpt=1 (queue active)
+Nov 24 00:00:02 mx postfix/local[400]: 2B2B2B2B2B: to=<root@mx.example>, relay=local, delay=3, delays=2/0/0/1, dsn=2.0.0, status=sent (delivered to mailbox)
+Nov 24 00:00:02 mx postfix/qmgr[50]: 2B2B2B2B2B: removed
+Nov 24 09:00:00 mx postfix/qmgr[50]: 1A1A1A1A1A: from=<x@a.example>, size=1000, nrcpt=1 (queue active)
+Nov 24 09:00:01 mx postfix/smtp[202]: 1A1A1A1A1A: to=<y@b.example>, relay=b.example[192.0.2.2]:25, delay=82801, delays=82800/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)
+Nov 24 09:00:01 mx postfix/qmgr[50]: 1A1A1A1A1A: removed
+Nov 24 10:00:00 mx postfix/pickup[300]: 1A1A1A1A1A: uid=0 from=<root>
+Nov 24 10:00:01 mx postfix/qmgr[50]: 1A1A1A1A1A: from=<root@mx.example>, size=500, nrcpt=1 (queue active)
+Nov 24 10:00:02 mx postfix/local[401]: 1A1A1A1A1A: to=<root@mx.example>, relay=local, delay=1, delays=0.5/0/0/0.5, dsn=2.0.0, status=sent (delivered to mailbox)
+Nov 24 10:00:02 mx postfix/qmgr[50]: 1A1A1A1A1A: removed
+Nov 24 11:00:00 mx postfix/cleanup[500]: 4D4D4D4D4D: message-id=<fwd@mx.example>
+Nov 24 11:00:00 mx postfix/qmgr[50]: 4D4D4D4D4D: from=<root@mx.example>, size=700, nrcpt=1 (queue active)
+Nov 24 11:00:01 mx postfix/smtp[203]: 4D4D4D4D4D: to=<z@b.example>, relay=b.example[192.0.2.2]:25, delay=1, delays=0/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)
+Nov 24 11:00:01 mx postfix/qmgr[50]: 4D4D4D4D4D: removed
+Nov 24 12:00:00 mx postfix/qmgr[50]: 3C3C3C3C3C: from=<d@d.example>, size=300, nrcpt=1 (queue active)
+Nov 24 12:00:01 mx postfix/smtp[204]: 3C3C3C3C3C: to=<y@b.example>, relay=none, delay=50401, delays=50400/0/1/0, dsn=4.4.1, status=deferred (connect to b.example[192.0.2.2]:25: Connection refused)
+"""
+
+
+def _batches(text: str) -> list[dict[Any, pl.DataFrame]]:
+    """One batch per line: open messages must carry across batches and days."""
+    parser = EventParser()
+    times = TimeContext(tz="UTC", reference=datetime(2026, 11, 25, tzinfo=UTC), year=2026)
+    ordered = sorted(text.splitlines(keepends=True), key=lambda line: line[:15])
+    return [parser.parse_chunk(line.encode(), LogFormat.CLASSIC, times) for line in ordered]
+
+
+def _through_parquet(state: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    row = pl.DataFrame({name: pl.Series([frame.to_struct()]) for name, frame in state.items()})
+    buffer = io.BytesIO()
+    row.write_parquet(buffer)
+    back = pl.read_parquet(io.BytesIO(buffer.getvalue()))
+    return {name: back.get_column(name)[0].struct.unnest() for name in back.columns}
+
+
+def test_the_ledger_of_isolated_days_equals_the_ledger_of_all_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the streamed ledger merges lines every batch here: 1A1A1A1A1A is used twice
+    monkeypatch.setattr(ledger, "MERGE_EVERY", 1)
+    options = ReportOptions(tz="UTC", sections=("overview", "deliveries"))
+    batches = _batches(ACROSS_MIDNIGHT)
+    streamed = ReportBuilder(options)
+    for batch in batches:
+        streamed.add(batch)
+    from_days = ReportBuilder(options)
+    for day in ("2026-11-23", "2026-11-24"):
+        isolated = ReportBuilder(ReportOptions(tz="UTC"), isolated=True)
+        for batch in batches:
+            times = next(frame for frame in batch.values() if frame.height).get_column("time")
+            if str(times[0].date()) == day:
+                isolated.add(batch)
+        from_days.load_state(_through_parquet(isolated.dump_state()))
+    want = streamed.finish(ParseSummary()).data
+    got = from_days.finish(ParseSummary()).data
+    assert got == want
+    overview = want["overview"]
+    # the deferred-then-sent message, the one queued after midnight, the forwarded one,
+    # the reused id, and the one still deferred at the end
+    assert overview["received"] == 5
+    assert overview["received_by_source"] == {"smtpd": 3, "pickup": 1, "postfix": 0}
+    assert overview["bytes_received"] == 1000 + 200 + 500 + 700 + 300
+    assert overview["bytes_delivered"] == 1000 + 200 + 500 + 700
