@@ -99,6 +99,13 @@ def test_a_summary_is_used_only_for_days_the_period_holds_whole() -> None:
     assert not whole_day("unknown", None, None)
 
 
+def test_the_newest_day_is_read_as_events(store: Path) -> None:
+    """It is still being logged to: a summary of it would be stale at the next ingest."""
+    _report("--tz", "UTC", "--store", str(store))
+    (folder,) = (store / SUMMARIES).iterdir()
+    assert _days(folder) == ["2026-11-22", "2026-11-23"]
+
+
 def test_a_day_that_got_more_lines_is_summed_again(tmp_path: Path) -> None:
     logs, store = tmp_path / "log", tmp_path / "store"
     logs.mkdir()

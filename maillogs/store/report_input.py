@@ -14,7 +14,7 @@ from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.ingest import IngestReport, new_batches
 from maillogs.store.read import Columns, StoredDay, ahead, days_of, read_day, whole_day
-from maillogs.store.summaries import DaySummary, day_summary
+from maillogs.store.summaries import DaySummary, day_summary, newest_day
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, ParseStats
 from reports.options import ReportOptions
@@ -52,15 +52,18 @@ def report_items(
     summaries: ReportOptions | None = None,
 ) -> Iterator[EventBatch | DaySummary]:
     """As `batches`; with `summaries` (the report's options), a day the period holds
-    whole comes as its DaySummary (saved, or made now and saved), in day order."""
+    whole comes as its DaySummary (saved, or made now and saved), in day order; not
+    the store's newest day."""
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
     pending = checkpoints.load(store)
+    days = days_of(store, since, until, pending)
+    newest = newest_day(store) if summaries is not None and days else None
     reads: list[Callable[[], StoredDay | DaySummary]] = [
         partial(day_summary, store, date, parts, summaries)
-        if summaries is not None and whole_day(date, since, until)
+        if summaries is not None and whole_day(date, since, until) and date != newest
         else partial(read_day, parts, columns)
-        for date, parts in days_of(store, since, until, pending).items()
+        for date, parts in days.items()
     ]
     for day in ahead(reads):
         _count_stored(stats, day)

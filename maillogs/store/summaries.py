@@ -179,6 +179,13 @@ def refresh(store: Path, options: ReportOptions) -> int:
     return made
 
 
+def newest_day(store: Path) -> str | None:
+    """The latest UTC day with events: still being logged to, most likely, so it is
+    read as events rather than summed into a summary each ingest would make stale."""
+    dates = {day.name[5:] for day in store.glob("kind=*/date=*") if day.name[5:] != UNKNOWN_DATE}
+    return max(dates, default=None)
+
+
 def prune(store: Path, oldest: str) -> None:
     """Delete the summaries of days before `oldest` (YYYY-MM-DD)."""
     for path in (store / SUMMARIES).glob("*/date=*.parquet"):
