@@ -34,7 +34,6 @@ from maillogs.inputs import Source, default_log_paths, expand_inputs_lenient, to
 from maillogs.localzone import local_zone_name
 from maillogs.period import Period, resolve_period
 from maillogs.pipeline import ParseRun, ParseSettings, parse_sources
-from maillogs.progress import progress_reporter
 from parsers.envelope import LogFormat
 from parsers.schema import EventKind
 from parsers.stream import EventBatch
@@ -146,6 +145,8 @@ def parse_inputs(options: InputOptions, run: ParseRun) -> Iterator[EventBatch]:
     env = _environment()
     sources = _sources(options, run)
     show = not options.quiet and env.stderr_is_tty
+    from maillogs.progress import progress_reporter  # rich: only where logs are parsed
+
     with progress_reporter(
         env.stderr, total_size(sources), enabled=show, lines=lambda: run.stats.lines
     ) as advance:

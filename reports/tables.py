@@ -11,6 +11,19 @@ from reports.builder import Report
 
 Cell = str | int | float | None
 
+# A section's heading, in every renderer.
+SECTION_TITLES = {
+    "overview": "Overview",
+    "tls": "TLS",
+    "spammers": "Spammers",
+    "spf": "SPF",
+    "checks": "header_checks and body_checks",
+    "rejects": "Rejects",
+    "catchall": "Catch-all addresses",
+    "deliveries": "Deliveries",
+    "parse": "Parsing",
+}
+
 
 @dataclass(frozen=True)
 class Table:

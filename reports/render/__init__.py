@@ -7,7 +7,7 @@ from typing import assert_never
 
 from reports.builder import Report
 from reports.render import json as json_format
-from reports.render import markdown, text
+from reports.render import markdown
 
 
 class Format(StrEnum):
@@ -21,6 +21,8 @@ class Format(StrEnum):
 def render(report: Report, fmt: Format, *, width: int = 100, color: bool = False) -> str:
     """The report as one document (CSV is several files: use reports.render.csv.write)."""
     if fmt is Format.TEXT:
+        from reports.render import text  # rich loads only when asked for
+
         return text.render(report, width=width, color=color)
     if fmt is Format.MARKDOWN:
         return markdown.render(report)

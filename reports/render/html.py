@@ -17,8 +17,7 @@ from reports.builder import SCHEMA, Report
 from reports.charts import Chart, report_charts
 from reports.escape import for_terminal
 from reports.render.templates import environment
-from reports.render.text import _TITLES
-from reports.tables import Table, share, tables
+from reports.tables import SECTION_TITLES, Table, share, tables
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def _sections(all_tables: list[Table]) -> list[dict[str, Any]]:
             sections.append(
                 {
                     "slug": table.section,
-                    "title": _TITLES.get(table.section, table.section),
+                    "title": SECTION_TITLES.get(table.section, table.section),
                     "tables": [],
                 }
             )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from reports.builder import Report
 from reports.escape import for_markdown
-from reports.render.text import _TITLES
-from reports.tables import tables
+from reports.tables import SECTION_TITLES, tables
 
 
 def _cell(value: object) -> str:
@@ -26,7 +25,7 @@ def render(report: Report) -> str:
     for table in tables(report):
         if table.section != section:
             section = table.section
-            lines += ["", f"## {_TITLES.get(section, section)}"]
+            lines += ["", f"## {SECTION_TITLES.get(section, section)}"]
         lines += ["", f"### {for_markdown(table.title)}", ""]
         if not table.rows:
             lines.append("None.")

@@ -11,19 +11,7 @@ from rich.text import Text
 
 from reports.builder import Report
 from reports.escape import for_terminal
-from reports.tables import tables
-
-_TITLES = {
-    "overview": "Overview",
-    "tls": "TLS",
-    "spammers": "Spammers",
-    "spf": "SPF",
-    "checks": "header_checks and body_checks",
-    "rejects": "Rejects",
-    "catchall": "Catch-all addresses",
-    "deliveries": "Deliveries",
-    "parse": "Parsing",
-}
+from reports.tables import SECTION_TITLES, tables
 
 
 def _cell(value: object) -> Text:
@@ -68,7 +56,7 @@ def _print(console: Console, report: Report) -> None:
     for table in tables(report):
         if table.section != section:
             section = table.section
-            console.rule(Text(_TITLES.get(section, section), style="bold"))
+            console.rule(Text(SECTION_TITLES.get(section, section), style="bold"))
         if not table.rows:
             console.print(Text(f"{table.title}: none", style="dim"))
             continue
