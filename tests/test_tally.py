@@ -4,14 +4,17 @@ with half- and quarter-hour offsets, across their changes."""
 
 from __future__ import annotations
 
+import io
+import itertools
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.tally import TIME_LABELS, LocalTally
+from reports.tally import TIME_LABELS, Counters, Distinct, LocalTally, Tally, Values
 
 ZONES = [
     "UTC",
@@ -82,3 +85,76 @@ def test_nothing_added_gives_the_labelled_empty_frame() -> None:
     tally = LocalTally("Europe/Athens", ["day"], ["key"])
     assert tally.frame().columns == ["day", "key", "count"]
     assert tally.total() == 0
+
+
+def _through_parquet(frame: pl.DataFrame) -> pl.DataFrame:
+    """As a day summary keeps it: one list-of-struct cell of a Parquet file."""
+    buffer = io.BytesIO()
+    pl.DataFrame({"state": pl.Series([frame.to_struct()])}).write_parquet(buffer)
+    return pl.read_parquet(io.BytesIO(buffer.getvalue())).get_column("state")[0].struct.unnest()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    tz=st.sampled_from(ZONES),
+    seconds=st.lists(st.integers(0, 40 * 86400), min_size=1, max_size=200),
+    cuts=st.lists(st.integers(0, 200), max_size=6),
+)
+def test_states_saved_and_loaded_give_what_adding_everything_gives(
+    tz: str, seconds: list[int], cuts: list[int]
+) -> None:
+    """Each piece of events is added to a fresh accumulator, dumped, and loaded (through
+    Parquet) into one accumulator; the last piece is added to it directly."""
+    frame = _times(sorted(seconds))
+    bounds = sorted({0, frame.height, *(min(c, frame.height) for c in cuts)})
+    pieces = [frame.slice(a, b - a) for a, b in itertools.pairwise(bounds)]
+
+    def fresh() -> dict[str, Any]:
+        return {
+            "tally": Tally(["key"], value="size"),
+            "local": LocalTally(tz, ["day", "hour"], ["key"], value="size"),
+            "distinct": Distinct(["key", "size"]),
+            "counters": Counters("events", "bytes"),
+            "values": Values(),
+        }
+
+    def feed(accumulators: dict[str, Any], piece: pl.DataFrame) -> None:
+        accumulators["tally"].add(piece)
+        accumulators["local"].add(piece)
+        accumulators["distinct"].add(piece)
+        accumulators["counters"].add("events", piece.height)
+        accumulators["counters"].add("bytes", int(piece.get_column("size").sum()))
+        accumulators["values"].add(piece.get_column("size").cast(pl.Float32))
+
+    whole, loaded = fresh(), fresh()
+    feed(whole, frame)
+    for piece in pieces[:-1]:
+        alone = fresh()
+        feed(alone, piece)
+        for name, accumulator in alone.items():
+            loaded[name].load(_through_parquet(accumulator.dump()))
+    if pieces:
+        feed(loaded, pieces[-1])
+
+    def sort(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.sort(frame.columns, nulls_last=True)
+
+    assert sort(loaded["tally"].frame()).equals(sort(whole["tally"].frame()))
+    assert sort(loaded["local"].frame()).equals(sort(whole["local"].frame()))
+    assert sort(loaded["distinct"].frame()).equals(sort(whole["distinct"].frame()))
+    assert loaded["counters"].values == whole["counters"].values
+    for q in (0.5, 0.9, 0.99):
+        assert loaded["values"].quantile(q) == whole["values"].quantile(q)
+        assert whole["values"].quantile(q) == frame.get_column("size").cast(pl.Float32).quantile(
+            q, "nearest"
+        )
+
+
+def test_a_loaded_local_tally_cannot_be_dumped() -> None:
+    """Its quarter hours are labelled with local days: a dump would lose the UTC ones."""
+    tally = LocalTally("UTC", ["day"])
+    alone = LocalTally("UTC", ["day"])
+    alone.add(_times([0, 60]).select("time"))
+    tally.load(alone.dump())
+    with pytest.raises(RuntimeError):
+        tally.dump()
