@@ -8,11 +8,14 @@ times moved 25 days later than the one before (queue ids and all else unchanged)
 the year's store holds 14 times the events of the month (over 100 million), spread over
 355 days, the copies overlapping by five days. Then, each its own process:
 
-1. `report --store` over the last month while the store has no day summaries yet (it
-   reads every event of the month, and keeps the summaries it makes);
-2. `store summarize`: the summaries of every other day, which `ingest` makes as days
-   complete (here the store was copied, not ingested);
-3. `report --store` over the last month and over the whole year, from the summaries.
+1. `report --store` over the 30 days before the newest while the store has no day
+   summaries yet (it reads every event of them, and keeps the summaries it makes);
+2. `store summarize`: the summaries of every other day but the newest, which `ingest`
+   makes as days complete (here the store was copied, not ingested);
+3. `report --store` over those 30 days, over the 30 days up to the newest (whose
+   events are read: it is the day still being logged to) and over the whole year.
+
+`--no-build` reuses the year's store (its summaries deleted first).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from dataclasses import astuple
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -28,7 +32,7 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import run_once  # noqa: E402
+from run import measure, run_once  # noqa: E402
 
 MAILLOGS = [sys.executable, "-m", "maillogs"]
 COMMON = ["--tz", "UTC", "--year", "2026", "--quiet", "--format", "json"]
@@ -66,27 +70,46 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--month", type=Path, default=HERE / "data" / "store")
     parser.add_argument("--year", type=Path, default=HERE / "data" / "store-year")
+    parser.add_argument("--runs", type=int, default=3, help="reports from summaries: median of")
+    parser.add_argument("--no-build", action="store_true", help="reuse the year's store")
     args = parser.parse_args()
-    events = build(args.month, args.year)
+    if args.no_build:
+        shutil.rmtree(args.year / "_summaries", ignore_errors=True)
+        events = 0
+    else:
+        events = build(args.month, args.year)
     days = sorted(p.name[5:] for p in args.year.glob("kind=connect/date=*"))
-    end = date.fromisoformat(days[-1]) + timedelta(days=1)
-    month_start = (end - timedelta(days=30)).isoformat()
+    newest = date.fromisoformat(days[-1])
     store = ["--store", str(args.year)]
-    last_month = ["--since", month_start, "--until", end.isoformat()]
-    first = run_once([*MAILLOGS, "report", *COMMON, *store, *last_month])
+
+    def days_before(first: int, last: int) -> list[str]:  # --until takes in its day
+        since, until = newest - timedelta(days=first), newest - timedelta(days=last)
+        return ["--since", since.isoformat(), "--until", until.isoformat()]
+
+    # the 30 days before the newest (like --since last-month: days that are over)
+    month = days_before(30, 1)
+    first = run_once([*MAILLOGS, "report", *COMMON, *store, *month])
     summarize = run_once([*MAILLOGS, "store", "summarize", *store])
-    month = run_once([*MAILLOGS, "report", *COMMON, *store, *last_month])
-    whole = run_once([*MAILLOGS, "report", *COMMON, *store])
-    for _, _, status in (first, summarize, month, whole):
+    rows = [
+        ("report, 30 days, no summaries yet (it makes them)", first[0], first[1], first[2]),
+        ("store summarize (every other day but the newest)", *summarize),
+    ]
+    for name, period in (
+        ("report, 30 days", month),
+        ("report, 30 days up to the newest (read as events)", days_before(29, 0)),
+        ("report, the whole year", []),
+    ):
+        found = measure(name, [*MAILLOGS, "report", *COMMON, *store, *period], args.runs)
+        rows.append((f"{name}, median of {args.runs}", *astuple(found)[1:]))
+    for name, _, _, status in rows:
         if status:
-            raise SystemExit(f"a step failed with status {status}")
-    print(f"store: {events:,} events over {days[0]} .. {days[-1]}\n")
+            raise SystemExit(f"{name}: failed with status {status}")
+    if events:
+        print(f"store: {events:,} events over {days[0]} .. {days[-1]}\n")
     print("| step | wall s | peak RSS MiB |")
     print("|---|---:|---:|")
-    print(f"| report, last 30 days, no summaries yet | {first[0]:.1f} | {first[1]:.0f} |")
-    print(f"| store summarize (every other day) | {summarize[0]:.1f} | {summarize[1]:.0f} |")
-    print(f"| report, last 30 days | {month[0]:.1f} | {month[1]:.0f} |")
-    print(f"| report, the whole year | {whole[0]:.1f} | {whole[1]:.0f} |")
+    for name, seconds, rss, _ in rows:
+        print(f"| {name} | {seconds:.1f} | {rss:.0f} |")
 
 
 if __name__ == "__main__":
