@@ -3,8 +3,9 @@
     python benchmarks/store.py                     # uses benchmarks/data/maillog-1G
     python benchmarks/store.py --log some.log --store /tmp/store
 
-Prints a Markdown table: ingest time, lines/s, peak RSS, store size against the raw
-log; a report over the whole store and over its last 7 days (wall time, peak RSS).
+Prints a Markdown table: ingest time (with the day summaries it makes), lines/s, peak
+RSS, store size against the raw log; a report over the whole store and over its last
+7 days (wall time, peak RSS).
 Each command is its own process, timed with wait4 like benchmarks/run.py.
 """
 
@@ -49,6 +50,7 @@ def main() -> None:
     if status:
         raise SystemExit(f"ingest failed with status {status}")
     raw, stored = args.log.stat().st_size, size_of(args.store)
+    summaries = size_of(args.store / "_summaries")
     from datetime import date
 
     end = date.fromisoformat(last_day(args.store)) + timedelta(days=1)
@@ -60,7 +62,8 @@ def main() -> None:
     print("| step | wall s | lines/s | peak RSS MiB | notes |")
     print("|---|---:|---:|---:|---|")
     print(f"| ingest | {seconds:.1f} | {lines / seconds:,.0f} | {rss:.0f} | store "
-          f"{stored / 2**20:,.0f} MiB = {stored / raw:.1%} of the raw log |")  # fmt: skip
+          f"{stored / 2**20:,.0f} MiB = {stored / raw:.1%} of the raw log, of which day "
+          f"summaries {summaries / 2**20:,.1f} MiB |")  # fmt: skip
     print(f"| report --store (all) | {whole[0]:.1f} | | {whole[1]:.0f} | |")
     print(f"| report --store (last 7 days) | {recent[0]:.1f} | | {recent[1]:.0f} | |")
 

@@ -58,8 +58,8 @@ LEDGER_NEEDS: Needs = {
 _STREAM_FROM = 100_000  # rows
 # Days of loaded rows merged at once, at most.
 _LOADED_MERGE_EVERY = 32
-# Messages that left are counted in bulk, every this many merges.
-_COUNT_EVERY = 32
+# Messages that left are counted in bulk, once there are this many.
+_COUNT_EVERY = 100_000
 # cleanup actions after which the queue file is gone
 _REFUSED = ("reject", "discard")
 _BORN = pl.col("smtpd") | pl.col("pickup") | pl.col("notice")
@@ -87,6 +87,7 @@ class MessageLedger:
         self._closed_ids: list[pl.Series] = []  # of the pending rows that left the queue
         self._sealed = self._open.clear()
         self._leaving: list[pl.DataFrame] = []  # left the queue, to be counted
+        self._leaving_rows = 0
 
     def accumulators(self) -> dict[str, Accumulator]:
         """What a day summary keeps (an isolated ledger's, settled). Loaded in this
@@ -162,14 +163,15 @@ class MessageLedger:
         """Count messages that left: in bulk, a count costs the same for one or many."""
         if messages.height:
             self._leaving.append(messages)
-        if len(self._leaving) >= _COUNT_EVERY:
+            self._leaving_rows += messages.height
+        if self._leaving_rows >= _COUNT_EVERY:
             self._count_leaving()
 
     def _count_leaving(self) -> None:
         if not self._leaving:
             return
         messages = pl.concat(self._leaving)
-        self._leaving = []
+        self._leaving, self._leaving_rows = [], 0
         received = messages.filter(pl.col("queued_at").is_not_null())
         if received.height == 0:
             return
