@@ -139,6 +139,15 @@ def test_a_damaged_summary_is_made_again(store: Path) -> None:
     assert _report("--tz", "UTC", "--store", str(store)) == _report("--tz", "UTC", str(SAMPLE))
 
 
+def test_a_summary_of_other_accumulators_is_made_again(store: Path) -> None:
+    """One a version with other sections made (and forgot to mark) is not loaded."""
+    _report("--tz", "UTC", "--store", str(store))
+    for path in (store / SUMMARIES).glob("*/date=*.parquet"):
+        row = pl.read_parquet(path)
+        row.drop(next(c for c in row.columns if c.startswith("state.tls."))).write_parquet(path)
+    assert _report("--tz", "UTC", "--store", str(store)) == _report("--tz", "UTC", str(SAMPLE))
+
+
 def test_a_store_the_report_cannot_write_is_read_all_the_same(store: Path) -> None:
     (store / SUMMARIES).write_text("in the way: no summary can be written under it\n")
     assert _report("--tz", "UTC", "--store", str(store)) == _report("--tz", "UTC", str(SAMPLE))

@@ -19,6 +19,7 @@ report is not split by period.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -107,6 +108,12 @@ def day_summary(
     return summary
 
 
+@functools.cache
+def _state_names() -> frozenset[str]:
+    """The accumulators every summary holds (no option changes which)."""
+    return frozenset(ReportBuilder(ReportOptions(), isolated=True).dump_state())
+
+
 def _names(parts: list[PartFile]) -> list[str]:
     return sorted(f"{part.kind.value}/{part.path.name}" for part in parts)
 
@@ -138,8 +145,9 @@ def _encode(summary: DaySummary, names: list[str]) -> bytes:
 
 
 def _load(path: Path, names: list[str]) -> DaySummary | None:
-    """None if there is none, it is of other parts (a hash collision), or it cannot be
-    read (it is then made again: a summary is never the only copy of anything)."""
+    """None if there is none, it is of other parts (a hash collision) or accumulators
+    (made by another version), or it cannot be read: it is then made again (a summary
+    is never the only copy of anything)."""
     if not path.exists():
         return None
     try:
@@ -154,6 +162,8 @@ def _load(path: Path, names: list[str]) -> DaySummary | None:
             if column.startswith(_STATE)
         }
     except (OSError, pl.exceptions.PolarsError):
+        return None
+    if set(state) != _state_names():
         return None
     return DaySummary(
         state,
