@@ -6,6 +6,10 @@ output is in time order, has the sample's mix of line shapes, and every message 
 session stays internally consistent.
 
     python benchmarks/amplify.py --size 1G --output benchmarks/data/maillog-1G
+
+`--start`, `--days`, `--first-copy` and `--stamps rfc3339` place the output elsewhere in
+time (with queue ids that do not repeat those of other first copies, and stamps that
+carry their year): benchmarks/store_year.py builds a year out of such pieces.
 """
 
 from __future__ import annotations
@@ -57,12 +61,18 @@ def read_sample(files: list[Path]) -> list[tuple[datetime, str, str, int, str]]:
     return rows
 
 
-def copies(rows: list[tuple[datetime, str, str, int, str]], count: int) -> Iterator[str]:
+def copies(
+    rows: list[tuple[datetime, str, str, int, str]],
+    count: int,
+    base: datetime = datetime(YEAR, 11, 1),
+    window: timedelta = WINDOW,
+    first_copy: int = 0,
+    rfc3339: bool = False,
+) -> Iterator[str]:
     start, end = rows[0][0], rows[-1][0]
     span = max((end - start).total_seconds(), 1.0)
-    slot = WINDOW / count
-    base = datetime(YEAR, 11, 1)
-    for copy in range(count):
+    slot = window / count
+    for copy in range(first_copy, first_copy + count):
         qids: dict[str, str] = {}
         ips: dict[str, str] = {}
 
@@ -90,14 +100,17 @@ def copies(rows: list[tuple[datetime, str, str, int, str]], count: int) -> Itera
                 ips[old] = str(ipaddress.IPv6Address(value ^ (copy << 40)))
             return ips[old]
 
-        origin = base + slot * copy
+        origin = base + slot * (copy - first_copy)
         for when, host, program, pid, message in rows:
             moved = origin + slot * ((when - start).total_seconds() / span) * 0.999
             new_pid = (pid + copy * 7919) % 4_000_000 + 100
             text = _QID.sub(new_qid, message)
             text = _IPV4.sub(new_ipv4, text)
             text = _IPV6.sub(new_ipv6, text)
-            stamp = f"{moved:%b} {moved.day:2d} {moved:%H:%M:%S}"
+            if rfc3339:
+                stamp = f"{moved:%Y-%m-%dT%H:%M:%S}+00:00"
+            else:
+                stamp = f"{moved:%b} {moved.day:2d} {moved:%H:%M:%S}"
             yield f"{stamp} {host} {program}[{new_pid}]: {text}\n"
 
 
@@ -107,6 +120,10 @@ def main() -> None:
     )
     parser.add_argument("--size", default="1G", help="target size, e.g. 200M or 1G")
     parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--start", default=f"{YEAR}-11-01", help="first day, YYYY-MM-DD")
+    parser.add_argument("--days", type=float, default=WINDOW.days, help="days the log spans")
+    parser.add_argument("--first-copy", type=int, default=0, help="number of the first copy")
+    parser.add_argument("--stamps", choices=["classic", "rfc3339"], default="classic")
     args = parser.parse_args()
     target = parse_size(args.size)
     rows = read_sample(SAMPLE_FILES)
@@ -115,7 +132,14 @@ def main() -> None:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     with args.output.open("w", encoding="utf-8") as out:
-        for line in copies(rows, count):
+        for line in copies(
+            rows,
+            count,
+            datetime.fromisoformat(args.start),
+            timedelta(days=args.days),
+            args.first_copy,
+            args.stamps == "rfc3339",
+        ):
             out.write(line)
             written += len(line)
     print(

@@ -1,27 +1,31 @@
 """A year of stored events, and how fast reports read it.
 
-    python benchmarks/store.py          # first: ingests the 1 GB log into benchmarks/data/store
-    python benchmarks/store_year.py     # then: builds benchmarks/data/store-year from it
+    python benchmarks/store_year.py                 # ingest a year, then time reports
+    python benchmarks/store_year.py --build copy    # quicker: copy benchmarks/store.py's month
+    python benchmarks/store_year.py --build none    # reuse the year's store
 
-The 1 GB log covers 30 days. Its store is copied fourteen times, each copy's event
-times moved 25 days later than the one before (queue ids and all else unchanged), so
-the year's store holds 14 times the events of the month (over 100 million), spread over
-355 days, the copies overlapping by five days. Then, each its own process:
+`--build ingest` (the default) amplifies sample_logs into 13 logs of 1.1 GB, each
+spanning a thirteenth of 365 days from 2026-11-01 (RFC 3339 stamps, queue ids unique
+across them; two are made at a time), then ingests them one after the other into
+benchmarks/data/store-year, as cron would over a year: some 110 million events, with
+the day summaries ingest makes as days complete. Each log is deleted once ingested.
 
-1. `report --store` over the 30 days before the newest while the store has no day
-   summaries yet (it reads every event of them, and keeps the summaries it makes);
-2. `store summarize`: the summaries of every other day but the newest, which `ingest`
-   makes as days complete (here the store was copied, not ingested);
-3. `report --store` over those 30 days, over the 30 days up to the newest (whose
-   events are read: it is the day still being logged to) and over the whole year.
+`--build copy` copies the month's store of benchmarks/store.py fourteen times, each
+copy's event times moved 25 days later (over 100 million events over 355 days, the
+copies overlapping by five days); `--build none` deletes the store's summaries. Both
+then time a report of the 30 days before the newest without summaries (it makes and
+keeps them) and `store summarize` (the other days).
 
-`--no-build` reuses the year's store (its summaries deleted first).
+Then, each its own process, the median of `--runs`: `report --store` over the 30 days
+before the newest day (like `--since last-month`), over the 30 days up to the newest
+(whose events are read: it is the day still being logged to), and over the whole year.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 from dataclasses import astuple
 from datetime import date, timedelta
@@ -32,17 +36,19 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import measure, run_once  # noqa: E402
+from run import count_lines, measure, run_once  # noqa: E402
 
 MAILLOGS = [sys.executable, "-m", "maillogs"]
 COMMON = ["--tz", "UTC", "--year", "2026", "--quiet", "--format", "json"]
 COPIES = 14
 SHIFT = timedelta(days=25)
+PIECES = 13
+PIECE_SIZE = "1.1G"
+YEAR_START = date(2026, 11, 1)
 
 
-def build(month: Path, year: Path) -> int:
+def build(month: Path, year: Path) -> None:
     shutil.rmtree(year, ignore_errors=True)
-    events = 0
     for part in sorted(month.glob("kind=*/date=*/*.parquet")):
         frame = pl.read_parquet(part)
         kind_dir = part.parent.parent.name
@@ -61,23 +67,74 @@ def build(month: Path, year: Path) -> int:
                     "part-", "compact-"
                 )
                 rows.drop("_day").write_parquet(target / name, compression="zstd")
-            if kind_dir != "kind=unparsed":
-                events += frame.height
+
+
+def count_events(store: Path) -> int:
+    """Rows of every kind but unparsed lines."""
+    events = 0
+    for kind in store.glob("kind=*"):
+        parts = sorted(kind.glob("date=*/*.parquet"))
+        if kind.name != "kind=unparsed" and parts:
+            events += int(pl.scan_parquet(parts).select(pl.len()).collect().item())
     return events
 
 
+def ingest_year(year: Path, data: Path, size: str) -> tuple[float, float, int]:
+    """Amplify the pieces (two at a time), then ingest them in order: (ingest seconds,
+    peak RSS MiB, lines)."""
+    shutil.rmtree(year, ignore_errors=True)
+    days = 365 / PIECES
+    logs = [data / f"year-piece-{piece:02d}.log" for piece in range(PIECES)]
+    making: list[subprocess.Popen[bytes]] = []
+    for piece, log in enumerate(logs):
+        start = YEAR_START + timedelta(days=days * piece)
+        making.append(subprocess.Popen([
+            sys.executable, str(HERE / "amplify.py"), "--size", size, "--output", str(log),
+            "--start", start.isoformat(), "--days", str(days), "--first-copy", str(piece * 4096),
+            "--stamps", "rfc3339",
+        ], stdout=subprocess.DEVNULL))  # fmt: skip
+        if len(making) == 2:
+            _finish(making.pop(0))
+    for process in making:
+        _finish(process)
+    seconds, peak, lines = 0.0, 0.0, 0
+    for log in logs:
+        lines += count_lines(log)
+        took, rss, status = run_once(
+            [*MAILLOGS, "ingest", "--tz", "UTC", "--quiet", "--store", str(year), str(log)]
+        )
+        if status:
+            raise SystemExit(f"ingest of {log} failed with status {status}")
+        seconds, peak = seconds + took, max(peak, rss)
+        log.unlink()
+    return seconds, peak, lines
+
+
+def _finish(process: subprocess.Popen[bytes]) -> None:
+    if process.wait():
+        raise SystemExit(f"amplify failed with status {process.returncode}")
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--month", type=Path, default=HERE / "data" / "store")
     parser.add_argument("--year", type=Path, default=HERE / "data" / "store-year")
-    parser.add_argument("--runs", type=int, default=3, help="reports from summaries: median of")
-    parser.add_argument("--no-build", action="store_true", help="reuse the year's store")
+    parser.add_argument("--runs", type=int, default=3, help="reports: median of")
+    parser.add_argument("--build", choices=["ingest", "copy", "none"], default="ingest")
+    parser.add_argument("--piece-size", default=PIECE_SIZE, help="each ingested log's size")
     args = parser.parse_args()
-    if args.no_build:
-        shutil.rmtree(args.year / "_summaries", ignore_errors=True)
-        events = 0
+    rows: list[tuple[str, float, float, int]] = []
+    if args.build == "ingest":
+        seconds, rss, lines = ingest_year(args.year, HERE / "data", args.piece_size)
+        rows.append((f"ingest {PIECES} logs, {lines:,} lines ({lines / seconds:,.0f} lines/s), "
+                     "with day summaries", seconds, rss, 0))  # fmt: skip
+    elif args.build == "copy":
+        build(args.month, args.year)
     else:
-        events = build(args.month, args.year)
+        shutil.rmtree(args.year / "_summaries", ignore_errors=True)
+    events = count_events(args.year)
     days = sorted(p.name[5:] for p in args.year.glob("kind=connect/date=*"))
     newest = date.fromisoformat(days[-1])
     store = ["--store", str(args.year)]
@@ -88,12 +145,11 @@ def main() -> None:
 
     # the 30 days before the newest (like --since last-month: days that are over)
     month = days_before(30, 1)
-    first = run_once([*MAILLOGS, "report", *COMMON, *store, *month])
-    summarize = run_once([*MAILLOGS, "store", "summarize", *store])
-    rows = [
-        ("report, 30 days, no summaries yet (it makes them)", first[0], first[1], first[2]),
-        ("store summarize (every other day but the newest)", *summarize),
-    ]
+    if args.build != "ingest":
+        first = run_once([*MAILLOGS, "report", *COMMON, *store, *month])
+        rows.append(("report, 30 days, no summaries yet (it makes them)", *first))
+        summarize = run_once([*MAILLOGS, "store", "summarize", *store])
+        rows.append(("store summarize (every other day but the newest)", *summarize))
     for name, period in (
         ("report, 30 days", month),
         ("report, 30 days up to the newest (read as events)", days_before(29, 0)),
@@ -104,8 +160,7 @@ def main() -> None:
     for name, _, _, status in rows:
         if status:
             raise SystemExit(f"{name}: failed with status {status}")
-    if events:
-        print(f"store: {events:,} events over {days[0]} .. {days[-1]}\n")
+    print(f"store: {events:,} events over {days[0]} .. {days[-1]}\n")
     print("| step | wall s | peak RSS MiB |")
     print("|---|---:|---:|")
     for name, seconds, rss, _ in rows:
