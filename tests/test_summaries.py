@@ -20,7 +20,7 @@ from maillogs.pipeline import ParseSettings
 from maillogs.store import maintenance
 from maillogs.store.ingest import ingest
 from maillogs.store.layout import SUMMARIES
-from maillogs.store.read import whole_day
+from maillogs.store.read import store_days, whole_day
 from maillogs.store.summaries import fingerprint
 from parsers.envelope import LogFormat
 from parsers.stream import EventParser
@@ -86,6 +86,28 @@ def test_made_then_saved_summaries_give_the_report_of_the_logs(
     saved = _report(*options, "--store", str(store))
     assert made == from_logs
     assert saved == from_logs
+
+
+def test_an_unsplit_state_is_the_same_in_every_zone(store: Path) -> None:
+    """So the fingerprint leaves the zone out: ingest makes summaries knowing no report
+    zone, and reports in any zone read them."""
+    for day in store_days(store, None, None):
+        states = []
+        for zone in ("UTC", "Asia/Kathmandu", "America/St_Johns"):
+            builder = ReportBuilder(
+                ReportOptions(tz=zone, catchall_domains=("example.org",)), isolated=True
+            )
+            builder.add(day.batch)
+            states.append(builder.dump_state())
+        for other in states[1:]:
+            assert other.keys() == states[0].keys()
+            for name, frame in states[0].items():
+                order = [c for c in frame.columns if frame.schema[c] != pl.List]
+                assert (
+                    other[name]
+                    .sort(order, nulls_last=True)
+                    .equals(frame.sort(order, nulls_last=True))
+                ), name
 
 
 def test_a_summary_is_used_only_for_days_the_period_holds_whole() -> None:
