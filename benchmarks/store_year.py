@@ -12,9 +12,10 @@ the day summaries ingest makes as days complete. Each log is deleted once ingest
 
 `--build copy` copies the month's store of benchmarks/store.py fourteen times, each
 copy's event times moved 25 days later (over 100 million events over 355 days, the
-copies overlapping by five days); `--build none` deletes the store's summaries. Both
-then time a report of the 30 days before the newest without summaries (it makes and
-keeps them) and `store summarize` (the other days).
+copies overlapping by five days); `--build none` reuses the store as it is. A store
+without summaries (copied, or whose `_summaries` was deleted) then gets two more
+steps: a report of the 30 days before the newest (it makes and keeps the summaries it
+lacks) and `store summarize` (the other days).
 
 Then, each its own process, the median of `--runs`: `report --store` over the 30 days
 before the newest day (like `--since last-month`), over the 30 days up to the newest
@@ -132,8 +133,6 @@ def main() -> None:
                      "with day summaries", seconds, rss, 0))  # fmt: skip
     elif args.build == "copy":
         build(args.month, args.year)
-    else:
-        shutil.rmtree(args.year / "_summaries", ignore_errors=True)
     events = count_events(args.year)
     days = sorted(p.name[5:] for p in args.year.glob("kind=connect/date=*"))
     newest = date.fromisoformat(days[-1])
@@ -145,7 +144,7 @@ def main() -> None:
 
     # the 30 days before the newest (like --since last-month: days that are over)
     month = days_before(30, 1)
-    if args.build != "ingest":
+    if not (args.year / "_summaries").exists():
         first = run_once([*MAILLOGS, "report", *COMMON, *store, *month])
         rows.append(("report, 30 days, no summaries yet (it makes them)", *first))
         summarize = run_once([*MAILLOGS, "store", "summarize", *store])

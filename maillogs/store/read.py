@@ -3,6 +3,7 @@ the columns the report reads; the next day is read while the report takes this o
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -133,18 +134,18 @@ def whole_day(date: str, since: datetime | None, until: datetime | None) -> bool
     )
 
 
-def ahead(reads: Sequence[Callable[[], T]]) -> Iterator[T]:
-    """Each read's result in order, the next one running meanwhile (Polars decodes
-    without the GIL, so it overlaps the report's work on the day before)."""
-    if not reads:
-        return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending: Future[T] = pool.submit(reads[0])
-        for read in reads[1:]:
-            following = pool.submit(read)
-            yield pending.result()
-            pending = following
-        yield pending.result()
+def ahead(reads: Sequence[Callable[[], T]], window: int = 2) -> Iterator[T]:
+    """Each read's result in order, the next `window` ones running meanwhile on as many
+    threads (Polars decodes without the GIL, so reading overlaps the report's work on
+    the day before, and a small day summary is read while another is)."""
+    with ThreadPoolExecutor(max_workers=window) as pool:
+        pending: deque[Future[T]] = deque()
+        for read in reads:
+            pending.append(pool.submit(read))
+            if len(pending) > window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
