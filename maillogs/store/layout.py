@@ -48,23 +48,26 @@ def list_parts(store: Path, wanted: Callable[[str], bool] = lambda date: True) -
     """Every data file of the days `wanted` (by date), checked: anything else in the data
     directories is an error (the files of days not wanted are not looked at)."""
     parts: list[PartFile] = []
-    for entry in sorted(store.iterdir()):
+    for entry in _entries(store):
         if entry.name in (STATE_DIR, SUMMARIES, LOCK):
             continue
         kind_match = entry.name.startswith("kind=") and entry.name[5:] in _KINDS
         if not (entry.is_dir() and kind_match):
-            raise StoreError(f"{entry}: not part of a maillogs store (a foreign file?)")
+            raise StoreError(f"{entry.path}: not part of a maillogs store (a foreign file?)")
         kind = EventKind(entry.name[5:])
-        for day in sorted(entry.iterdir()):
-            if not (
-                day.is_dir() and day.name.startswith("date=") and _DATE.fullmatch(day.name[5:])
-            ):
-                raise StoreError(f"{day}: not part of a maillogs store (a foreign file?)")
-            if not wanted(day.name[5:]):
-                continue
-            for file in sorted(day.iterdir()):
-                parts.append(_part(file, kind, day.name[5:]))
+        for day in _entries(Path(entry.path)):
+            date = day.name[5:]
+            if not (day.is_dir() and day.name.startswith("date=") and _DATE.fullmatch(date)):
+                raise StoreError(f"{day.path}: not part of a maillogs store (a foreign file?)")
+            if wanted(date):
+                parts += [_part(Path(file.path), kind, date) for file in _entries(Path(day.path))]
     return parts
+
+
+def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    """A directory's entries by name (scandir: the file type comes without a stat)."""
+    with os.scandir(directory) as found:
+        return sorted(found, key=lambda entry: entry.name)
 
 
 def _part(file: Path, kind: EventKind, date: str) -> PartFile:
