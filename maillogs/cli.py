@@ -327,7 +327,8 @@ def build_report(
     else:
         from maillogs.store.summaries import DaySummary
 
-        for item in _store_input(options, run, store, builder.needs, report_options):
+        items = _store_input(options, run, store, columns=builder.needs, summaries=report_options)
+        for item in items:
             if isinstance(item, DaySummary):
                 builder.load_state(item.state)
             else:
@@ -339,43 +340,38 @@ _NO_LOOK_BACK = timedelta(0)
 
 
 def report_batches(
-    options: InputOptions,
-    run: ParseRun,
-    store: Path | None,
-    look_back: timedelta = _NO_LOOK_BACK,
-    columns: Needs | None = None,
+    options: InputOptions, run: ParseRun, store: Path | None, look_back: timedelta = _NO_LOOK_BACK
 ) -> Iterator[EventBatch]:
     """The logs' event batches; with a store, its events (from `look_back` before the
-    period on; only `columns` of it, if given) and then the given logs' lines it has
-    not seen yet."""
+    period on) and then the given logs' lines it has not seen yet."""
     if store is None:
-        return parse_inputs(options, run)
-    from maillogs.store.report_input import batches
+        yield from parse_inputs(options, run)
+        return
+    from maillogs.store.summaries import DaySummary
 
-    run.files.append(str(store))
-    return batches(
-        store, list(options.paths), options.settings, _environment().now(),
-        options.period.since - look_back if options.period.since else None,
-        options.period.until, run.stats, run.errors, columns,
-    )  # fmt: skip
+    for item in _store_input(options, run, store, look_back):
+        assert not isinstance(item, DaySummary)  # none asked for
+        yield item
 
 
 def _store_input(
     options: InputOptions,
     run: ParseRun,
     store: Path,
-    columns: Needs,
-    report_options: ReportOptions,
+    look_back: timedelta = _NO_LOOK_BACK,
+    columns: Needs | None = None,
+    summaries: ReportOptions | None = None,
 ) -> Iterator[EventBatch | DaySummary]:
-    """A report's input from a store: the days its period holds whole as their day
-    summaries, the others as events (only `columns`), then the new lines of PATHS."""
+    """A store's events from `look_back` before the period on (only `columns`, if
+    given; with `summaries`, the days the period holds whole as their day summaries),
+    then the given logs' lines it has not seen yet."""
     from maillogs.store.report_input import report_items
 
     run.files.append(str(store))
     return report_items(
         store, list(options.paths), options.settings, _environment().now(),
-        options.period.since, options.period.until, run.stats, run.errors, columns,
-        summaries=report_options,
+        options.period.since - look_back if options.period.since else None,
+        options.period.until, run.stats, run.errors, columns, summaries,
     )  # fmt: skip
 
 

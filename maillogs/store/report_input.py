@@ -1,5 +1,6 @@
-"""A report's batches from a store, plus the lines of given logs the store has not
-seen yet (read on from the checkpoint with its parser state, nothing written)."""
+"""A report's input from a store (events, or day summaries), plus the lines of given logs
+the store has not seen yet (read on from the checkpoint with its parser state, nothing
+written)."""
 
 from __future__ import annotations
 
@@ -20,25 +21,6 @@ from parsers.stream import EventBatch, ParseStats
 from reports.options import ReportOptions
 
 
-def batches(
-    store: Path,
-    paths: list[str],
-    settings: ParseSettings,
-    now: datetime,
-    since: datetime | None,
-    until: datetime | None,
-    stats: ParseStats,
-    errors: list[InputError],
-    columns: Columns | None = None,
-) -> Iterator[EventBatch]:
-    """Counts what it reads into `stats` (lines: the events and unparsed lines;
-    not-mail lines are not stored). Of the store, only `columns` (all if None) are
-    read; the new lines come whole."""
-    for item in report_items(store, paths, settings, now, since, until, stats, errors, columns):
-        assert not isinstance(item, DaySummary)  # asked for none
-        yield item
-
-
 def report_items(
     store: Path,
     paths: list[str],
@@ -51,9 +33,12 @@ def report_items(
     columns: Columns | None = None,
     summaries: ReportOptions | None = None,
 ) -> Iterator[EventBatch | DaySummary]:
-    """As `batches`; with `summaries` (the report's options), a day the period holds
-    whole comes as its DaySummary (saved, or made now and saved), in day order; not
-    the store's newest day."""
+    """The stored events of the period's days, in day order, then the lines of `paths`
+    after the checkpoint. Counts what it reads into `stats` (lines: the events and
+    unparsed lines; not-mail lines are not stored). Of the store, only `columns` (all
+    if None) are read; the new lines come whole. With `summaries` (the report's
+    options), a day the period holds whole, but the store's newest, comes as its
+    DaySummary (saved, or made now and saved)."""
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
     pending = checkpoints.load(store)
