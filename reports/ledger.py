@@ -27,7 +27,7 @@ import polars as pl
 
 from parsers.schema import EventKind
 from reports.section import Batch, Needs
-from reports.tally import Accumulator, Counters, Distinct, LocalTally
+from reports.tally import Accumulator, Backlog, Counters, Distinct, LocalTally
 
 STALE_AFTER = timedelta(days=7)
 # Batches whose lines are merged into the open messages at once: each merge has a fixed
@@ -86,8 +86,7 @@ class MessageLedger:
         self._pending: list[pl.DataFrame] = []
         self._closed_ids: list[pl.Series] = []  # of the pending rows that left the queue
         self._sealed = self._open.clear()
-        self._leaving: list[pl.DataFrame] = []  # left the queue, to be counted
-        self._leaving_rows = 0
+        self._leaving = Backlog(_COUNT_EVERY)  # left the queue, to be counted
 
     def accumulators(self) -> dict[str, Accumulator]:
         """What a day summary keeps (an isolated ledger's, settled). Loaded in this
@@ -161,17 +160,13 @@ class MessageLedger:
 
     def _fold(self, messages: pl.DataFrame) -> None:
         """Count messages that left: in bulk, a count costs the same for one or many."""
-        if messages.height:
-            self._leaving.append(messages)
-            self._leaving_rows += messages.height
-        if self._leaving_rows >= _COUNT_EVERY:
+        if self._leaving.put(messages):
             self._count_leaving()
 
     def _count_leaving(self) -> None:
-        if not self._leaving:
+        messages = self._leaving.take()
+        if messages is None:
             return
-        messages = pl.concat(self._leaving)
-        self._leaving, self._leaving_rows = [], 0
         received = messages.filter(pl.col("queued_at").is_not_null())
         if received.height == 0:
             return

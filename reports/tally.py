@@ -76,6 +76,34 @@ class Tally:
             self._append(frame)
 
 
+class Backlog:
+    """Frames put aside to be worked on at once: a Polars call costs about the same
+    for one row as for many thousand."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows  # `put` says "full" from this many rows on
+        self._frames: list[pl.DataFrame] = []
+        self._held = 0
+
+    def put(self, frame: pl.DataFrame) -> bool:
+        """Keep `frame` (if it has rows); True once the backlog is full."""
+        if frame.height:
+            self._frames.append(frame)
+            self._held += frame.height
+        return self._held >= self.rows
+
+    def take(self) -> pl.DataFrame | None:
+        """Everything kept, as one frame (None if nothing), and an empty backlog."""
+        if not self._frames:
+            return None
+        frame = pl.concat(self._frames)
+        self._frames, self._held = [], 0
+        return frame
+
+    def __bool__(self) -> bool:
+        return bool(self._frames)
+
+
 # Labels of local time, by name.
 TIME_LABELS = {"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H:00"}
 # Every time zone in use is a whole number of quarter hours off UTC and changes its
@@ -100,8 +128,7 @@ class LocalTally:
         self.value = value
         self._slots = Tally(["slot", *keys], value, seen=False)
         # loaded day states, labelled in bulk: a year of quarter hours is many rows
-        self._loaded: list[pl.DataFrame] = []
-        self._loaded_rows = 0
+        self._loaded = Backlog(_LABEL_EVERY)
         self._labelled = Tally(self.keys, value, seen=False)
 
     def add(self, frame: pl.DataFrame) -> None:
@@ -120,11 +147,11 @@ class LocalTally:
         """Label what was loaded, and what was added."""
         slots = self._slots.merged()
         if slots.height:
-            self._loaded.append(slots)
+            self._loaded.put(slots)
             self._slots = Tally(self._slots.keys, self.value, seen=False)
-        if self._loaded:
-            self._labelled.load(self._label(pl.concat(self._loaded)))
-            self._loaded, self._loaded_rows = [], 0
+        loaded = self._loaded.take()
+        if loaded is not None:
+            self._labelled.load(self._label(loaded))
 
     def frame(self) -> pl.DataFrame:
         self._flush()
@@ -141,11 +168,8 @@ class LocalTally:
         return self._slots.dump()
 
     def load(self, frame: pl.DataFrame) -> None:
-        if frame.height:
-            self._loaded.append(frame)
-            self._loaded_rows += frame.height
-            if self._loaded_rows >= _LABEL_EVERY:
-                self._flush()
+        if self._loaded.put(frame):
+            self._flush()
 
 
 def regroup(frame: pl.DataFrame, **keys: pl.Expr) -> pl.DataFrame:
