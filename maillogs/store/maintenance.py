@@ -13,7 +13,7 @@ import polars as pl
 
 from maillogs.store import summaries
 from maillogs.store.checkpoint import load
-from maillogs.store.layout import SUMMARIES, UNKNOWN_DATE, PartFile, list_parts, write_atomically
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, list_parts, write_atomically
 from maillogs.store.read import committed_parts, read_part
 
 REPLACES = "maillogs.replaces"
@@ -47,7 +47,7 @@ def info(store: Path) -> StoreInfo:
     if days:
         result.first_day, result.last_day = min(days), max(days)
     result.tz = checkpoint.tz
-    for path in (store / SUMMARIES).glob("*/date=*.parquet"):
+    for path in summaries.files(store):
         result.summaries += 1
         result.summary_bytes += path.stat().st_size
     for state in checkpoint.sources.values():

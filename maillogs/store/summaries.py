@@ -23,6 +23,7 @@ import functools
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,11 +77,11 @@ def fingerprint(options: ReportOptions) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def summary_path(store: Path, options: ReportOptions, date: str, parts: list[PartFile]) -> Path:
-    """Named by the day and the files it was made from: part names carry their source
-    and byte range, compacted ones a fresh name, so the same names are the same events
-    and a summary of other files is simply not found."""
-    made_of = hashlib.sha256("\n".join(_names(parts)).encode()).hexdigest()[:16]
+def summary_path(store: Path, options: ReportOptions, date: str, names: list[str]) -> Path:
+    """Named by the day and the `names` of the files it was made from (`_names`): part
+    names carry their source and byte range, compacted ones a fresh name, so the same
+    names are the same events and a summary of other files is simply not found."""
+    made_of = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
     return store / SUMMARIES / fingerprint(options) / f"date={date}.{made_of}.parquet"
 
 
@@ -90,8 +91,8 @@ def day_summary(
     """The saved summary of `date` if it was made from exactly `parts`, else one made
     now from them (and saved, where the store can be written, in place of the day's
     older ones)."""
-    path = summary_path(store, options, date, parts)
     names = _names(parts)
+    path = summary_path(store, options, date, names)
     found = _load(path, names)
     if found is not None:
         return found
@@ -178,12 +179,12 @@ def _load(path: Path, names: list[str]) -> DaySummary | None:
 def refresh(store: Path, options: ReportOptions) -> int:
     """Make the missing or stale summaries of every stored day but the newest (still
     being written to, most likely); returns how many were made."""
-    by_date = days_of(store, None, None, checkpoints.load(store))
-    days = [date for date in by_date if date != UNKNOWN_DATE]
+    newest = newest_day(store)
     made = 0
-    for date in days[:-1]:
-        parts = by_date[date]
-        if not summary_path(store, options, date, parts).exists():
+    for date, parts in days_of(store, None, None, checkpoints.load(store)).items():
+        if date in (UNKNOWN_DATE, newest):
+            continue
+        if not summary_path(store, options, date, _names(parts)).exists():
             day_summary(store, date, parts, options)
             made += 1
     return made
@@ -196,8 +197,13 @@ def newest_day(store: Path) -> str | None:
     return max(dates, default=None)
 
 
+def files(store: Path) -> Iterator[Path]:
+    """Every day summary in the store, of every set of options."""
+    return (store / SUMMARIES).glob("*/date=*.parquet")
+
+
 def prune(store: Path, oldest: str) -> None:
     """Delete the summaries of days before `oldest` (YYYY-MM-DD)."""
-    for path in (store / SUMMARIES).glob("*/date=*.parquet"):
+    for path in files(store):
         if path.name[5:15] < oldest:
             path.unlink()
