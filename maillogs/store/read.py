@@ -1,5 +1,5 @@
 """The store's events for a report: one batch per day, only the days of the period, only
-the columns the report reads; the next day is read while the report takes this one."""
+the columns the report reads; the next days are read while the report takes this one."""
 
 from __future__ import annotations
 
@@ -172,16 +172,28 @@ def read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
     for kind, frame in zip(kinds, frames, strict=True):
         if _read(kind, columns):
             day.batch[kind] = frame
-            times = frame.get_column("time")
-            first, last = times.min(), times.max()
-            day.counts[kind] = KindCount(frame.height, _time(first), _time(last))
-            if kind is EventKind.UNPARSED:
-                for program, count in frame.group_by("program").len().iter_rows():
-                    day.unparsed_by_program[str(program)] = int(count)
+            _count_into(day, kind, frame)
         else:
             rows, first, last = frame.row(0)
             day.counts[kind] = KindCount(int(rows), _time(first), _time(last))
     return day
+
+
+def counted(batch: EventBatch) -> StoredDay:
+    """A batch with what it holds of each kind, as read_day gives a stored day's."""
+    day = StoredDay(batch)
+    for kind, frame in batch.items():
+        if frame.height:
+            _count_into(day, kind, frame)
+    return day
+
+
+def _count_into(day: StoredDay, kind: EventKind, frame: pl.DataFrame) -> None:
+    times = frame.get_column("time")
+    day.counts[kind] = KindCount(frame.height, _time(times.min()), _time(times.max()))
+    if kind is EventKind.UNPARSED:
+        for program, count in frame.group_by("program").len().iter_rows():
+            day.unparsed_by_program[str(program)] = int(count)
 
 
 def _query(kind: EventKind, paths: list[Path], columns: Columns | None) -> pl.LazyFrame:

@@ -14,7 +14,15 @@ from maillogs.errors import InputError
 from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.ingest import IngestReport, new_batches
-from maillogs.store.read import Columns, StoredDay, ahead, days_of, read_day, whole_day
+from maillogs.store.read import (
+    Columns,
+    StoredDay,
+    ahead,
+    counted,
+    days_of,
+    read_day,
+    whole_day,
+)
 from maillogs.store.summaries import DaySummary, day_summary, newest_day
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, ParseStats
@@ -51,19 +59,20 @@ def report_items(
         for date, parts in days.items()
     ]
     for day in ahead(reads):
-        _count_stored(stats, day)
+        _count(stats, day)
         yield day if isinstance(day, DaySummary) else day.batch
     if paths:
         report = IngestReport()
         # the new lines are read like the stored ones; --tz then only shows them
         reading = replace(settings, tz=pending.tz or settings.tz)
         for batch, _, _ in new_batches(paths, pending, reading, now, report):
-            _count(stats, batch)
+            _count(stats, counted(batch))
             yield batch
         errors.extend(report.errors)
 
 
-def _count_stored(stats: ParseStats, day: StoredDay | DaySummary) -> None:
+def _count(stats: ParseStats, day: StoredDay | DaySummary) -> None:
+    """What a day (stored, summarised, or new lines) holds, added to `stats`."""
     for kind, count in day.counts.items():
         if count.rows == 0:
             continue
@@ -73,16 +82,3 @@ def _count_stored(stats: ParseStats, day: StoredDay | DaySummary) -> None:
             stats.events_by_kind[kind.value] += count.rows
     for program, lines in day.unparsed_by_program.items():
         stats.unparsed_by_program[program] += lines
-
-
-def _count(stats: ParseStats, batch: EventBatch) -> None:
-    for kind, frame in batch.items():
-        if frame.height == 0:
-            continue
-        stats.lines += frame.height
-        stats.widen(frame.get_column("time").min(), frame.get_column("time").max())
-        if kind is EventKind.UNPARSED:
-            for program, count in frame.group_by("program").len().iter_rows():
-                stats.unparsed_by_program[str(program)] += int(count)
-        else:
-            stats.events_by_kind[kind.value] += frame.height
