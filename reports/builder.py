@@ -37,7 +37,7 @@ class ReportBuilder:
         """`isolated`: fed one day alone, to save its state (a store's day summary)."""
         self.options = options
         makers: dict[str, Any] = {
-            "overview": Overview,
+            "overview": partial(Overview, isolated=isolated),
             "tls": TlsCoverage,
             "spammers": Spammers,
             "spf": SpfVerdicts,
@@ -47,7 +47,6 @@ class ReportBuilder:
             "deliveries": Deliveries,
             "timeline": Timeline,
         }
-        makers["overview"] = partial(Overview, isolated=isolated)
         self.sections: list[Section] = [
             makers[name](options)
             for name in SECTIONS
