@@ -5,7 +5,6 @@ files changed since the summaries were made."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from reports.builder import ReportBuilder
 from reports.options import Bucket, ReportOptions
 from reports.section import ParseSummary
 from tests.test_store import NOW, SAMPLE, SETTINGS, lines
+from tests.test_tally import through_parquet
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ["report", "--format", "json", "--year", "2026", "-q"]
@@ -246,14 +246,6 @@ def _batches(text: str) -> list[dict[Any, pl.DataFrame]]:
     return [parser.parse_chunk(line.encode(), LogFormat.CLASSIC, times) for line in ordered]
 
 
-def _through_parquet(state: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    row = pl.DataFrame({name: pl.Series([frame.to_struct()]) for name, frame in state.items()})
-    buffer = io.BytesIO()
-    row.write_parquet(buffer)
-    back = pl.read_parquet(io.BytesIO(buffer.getvalue()))
-    return {name: back.get_column(name)[0].struct.unnest() for name in back.columns}
-
-
 def test_the_ledger_of_isolated_days_equals_the_ledger_of_all_lines(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -271,7 +263,9 @@ def test_the_ledger_of_isolated_days_equals_the_ledger_of_all_lines(
             times = next(frame for frame in batch.values() if frame.height).get_column("time")
             if str(times[0].date()) == day:
                 isolated.add(batch)
-        from_days.load_state(_through_parquet(isolated.dump_state()))
+        from_days.load_state(
+            {name: through_parquet(frame) for name, frame in isolated.dump_state().items()}
+        )
     want = streamed.finish(ParseSummary()).data
     got = from_days.finish(ParseSummary()).data
     assert got == want

@@ -87,7 +87,7 @@ def test_nothing_added_gives_the_labelled_empty_frame() -> None:
     assert tally.total() == 0
 
 
-def _through_parquet(frame: pl.DataFrame) -> pl.DataFrame:
+def through_parquet(frame: pl.DataFrame) -> pl.DataFrame:
     """As a day summary keeps it: one list-of-struct cell of a Parquet file."""
     buffer = io.BytesIO()
     pl.DataFrame({"state": pl.Series([frame.to_struct()])}).write_parquet(buffer)
@@ -132,7 +132,7 @@ def test_states_saved_and_loaded_give_what_adding_everything_gives(
         alone = fresh()
         feed(alone, piece)
         for name, accumulator in alone.items():
-            loaded[name].load(_through_parquet(accumulator.dump()))
+            loaded[name].load(through_parquet(accumulator.dump()))
     if pieces:
         feed(loaded, pieces[-1])
 
