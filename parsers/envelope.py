@@ -12,7 +12,7 @@ import re
 
 import polars as pl
 
-from parsers.timestamps import TimeContext, classic_time_expr, iso_time_expr
+from parsers.timestamps import TimeContext, classic_time_expr, classic_times, iso_time_expr
 
 
 class LogFormat(enum.StrEnum):
@@ -109,7 +109,7 @@ def _split_plain_head(lines: pl.DataFrame, classic: bool, times: TimeContext) ->
     tag_end = pl.col("_rest").str.find(": ", literal=True)
     tag = pl.col("_rest").str.slice(after_host, tag_end - after_host)
     bracket = pl.col("_tag").str.find("[", literal=True)
-    return (
+    split = (
         lines.lazy()
         .with_columns(
             rest.alias("_rest"),
@@ -118,7 +118,7 @@ def _split_plain_head(lines: pl.DataFrame, classic: bool, times: TimeContext) ->
         .with_columns(tag.alias("_tag"))
         .select(
             "line",
-            (classic_time_expr(stamp, times) if classic else iso_time_expr(stamp)).alias("time"),
+            (stamp if classic else iso_time_expr(stamp)).alias("time"),
             pl.col("_rest").str.slice(0, after_host - 1).alias("host"),
             pl.col("_tag")
             .str.slice(0, bracket.fill_null(pl.col("_tag").str.len_bytes()))
@@ -134,6 +134,10 @@ def _split_plain_head(lines: pl.DataFrame, classic: bool, times: TimeContext) ->
         )
         .collect()
     )
+    if not classic:
+        return split
+    # Fixed-width stamps (irregular lines' times are dropped: the slow path remakes them).
+    return split.with_columns(classic_times(split.get_column("time"), times))
 
 
 def _split_regex(lines: pl.DataFrame, classic: bool, times: TimeContext) -> pl.DataFrame:

@@ -51,13 +51,68 @@ def classic_time_expr(stamp: pl.Expr, times: TimeContext) -> pl.Expr:
         too_late = this_year > pl.lit(ref + ROLLOVER_SLACK)
         # Feb 29 does not parse in a common year: it can only be last year's.
         naive = pl.when(this_year.is_null() | too_late).then(last_year).otherwise(this_year)
-    if times.tz == "UTC":
+    return _to_utc(naive, times.tz)
+
+
+def _to_utc(naive: pl.Expr, tz: str) -> pl.Expr:
+    """Local wall-clock times of `tz` → UTC instants, by this module's summer-time rule."""
+    if tz == "UTC":
         return naive.dt.replace_time_zone("UTC")
-    local = naive.dt.replace_time_zone(times.tz, ambiguous="earliest", non_existent="null")
+    local = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
     skipped = (naive + pl.duration(hours=1)).dt.replace_time_zone(
-        times.tz, ambiguous="earliest", non_existent="null"
+        tz, ambiguous="earliest", non_existent="null"
     )
     return pl.coalesce(local, skipped).dt.convert_time_zone("UTC")
+
+
+# A classic stamp is "Mmm dd hh:mm:ss": the minute ends at this character, the seconds
+# follow its colon.
+_MINUTE_CHARS = 12
+_LAST_SECOND = 60  # a leap second reads as the next minute's first, as strptime has it
+
+
+def classic_times(stamps: pl.Series, times: TimeContext) -> pl.Series:
+    """`classic_time_expr` of fixed-width stamps, computed once per run of lines that share
+    a minute: zone and year rules then cost per minute, not per line. Exact, because
+    zone offsets change on whole minutes; the year rule still looks at every second."""
+    frame = pl.DataFrame({"stamp": stamps}).with_columns(
+        pl.col("stamp").str.slice(0, _MINUTE_CHARS).rle_id().alias("run"),
+        pl.col("stamp")
+        .str.slice(_MINUTE_CHARS + 1, 2)
+        .cast(pl.Int64, strict=False)
+        .alias("second"),
+    )
+    heads = frame.filter(pl.col("run").is_first_distinct()).select(
+        pl.concat_str([pl.col("stamp").str.slice(0, _MINUTE_CHARS), pl.lit(":00")]).alias("m")
+    )
+    minute = pl.col("m")
+    if times.year is not None:
+        minutes = heads.select(
+            _to_utc(_with_year(minute, times.year), times.tz).alias("chosen"),
+        )
+        chosen = pl.col("chosen")
+    else:
+        ref = times.reference_local()
+        minutes = heads.select(
+            _with_year(minute, ref.year).alias("naive"),
+            _to_utc(_with_year(minute, ref.year), times.tz).alias("this_year"),
+            _to_utc(_with_year(minute, ref.year - 1), times.tz).alias("last_year"),
+        )
+        offset = pl.duration(seconds=pl.col("second"))
+        too_late = (pl.col("naive") + offset) > pl.lit(ref + ROLLOVER_SLACK)
+        chosen = (
+            pl.when(pl.col("naive").is_null() | too_late)
+            .then(pl.col("last_year"))
+            .otherwise(pl.col("this_year"))
+        )
+    run = frame.get_column("run")
+    per_line = frame.select("second").with_columns(
+        [minutes.get_column(name).gather(run) for name in minutes.columns]
+    )
+    seconds_ok = pl.col("second").is_between(0, _LAST_SECOND)
+    return per_line.select(
+        pl.when(seconds_ok).then(chosen + pl.duration(seconds=pl.col("second"))).alias("time")
+    ).to_series()
 
 
 def iso_time_expr(stamp: pl.Expr) -> pl.Expr:

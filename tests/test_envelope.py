@@ -1,15 +1,17 @@
 """Each envelope format gives the same event; classic time stamps follow the written rule."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from parsers.envelope import LogFormat, detect_format
 from parsers.schema import EventKind
 from parsers.stream import EventParser
-from parsers.timestamps import TimeContext
+from parsers.timestamps import TimeContext, classic_time_expr, classic_times
 
 MESSAGE = "connect from mail.example.com[2001:db8::25]"
 UTC_TIMES = TimeContext(tz="UTC", reference=datetime(2026, 11, 25, tzinfo=UTC))
@@ -94,6 +96,10 @@ def test_new_year_rollover_takes_december_from_the_year_before() -> None:
     assert _year_of("Dec 31 23:59:59", january_mtime).year == 2026
     assert _year_of("Jan  1 00:00:01", january_mtime).year == 2027
     assert _year_of("Jan  2 03:00:00", january_mtime).year == 2027
+    # The rule looks at the second, though times are worked out once per minute.
+    mid_minute = TimeContext(tz="UTC", reference=datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC))
+    assert _year_of("Jan  2 00:00:15", mid_minute).year == 2027
+    assert _year_of("Jan  2 00:00:45", mid_minute).year == 2026
 
 
 def test_year_override_wins() -> None:
@@ -109,3 +115,51 @@ def test_local_time_zone_and_summer_time_edges() -> None:
     assert _year_of("Oct 25 03:30:00", athens) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
     # 03:30 never happens on 2026-03-29: read as 04:30 summer time.
     assert _year_of("Mar 29 03:30:00", athens) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+_ZONES = ("UTC", "Europe/Athens", "America/St_Johns", "Australia/Lord_Howe", "Asia/Kathmandu")
+
+
+@st.composite
+def _stamp_runs(draw: st.DrawFn) -> list[str]:
+    """Classic stamps as a log has them: in order, minutes shared by several lines, around
+    summer-time changes, New Year and Feb 29, with the odd leap or broken second."""
+    start = draw(
+        st.sampled_from(
+            [
+                datetime(2026, 3, 29, 0, 55),
+                datetime(2026, 10, 25, 2, 55),
+                datetime(2026, 4, 5, 1, 28),  # Lord Howe's half-hour change
+                datetime(2026, 12, 31, 23, 58),
+                datetime(2028, 2, 28, 23, 58),
+                datetime(2027, 1, 1, 2, 58),
+            ]
+        )
+    )
+    steps = draw(st.lists(st.integers(0, 50), min_size=1, max_size=60))
+    stamps, moment = [], start
+    for step in steps:
+        moment += timedelta(seconds=step)
+        stamps.append(moment.strftime("%b %e %H:%M:%S"))
+    odd = draw(
+        st.lists(st.tuples(st.integers(0, len(stamps) - 1), st.sampled_from(["60", "61", "9x"])))
+    )
+    for index, second in odd:
+        stamps[index] = stamps[index][:13] + second
+    return stamps
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    stamps=_stamp_runs(),
+    zone=st.sampled_from(_ZONES),
+    reference=st.datetimes(datetime(2026, 3, 1), datetime(2028, 3, 1), timezones=st.just(UTC)),
+    year=st.sampled_from([None, 2026, 2028]),
+)
+def test_times_per_minute_equal_times_per_line(
+    stamps: list[str], zone: str, reference: datetime, year: int | None
+) -> None:
+    times = TimeContext(tz=zone, reference=reference, year=year)
+    series = pl.Series("stamp", stamps)
+    per_line = pl.select(classic_time_expr(pl.lit(series), times)).to_series()
+    assert classic_times(series, times).to_list() == per_line.to_list()
