@@ -4,6 +4,12 @@ A rule is one row of a daemon's table: the event kind it makes, a cheap literal 
 that selects candidate messages (tried in table order, first hit wins), and the regex
 whose named groups become the event's columns. A candidate the regex does not match
 is counted as unparsed, never guessed at.
+
+A rule may also have a fast path: a stricter regex for its usual lines that the regex
+engine can run as a one-pass DFA (every byte decides the next state and capture, no
+backtracking; at most 16 groups). It is several times faster than the full regex. A
+line it does not take goes to the full regex, so it only has to agree with the full
+regex on what it takes (tests/test_fast_paths.py checks that).
 """
 
 from __future__ import annotations
@@ -22,12 +28,24 @@ class Test(StrEnum):
 
 
 @dataclass(frozen=True)
+class FastPath:
+    """A one-pass regex with the rule's group names, and what its captures must pass."""
+
+    pattern: str
+    checks: Mapping[str, str] = field(default_factory=dict)  # group → regex it must match
+    closing: Mapping[str, str] = field(default_factory=dict)  # group → its last char, dropped
+    # (group, regex): a tail captured whole, split by the full regex's own sub-pattern
+    tail: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
     kind: EventKind
     literal: str
     pattern: str
     test: Test = Test.STARTS
     constants: Mapping[str, str] = field(default_factory=dict)
+    fast: FastPath | None = None
 
 
 # Postfix queue ids: short ones are upper-case hex; long ones (enable_long_queue_ids)
@@ -37,8 +55,14 @@ QID_OR_NOQUEUE = (
     r"(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}|NOQUEUE)"
 )
 
+# One-pass stand-ins: a queue id of either alphabet's letters, checked against QID after.
+QID_FAST = r"(?P<queue_id>[0-9A-Za-z]+)"
+QID_EXACT = r"^(?:[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,})$"
+QID_CHECK = {"queue_id": QID_EXACT}
+
 # host[ip] or host[ip]:port as smtpd logs its client; the host is a validated DNS name.
 CLIENT = r"(?P<client_host>[^\[\]\s]*)\[(?P<client_ip>[^\]]*)\](?::\d+)?"
+CLIENT_NO_PORT = r"(?P<client_host>[^\[\]\s]*)\[(?P<client_ip>[^\]]*)\]"
 PEER = r"(?P<peer_host>[^\[\]\s]*)\[(?P<peer_ip>[^\]]*)\](?::(?P<peer_port>\d+))?"
 
 # The envelope tail Postfix appends to reject/check lines (smtpd log_whatsup,

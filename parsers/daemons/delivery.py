@@ -2,7 +2,7 @@
 recipient attempt, as log_adhoc() in src/global/log_adhoc.c writes it."""
 
 from parsers.daemons.tls import CLIENT_TLS_ERROR_RULES, CLIENT_TLS_SETUP_RULES, TLS_RULES
-from parsers.rules import PEER, QID, Rule, Test
+from parsers.rules import PEER, QID, QID_CHECK, QID_FAST, FastPath, Rule, Test
 from parsers.schema import EventKind
 
 _DELAY = r"[\d.]+"
@@ -16,7 +16,21 @@ DELIVERY = (
     r"dsn=(?P<dsn>\d\.\d{1,3}\.\d{1,3}), status=(?P<status>\S+)(?: \((?P<reason>.*)\))?$"
 )
 
-DELIVERY_RULES = (Rule(EventKind.DELIVERY, ": to=<", DELIVERY, Test.CONTAINS),)
+# The usual line: no ">" in addresses, no "," or space in relay and tls=, and the reason
+# taken with its closing parenthesis (which classify checks and drops).
+DELIVERY_FAST = FastPath(
+    rf"^{QID_FAST}: to=<(?P<recipient>[^>]*)>, (?:orig_to=<(?P<orig_recipient>[^>]*)>, )?"
+    r"relay=(?P<relay>[^, \t]+), (?:conn_use=(?P<conn_use>[0-9]+), )?"
+    r"delay=(?P<delay>[0-9.]+), delays=(?P<delay_before_qmgr>[0-9.]+)/"
+    r"(?P<delay_in_qmgr>[0-9.]+)/(?P<delay_conn_setup>[0-9.]+)/"
+    r"(?P<delay_transmission>[0-9.]+), (?:tls=(?P<tls_summary>[^, \t]+), )?"
+    r"dsn=(?P<dsn>[0-9]\.[0-9]{1,3}\.[0-9]{1,3}), status=(?P<status>\S+)"
+    r"(?: \((?P<reason>.*))?$",
+    checks=QID_CHECK,
+    closing={"reason": ")"},
+)
+
+DELIVERY_RULES = (Rule(EventKind.DELIVERY, ": to=<", DELIVERY, Test.CONTAINS, fast=DELIVERY_FAST),)
 
 # smtp(8)/lmtp(8) also log their connection failures and TLS.
 SMTP_CLIENT_RULES = (

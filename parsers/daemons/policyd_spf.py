@@ -7,7 +7,7 @@ ip=...;r=...`. Recent versions put a (here always empty) queue id and ": " in fr
 since the policy request comes before a queue id exists.
 """
 
-from parsers.rules import Rule, Test
+from parsers.rules import FastPath, Rule, Test
 from parsers.schema import EventKind
 
 _LEAD = r"^(?:[0-9A-Za-z]*: )?"
@@ -22,6 +22,13 @@ SPF_RULES = (
         r"identity=(?P<identity>\w+); client-ip=(?P<client_ip>[^;]*); helo=(?P<helo>[^;]*); "
         r"envelope-from=(?P<envelope_from>[^;]*); receiver=(?P<receiver>.*?) ?$",
         Test.CONTAINS,
+        # The usual line: an empty or no queue id, no ")" in the comment, one-word receiver.
+        fast=FastPath(
+            r"^(?:: )?(?P<action>prepend) Received-SPF: (?P<result>[0-9A-Za-z_]+) \([^)]*\) "
+            r"identity=(?P<identity>[0-9A-Za-z_]+); client-ip=(?P<client_ip>[^;]*); "
+            r"helo=(?P<helo>[^;]*); envelope-from=(?P<envelope_from>[^;]*); "
+            r"receiver=(?P<receiver>[^ ]*) ?$"
+        ),
     ),
     Rule(
         EventKind.SPF,

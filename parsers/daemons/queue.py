@@ -1,6 +1,6 @@
 """Queue bookkeeping: qmgr(8), cleanup(8), pickup(8), bounce(8) and postsuper(1)."""
 
-from parsers.rules import CLIENT, ENVELOPE_TAIL, QID, Rule, Test
+from parsers.rules import CLIENT, ENVELOPE_TAIL, QID, QID_CHECK, QID_FAST, FastPath, Rule, Test
 from parsers.schema import EventKind
 
 QMGR_RULES = (
@@ -10,6 +10,11 @@ QMGR_RULES = (
         rf"^{QID}: from=<(?P<sender>.*?)>, size=(?P<size>\d+), nrcpt=(?P<nrcpt>\d+) "
         r"\(queue active\)$",
         Test.CONTAINS,
+        fast=FastPath(
+            rf"^{QID_FAST}: from=<(?P<sender>[^>]*)>, size=(?P<size>[0-9]+), "
+            r"nrcpt=(?P<nrcpt>[0-9]+) \(queue active\)$",
+            checks=QID_CHECK,
+        ),
     ),
     # A message that stayed in the queue past maximal_queue_lifetime.
     Rule(
@@ -18,7 +23,12 @@ QMGR_RULES = (
         rf"^{QID}: from=<(?P<sender>.*?)>, status=(?P<status>expired), (?P<reason>.*)$",
         Test.CONTAINS,
     ),
-    Rule(EventKind.REMOVED, ": removed", rf"^{QID}: removed$", Test.CONTAINS),
+    Rule(
+        EventKind.REMOVED,
+        ": removed",
+        rf"^{QID}: removed$",
+        Test.CONTAINS,
+    ),
 )
 
 # cleanup_act_log(): "QID: ACTION: header|body CONTENT from ORIGIN; from=<> to=<> ...: TEXT".
@@ -39,6 +49,7 @@ CLEANUP_RULES = (
         "message-id=",
         rf"^{QID}: (?:resent-)?message-id=(?P<message_id>.*)$",
         Test.CONTAINS,
+        fast=FastPath(rf"^{QID_FAST}: message-id=(?P<message_id>.*)$", checks=QID_CHECK),
     ),
     Rule(
         EventKind.CONTENT_CHECK,

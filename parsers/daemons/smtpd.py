@@ -1,7 +1,18 @@
 """smtpd(8): sessions, accepted messages, access decisions (src/smtpd/smtpd.c, smtpd_check.c)."""
 
 from parsers.daemons.tls import SERVER_TLS_ERROR_RULES, SERVER_TLS_SETUP_RULES, TLS_RULES
-from parsers.rules import CLIENT, ENVELOPE_TAIL, QID, QID_OR_NOQUEUE, Rule, Test
+from parsers.rules import (
+    CLIENT,
+    CLIENT_NO_PORT,
+    ENVELOPE_TAIL,
+    QID,
+    QID_CHECK,
+    QID_FAST,
+    QID_OR_NOQUEUE,
+    FastPath,
+    Rule,
+    Test,
+)
 from parsers.schema import EventKind
 
 # log_whatsup(): "QID|NOQUEUE: ACTION: STAGE from host[ip]: TEXT; from=<> to=<> ..."
@@ -33,7 +44,11 @@ SESSION_ERROR_RULES = tuple(
 )
 
 RULES = (
-    Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$"),
+    Rule(
+        EventKind.CONNECT,
+        "connect from ",
+        rf"^connect from {CLIENT}$",
+    ),
     Rule(
         EventKind.DISCONNECT,
         "disconnect from ",
@@ -46,6 +61,8 @@ RULES = (
         r"(?:, sasl_username=(?P<sasl_username>[^,]*))?(?:, sasl_sender=.*)?"
         r"(?:, orig_queue_id=\S+, orig_client=.*)?$",
         Test.CONTAINS,
+        # The usual line: no port (smtpd_client_port_logging = no), no SASL login.
+        fast=FastPath(rf"^{QID_FAST}: client={CLIENT_NO_PORT}$", checks=QID_CHECK),
     ),
     Rule(EventKind.REJECT, rf"^\S+: (?:{ACCESS_ACTIONS}): ", ACCESS, Test.REGEX),
     *SERVER_TLS_SETUP_RULES,  # before TLS_RULES: they too contain "TLS connection "

@@ -6,23 +6,37 @@ cipher NAME (used/alg bits)` and, since Postfix 3.4, optional `key-exchange`,
 Before Postfix 2.9 the level word was missing; the level is then null.
 """
 
-from parsers.rules import PEER, Rule, Test
+from parsers.rules import PEER, FastPath, Rule, Test
 from parsers.schema import EventKind
 
 _DETAIL = r"\S+(?: \([^)]*\))?"
 
-TLS_SUMMARY = (
-    r"^(?:(?P<level>Anonymous|Untrusted|Trusted|Verified) )?TLS connection "
-    r"(?P<usage>established|reused) (?P<dir>from|to) " + PEER + r"(?: to (?P<sni>\S+))?: "
-    r"(?P<protocol>\S+) with cipher (?P<cipher>\S+) \((?P<bits>\d+)/(?P<alg_bits>\d+) bits\)"
+_DETAILS = (
     rf"(?: key-exchange (?P<key_exchange>{_DETAIL}))?"
     rf"(?: server-signature (?P<server_signature>{_DETAIL}))?"
     r"(?: server-digest (?P<server_digest>\S+))?"
     rf"(?: client-signature (?P<client_signature>{_DETAIL}))?"
     r"(?: client-digest (?P<client_digest>\S+))?$"
 )
+TLS_SUMMARY = (
+    r"^(?:(?P<level>Anonymous|Untrusted|Trusted|Verified) )?TLS connection "
+    r"(?P<usage>established|reused) (?P<dir>from|to) " + PEER + r"(?: to (?P<sni>\S+))?: "
+    r"(?P<protocol>\S+) with cipher (?P<cipher>\S+) \((?P<bits>\d+)/(?P<alg_bits>\d+) bits\)"
+    + _DETAILS
+)
+# The usual line has a level and its peer port before any SNI; the optional details
+# (which no one-pass regex can split) are taken whole and split by _DETAILS.
+TLS_FAST = FastPath(
+    r"^(?P<level>Anonymous|Untrusted|Trusted|Verified) TLS connection "
+    r"(?P<usage>established|reused) (?P<dir>from|to) "
+    r"(?P<peer_host>[^\[\]\s]*)\[(?P<peer_ip>[^\]]*)\]:"
+    r"(?:(?P<peer_port>[0-9]+)(?: to (?P<sni>[^ \t:]+))?:)? "
+    r"(?P<protocol>\S+) with cipher (?P<cipher>\S+) \((?P<bits>[0-9]+)/(?P<alg_bits>[0-9]+) "
+    r"bits\)(?P<_details>.*)$",
+    tail=("_details", "^" + _DETAILS),
+)
 
-TLS_RULES = (Rule(EventKind.TLS, "TLS connection ", TLS_SUMMARY, Test.CONTAINS),)
+TLS_RULES = (Rule(EventKind.TLS, "TLS connection ", TLS_SUMMARY, Test.CONTAINS, fast=TLS_FAST),)
 
 
 # smtpd_tls_loglevel / smtp_tls_loglevel 2 and up narrate the handshake.
