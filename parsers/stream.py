@@ -231,14 +231,15 @@ class EventParser:
         for program, count in extracted.not_mail_by_program.items():
             self.stats.not_mail += count
             self.stats.not_mail_by_program[program] += count
-        derived = dict(extracted.derived)
+        # In line order from here on: correlation relies on it, and keeps it.
+        derived = {kind: frame.sort("seq") for kind, frame in extracted.derived.items()}
         self._correlate(derived)
         batch: EventBatch = {}
         for kind in EventKind:
             if kind is EventKind.UNPARSED:
                 continue
             got = derived.get(kind)
-            batch[kind] = conform(kind, got.sort("seq")) if got is not None else empty_frame(kind)
+            batch[kind] = conform(kind, got) if got is not None else empty_frame(kind)
         batch[EventKind.UNPARSED] = conform(EventKind.UNPARSED, extracted.unparsed.sort("seq"))
         self._count(batch)
         return batch
@@ -259,7 +260,7 @@ class EventParser:
 
     def _correlate_sessions(self, derived: dict[EventKind, pl.DataFrame]) -> None:
         steps: list[pl.DataFrame] = []
-        for kind in _SESSION_KINDS:
+        for code, kind in enumerate(_SESSION_KINDS):
             frame = derived.get(kind)
             if frame is None:
                 continue
@@ -282,21 +283,26 @@ class EventParser:
             )
             steps.append(
                 frame.filter(smtpd).select(
-                    "seq", "time", "host", "pid", pl.lit(step).alias("step"), *tls
+                    "seq", "time", "host", "pid", pl.lit(step).alias("step"), *tls,
+                    pl.lit(code, pl.Int8).alias("_kind"),
                 )
-            )
+            )  # fmt: skip
         if not steps:
             return
-        annotated = self._sessions.annotate(pl.concat(steps).sort("seq"))
-        for kind in _SESSION_KINDS:
+        ordered = pl.concat(steps).sort("seq")
+        # annotate keeps its input's rows in order: each kind's rows come back in line order
+        annotated = self._sessions.annotate(ordered.drop("_kind")).with_columns(ordered["_kind"])
+        by_kind = annotated.partition_by("_kind", as_dict=True, include_key=False)
+        for code, kind in enumerate(_SESSION_KINDS):
             frame = derived.get(kind)
             if frame is None:
                 continue
-            own_tls = [c for c in _SESSION_TLS if c in frame.columns]
-            joined = frame.drop(["session", *own_tls], strict=False).join(
-                annotated, on="seq", how="left"
-            )
-            derived[kind] = joined
+            own = frame.drop(["session", *_SESSION_TLS], strict=False)
+            found = by_kind.get((code,), annotated.clear().drop("_kind"))
+            if found.height == frame.height and found["seq"].equals(frame["seq"]):
+                derived[kind] = own.hstack(found.drop("seq"))  # every row is smtpd's
+            else:
+                derived[kind] = own.join(found, on="seq", how="left", maintain_order="left")
 
     def _correlate_smtp_tls(self, derived: dict[EventKind, pl.DataFrame]) -> None:
         # TLS lines alone still open connections that later chunks' deliveries use.
