@@ -136,7 +136,8 @@ def _split_plain_head(lines: pl.DataFrame, classic: bool, times: TimeContext) ->
     )
     if not classic:
         return split
-    # Fixed-width stamps (irregular lines' times are dropped: the slow path remakes them).
+    # `time` holds the classic stamp text so far: instants are worked out per minute.
+    # (An irregular line's time is thrown away: the slow path below remakes it.)
     return split.with_columns(classic_times(split.get_column("time"), times))
 
 

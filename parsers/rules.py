@@ -50,15 +50,13 @@ class Rule:
 
 # Postfix queue ids: short ones are upper-case hex; long ones (enable_long_queue_ids)
 # use an alphabet without vowels, so words such as "warning" or "Deleted" never match.
-QID = r"(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,})"
-QID_OR_NOQUEUE = (
-    r"(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}|NOQUEUE)"
-)
+_QUEUE_IDS = r"[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}"
+QID = rf"(?P<queue_id>{_QUEUE_IDS})"
+QID_OR_NOQUEUE = rf"(?P<queue_id>{_QUEUE_IDS}|NOQUEUE)"
 
-# One-pass stand-ins: a queue id of either alphabet's letters, checked against QID after.
+# One-pass stand-in: letters of either alphabet, the capture then checked against QID.
 QID_FAST = r"(?P<queue_id>[0-9A-Za-z]+)"
-QID_EXACT = r"^(?:[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,})$"
-QID_CHECK = {"queue_id": QID_EXACT}
+QID_CHECK = {"queue_id": rf"^(?:{_QUEUE_IDS})$"}
 
 # host[ip] or host[ip]:port as smtpd logs its client; the host is a validated DNS name.
 CLIENT = r"(?P<client_host>[^\[\]\s]*)\[(?P<client_ip>[^\]]*)\](?::\d+)?"

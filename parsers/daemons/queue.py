@@ -23,12 +23,7 @@ QMGR_RULES = (
         rf"^{QID}: from=<(?P<sender>.*?)>, status=(?P<status>expired), (?P<reason>.*)$",
         Test.CONTAINS,
     ),
-    Rule(
-        EventKind.REMOVED,
-        ": removed",
-        rf"^{QID}: removed$",
-        Test.CONTAINS,
-    ),
+    Rule(EventKind.REMOVED, ": removed", rf"^{QID}: removed$", Test.CONTAINS),
 )
 
 # cleanup_act_log(): "QID: ACTION: header|body CONTENT from ORIGIN; from=<> to=<> ...: TEXT".

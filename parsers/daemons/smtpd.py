@@ -44,11 +44,7 @@ SESSION_ERROR_RULES = tuple(
 )
 
 RULES = (
-    Rule(
-        EventKind.CONNECT,
-        "connect from ",
-        rf"^connect from {CLIENT}$",
-    ),
+    Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$"),
     Rule(
         EventKind.DISCONNECT,
         "disconnect from ",
