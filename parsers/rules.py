@@ -57,6 +57,7 @@ QID_OR_NOQUEUE = rf"(?P<queue_id>{_QUEUE_IDS}|NOQUEUE)"
 # One-pass stand-in: letters of either alphabet, the capture then checked against QID.
 QID_FAST = r"(?P<queue_id>[0-9A-Za-z]+)"
 QID_CHECK = {"queue_id": rf"^(?:{_QUEUE_IDS})$"}
+QID_OR_NOQUEUE_CHECK = {"queue_id": rf"^(?:{_QUEUE_IDS}|NOQUEUE)$"}
 
 # host[ip] or host[ip]:port as smtpd logs its client; the host is a validated DNS name.
 CLIENT = r"(?P<client_host>[^\[\]\s]*)\[(?P<client_ip>[^\]]*)\](?::\d+)?"

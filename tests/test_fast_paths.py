@@ -22,6 +22,7 @@ from parsers.classify import _MATCHED, _capture, _fast_capture, first_rule
 from parsers.daemons import rules_for
 from parsers.envelope import LogFormat, split_envelope
 from parsers.rules import QID_FAST, Rule
+from parsers.schema import EventKind
 from parsers.stream import _daemon_of, lines_frame
 from parsers.timestamps import TimeContext
 
@@ -77,17 +78,21 @@ def _disagreements(rule: Rule, messages: list[str]) -> list[tuple[str, dict[str,
     return bad
 
 
+# RBL and SPF replies hold ";", which the reject fast path leaves to the full regex.
+_SHARE_TAKEN = {EventKind.REJECT: 0.5}
+
+
 def test_fast_paths_take_the_usual_lines_and_agree_on_them() -> None:
     by_rule = _messages_by_rule()
     assert {rule.kind.value for rule, _ in by_rule} >= {
-        "delivery", "tls", "spf", "client", "queued", "message_id"
+        "delivery", "tls", "spf", "client", "queued", "message_id", "reject"
     }  # fmt: skip
     for rule, messages in by_rule:
         assert rule.fast is not None
         rows = pl.DataFrame({"message": messages})
         taken, left = _fast_capture(rows, rule.fast)
-        # sample_logs is what Postfix usually writes: the fast path takes nearly all of it
-        assert taken.height >= 0.9 * rows.height, (rule.kind, left.head(3))
+        # sample_logs is what Postfix usually writes: the fast path takes most of it
+        assert taken.height >= _SHARE_TAKEN.get(rule.kind, 0.9) * rows.height, (rule.kind, left)
         assert _disagreements(rule, messages) == []
 
 

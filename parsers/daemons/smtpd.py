@@ -9,6 +9,7 @@ from parsers.rules import (
     QID_CHECK,
     QID_FAST,
     QID_OR_NOQUEUE,
+    QID_OR_NOQUEUE_CHECK,
     FastPath,
     Rule,
     Test,
@@ -26,6 +27,16 @@ ACCESS = (
     rf"^{QID_OR_NOQUEUE}: (?P<action>{ACCESS_ACTIONS}): (?P<stage>[A-Z-]+(?: [A-Z-]+)?) "
     rf"from {CLIENT}: (?:(?P<code>[245]\d\d) )?(?:(?P<dsn>[245]\.\d{{1,3}}\.\d{{1,3}}) )?"
     rf"(?P<reason>.*);{ENVELOPE_TAIL}$"
+)
+
+# The usual reject: one-word stage, reply code and DSN, a reply text without ";" (an
+# RBL or SPF text has some: the full regex finds where it ends), the whole envelope.
+ACCESS_FAST = FastPath(
+    rf"^{QID_FAST}: (?P<action>reject): (?P<stage>[A-Z-]+) from {CLIENT_NO_PORT}: "
+    r"(?P<code>[245][0-9][0-9]) (?P<dsn>[245]\.[0-9]{1,3}\.[0-9]{1,3}) (?P<reason>[^;]*); "
+    r"from=<(?P<sender>[^>;]*)> to=<(?P<recipient>[^>;]*)> proto=(?P<proto>[^ \t;]+) "
+    r"helo=<(?P<helo>[^>;]*)>$",
+    checks=QID_OR_NOQUEUE_CHECK,
 )
 
 SESSION_ERROR_RULES = tuple(
@@ -60,7 +71,7 @@ RULES = (
         # The usual line: no port (smtpd_client_port_logging = no), no SASL login.
         fast=FastPath(rf"^{QID_FAST}: client={CLIENT_NO_PORT}$", checks=QID_CHECK),
     ),
-    Rule(EventKind.REJECT, rf"^\S+: (?:{ACCESS_ACTIONS}): ", ACCESS, Test.REGEX),
+    Rule(EventKind.REJECT, rf"^\S+: (?:{ACCESS_ACTIONS}): ", ACCESS, Test.REGEX, fast=ACCESS_FAST),
     *SERVER_TLS_SETUP_RULES,  # before TLS_RULES: they too contain "TLS connection "
     *TLS_RULES,
     *SERVER_TLS_ERROR_RULES,
