@@ -67,12 +67,12 @@ def _disagreements(rule: Rule, messages: list[str]) -> list[tuple[str, dict[str,
     both = taken.join(full, on="id", how="left", suffix="_full")
     bad = []
     for row in both.iter_rows(named=True):
-        differs = {
-            name: (row.get(name), row[f"{name}_full"] if name in taken.columns else row[name])
-            for name in groups
-            if (row.get(name) if name in taken.columns else None)
-            != (row[f"{name}_full"] if name in taken.columns else row[name])
-        }
+        differs: dict[str, object] = {}
+        for name in groups:
+            fast = row[name] if name in taken.columns else None
+            full_value = row[f"{name}_full"] if name in taken.columns else row[name]
+            if fast != full_value:
+                differs[name] = (fast, full_value)
         if differs:
             bad.append((row["message"], differs))
     return bad
