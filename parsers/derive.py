@@ -116,6 +116,8 @@ def _delivery(frame: pl.DataFrame) -> pl.DataFrame:
     )
     ip = relay.struct.field("ip")
     family = ip_family(ip)
+    if "relay" not in frame.columns:  # only qmgr's expiry lines, which name no relay
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("relay"))
     # A few relays take every delivery: each is split once.
     return per_distinct(
         frame.with_columns(pl.col("daemon").alias("transport")),

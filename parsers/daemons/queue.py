@@ -4,6 +4,16 @@ from parsers.rules import CLIENT, ENVELOPE_TAIL, QID, QID_CHECK, QID_FAST, FastP
 from parsers.schema import EventKind
 
 QMGR_RULES = (
+    # A message that stayed in the queue past maximal_queue_lifetime (qmgr_active.c
+    # logs "QID: from=<SENDER>, status=expired, returned to sender"). Tried before the
+    # queued rule, which its ": from=<" would match too; the test looks at the end of
+    # the line, where a sender's own text cannot put it.
+    Rule(
+        EventKind.DELIVERY,
+        r", status=expired, returned to sender$",
+        rf"^{QID}: from=<(?P<sender>.*?)>, status=(?P<status>expired), (?P<reason>.*)$",
+        Test.REGEX,
+    ),
     Rule(
         EventKind.QUEUED,
         ": from=<",
@@ -15,13 +25,6 @@ QMGR_RULES = (
             r"nrcpt=(?P<nrcpt>[0-9]+) \(queue active\)$",
             checks=QID_CHECK,
         ),
-    ),
-    # A message that stayed in the queue past maximal_queue_lifetime.
-    Rule(
-        EventKind.DELIVERY,
-        ", status=expired, ",
-        rf"^{QID}: from=<(?P<sender>.*?)>, status=(?P<status>expired), (?P<reason>.*)$",
-        Test.CONTAINS,
     ),
     Rule(EventKind.REMOVED, ": removed", rf"^{QID}: removed$", Test.CONTAINS),
 )
