@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from parsers.schema import EventKind
-from reports.expr import bucket_label, domain
+from reports.expr import bucket_label, domain, is_refusal
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, iso
 from reports.tally import Accumulator, Distinct, Tally
@@ -39,9 +39,7 @@ class CatchAll:
         self.delivered.add(sent.filter(domain(pl.col("address")).is_in(self.domains)))
         refused = pl.concat(
             [
-                batch[EventKind.REJECT]
-                .filter(pl.col("action") == "reject")
-                .select("time", "recipient"),
+                batch[EventKind.REJECT].filter(is_refusal()).select("time", "recipient"),
                 batch[EventKind.CONTENT_CHECK]
                 .filter(pl.col("action") == "reject")
                 .select("time", "recipient"),

@@ -25,6 +25,16 @@ def bucket_label(tz: str, bucket: Bucket | None) -> pl.Expr:
     return start.dt.strftime("%Y-%m" if bucket is Bucket.MONTH else "%Y-%m-%d")
 
 
+# An access decision that turned mail away: a restriction's reject, or a milter's (which
+# smtpd logs at its stage and cleanup at END-OF-MESSAGE).
+REFUSALS = ("reject", "milter-reject")
+
+
+def is_refusal() -> pl.Expr:
+    """Reject events whose action turned the mail away."""
+    return pl.col("action").is_in(REFUSALS)
+
+
 def domain(address: pl.Expr) -> pl.Expr:
     """Lower-cased domain of an address, null for none (the null sender <>)."""
     return address.str.extract(r"@([^@]+)$", 1).str.to_lowercase()

@@ -54,14 +54,16 @@ LEDGER_NEEDS: Needs = {
     EventKind.DELIVERY: ["queue_id", "status"],
     EventKind.REMOVED: ["queue_id"],
     EventKind.CONTENT_CHECK: ["queue_id", "action"],
+    EventKind.REJECT: ["queue_id", "action", "program"],
 }
 _STREAM_FROM = 100_000  # rows
 # Days of loaded rows merged at once, at most.
 _LOADED_MERGE_EVERY = 32
 # Messages that left are counted in bulk, once there are this many.
 _COUNT_EVERY = 100_000
-# cleanup actions after which the queue file is gone
+# cleanup actions after which the queue file is gone: a table's, and a milter's
 _REFUSED = ("reject", "discard")
+_MILTER_REFUSED = ("milter-reject", "milter-discard")
 _BORN = pl.col("smtpd") | pl.col("pickup") | pl.col("notice")
 
 
@@ -194,6 +196,9 @@ def _updates(batch: Batch) -> pl.DataFrame:
         batch[EventKind.CONTENT_CHECK].select(
             "queue_id", "time", pl.col("action").is_in(_REFUSED).alias("closed")
         ),
+        batch[EventKind.REJECT]
+        .filter(pl.col("program").str.ends_with("/cleanup"))
+        .select("queue_id", "time", pl.col("action").is_in(_MILTER_REFUSED).alias("closed")),
     ]
     parts = [
         batch[EventKind.QUEUED].select(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from parsers.schema import EventKind
-from reports.expr import domain
+from reports.expr import domain, is_refusal
 from reports.ledger import LEDGER_NEEDS, MessageLedger
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, union
@@ -82,7 +82,9 @@ class Overview:
         deliveries = self.deliveries.frame()
         rejects = self.rejects.frame()
         by_status = counts(deliveries, "status")
-        actions = rejects.group_by("action").agg(pl.col("count").sum())
+        # a milter's reject, discard or hold counts as the table's
+        plain = pl.col("action").str.strip_prefix("milter-")
+        actions = rejects.group_by(plain).agg(pl.col("count").sum())
         action_count = {str(a): int(c) for a, c in actions.iter_rows()}
         sources = self.messages.counts
         senders = self.messages.senders.frame().get_column("sender").drop_nulls()
@@ -143,7 +145,7 @@ class Overview:
         put(self.connections.frame(), "connections")
         put(received, "received")
         put(deliveries.filter(pl.col("status") == "sent"), "delivered")
-        put(rejects.filter(pl.col("action") == "reject"), "rejected")
+        put(rejects.filter(is_refusal()), "rejected")
         return dict(sorted(table.items()))
 
 

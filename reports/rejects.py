@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from parsers.schema import EventKind
-from reports.expr import domain
+from reports.expr import domain, is_refusal
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
 from reports.tally import Accumulator, Tally, counts, regroup
@@ -45,7 +45,7 @@ class Rejects:
         self.senders = Tally(["sender"])
 
     def add(self, batch: Batch) -> None:
-        rejects = batch[EventKind.REJECT].filter(pl.col("action") == "reject")
+        rejects = batch[EventKind.REJECT].filter(is_refusal())
         self.classes.add(rejects.select("time", "reason_class", "rbl_list"))
         self.clients.add(rejects.select("time", "client_host", "client_ip"))
         self.senders.add(rejects.select("time", "sender"))

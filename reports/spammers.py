@@ -7,7 +7,7 @@ import polars as pl
 
 from parsers.schema import EventKind
 from reports.check_tables import CheckRule, rules_by_id
-from reports.expr import bucket_label, domain, networks_of
+from reports.expr import bucket_label, domain, is_refusal, networks_of
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, iso, ranked
 from reports.tally import Accumulator, Tally, regroup
@@ -42,9 +42,7 @@ class Spammers:
         )
         refused = pl.concat(
             [
-                batch[EventKind.REJECT]
-                .filter(pl.col("action") == "reject")
-                .select("time", "sender", "client_ip"),
+                batch[EventKind.REJECT].filter(is_refusal()).select("time", "sender", "client_ip"),
                 checks.select("time", "sender", "client_ip"),
             ]
         )

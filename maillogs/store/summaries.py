@@ -37,7 +37,7 @@ from reports.builder import ReportBuilder
 from reports.options import ReportOptions
 
 # Bump when a section's accumulators change: summaries of another version are not read.
-VERSION = 1
+VERSION = 2  # 2: milter rejects count as rejects (2026-11-26)
 _STATE = "state."
 _COUNT_SCHEMA = {
     "kind": pl.String(),

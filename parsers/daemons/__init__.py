@@ -1,6 +1,6 @@
 """Each daemon's table of line shapes, and which table a program's lines go to."""
 
-from parsers.daemons.common import SEVERITY_RULES
+from parsers.daemons.common import RESTART_RULES, SEVERITY_RULES
 from parsers.daemons.delivery import DELIVERY_RULES, SMTP_CLIENT_RULES
 from parsers.daemons.policyd_spf import SPF_RULES
 from parsers.daemons.postscreen import DNSBLOG_RULES, POSTSCREEN_RULES
@@ -69,7 +69,9 @@ SPF_DAEMON = "policyd-spf"
 
 def rules_for(daemon: str) -> tuple[Rule, ...]:
     """The rules tried, in order, on a message of `daemon`: warnings with a shape of their
-    own, then any warning/error/fatal/panic, then the daemon's table."""
+    own, then any warning/error/fatal/panic, then restarts any daemon logs, then the
+    daemon's table."""
     if daemon == SPF_DAEMON:
         return (*SEVERITY_RULES, *SPF_RULES)
-    return (*_WARNINGS_BY_DAEMON.get(daemon, ()), *SEVERITY_RULES, *_BY_DAEMON.get(daemon, ()))
+    own_warnings = _WARNINGS_BY_DAEMON.get(daemon, ())
+    return (*own_warnings, *SEVERITY_RULES, *RESTART_RULES, *_BY_DAEMON.get(daemon, ()))

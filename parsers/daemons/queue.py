@@ -1,5 +1,6 @@
 """Queue bookkeeping: qmgr(8), cleanup(8), pickup(8), bounce(8) and postsuper(1)."""
 
+from parsers.daemons.smtpd import ACCESS
 from parsers.rules import CLIENT, ENVELOPE_TAIL, QID, QID_CHECK, QID_FAST, FastPath, Rule, Test
 from parsers.schema import EventKind
 
@@ -55,6 +56,9 @@ CLEANUP_RULES = (
         CONTENT_CHECK,
         Test.REGEX,
     ),
+    # A milter's verdict on the whole message, which cleanup logs as smtpd logs its own
+    # ("QID: milter-reject: END-OF-MESSAGE from host[ip]: 5.7.1 text; from=<> to=<> ...").
+    Rule(EventKind.REJECT, r"^\S+: milter-(?:reject|discard|hold): ", ACCESS, Test.REGEX),
 )
 
 PICKUP_RULES = (
