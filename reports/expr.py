@@ -35,6 +35,13 @@ def is_refusal() -> pl.Expr:
     return pl.col("action").is_in(REFUSALS)
 
 
+def is_forwarding() -> pl.Expr:
+    """Delivery lines of local(8) handing a message on as a new one ("status=sent
+    (forwarded as QID)"): pflogsumm counts them as forwarded, not delivered."""
+    forwarded = pl.col("reason").str.starts_with("forwarded as ")
+    return ((pl.col("status") == "sent") & forwarded).fill_null(False)
+
+
 def domain(address: pl.Expr) -> pl.Expr:
     """Lower-cased domain of an address, null for none (the null sender <>)."""
     return address.str.extract(r"@([^@]+)$", 1).str.to_lowercase()

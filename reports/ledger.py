@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from parsers.schema import EventKind
+from reports.expr import is_forwarding
 from reports.section import Batch, Needs
 from reports.tally import Accumulator, Backlog, Counters, Distinct, LocalTally
 
@@ -51,7 +52,7 @@ LEDGER_NEEDS: Needs = {
     EventKind.CLIENT: ["queue_id"],
     EventKind.PICKUP: ["queue_id"],
     EventKind.NOTIFICATION: ["new_queue_id"],
-    EventKind.DELIVERY: ["queue_id", "status"],
+    EventKind.DELIVERY: ["queue_id", "status", "reason"],
     EventKind.REMOVED: ["queue_id"],
     EventKind.CONTENT_CHECK: ["queue_id", "action"],
     EventKind.REJECT: ["queue_id", "action", "program"],
@@ -190,7 +191,8 @@ def _updates(batch: Batch) -> pl.DataFrame:
             pl.col(column).alias("queue_id"), "time", pl.lit(True).alias(flag)
         )
 
-    sent = batch[EventKind.DELIVERY].filter(pl.col("status") == "sent")
+    # a forwarding hands the message on as a new one, whose own deliveries count
+    sent = batch[EventKind.DELIVERY].filter((pl.col("status") == "sent") & ~is_forwarding())
     closers = [
         batch[EventKind.REMOVED].select("queue_id", "time", pl.lit(True).alias("closed")),
         batch[EventKind.CONTENT_CHECK].select(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from parsers.schema import EventKind
-from reports.expr import domain, is_refusal
+from reports.expr import domain, is_forwarding, is_refusal
 from reports.ledger import LEDGER_NEEDS, MessageLedger
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, union
@@ -17,7 +17,7 @@ _ONE_DAY_SECONDS = 86400
 NEEDS: Needs = union(
     {
         EventKind.CONNECT: ["host"],
-        EventKind.DELIVERY: ["host", "status", "recipient"],
+        EventKind.DELIVERY: ["host", "status", "recipient", "reason"],
         EventKind.REJECT: ["action"],
         EventKind.CONTENT_CHECK: ["action"],
         EventKind.LOG: ["severity"],
@@ -47,8 +47,9 @@ class Overview:
         deliveries = batch[EventKind.DELIVERY]
         self.hosts.add(batch[EventKind.CONNECT].select("time", "host"))
         self.hosts.add(deliveries.select("time", "host"))
-        self.deliveries.add(deliveries.select("time", "status"))
-        sent = deliveries.filter(pl.col("status") == "sent")
+        outcome = pl.when(is_forwarding()).then(pl.lit("forwarded")).otherwise(pl.col("status"))
+        self.deliveries.add(deliveries.select("time", outcome.alias("status")))
+        sent = deliveries.filter((pl.col("status") == "sent") & ~is_forwarding())
         self.recipients.add(sent.select(pl.col("recipient").str.to_lowercase()))
         self.rejects.add(
             pl.concat(
@@ -100,6 +101,7 @@ class Overview:
                 "postfix": sources["postfix"],
             },
             "delivered": by_status.get("sent", 0),
+            "forwarded": by_status.get("forwarded", 0),
             "deferred": by_status.get("deferred", 0),
             "bounced": by_status.get("bounced", 0),
             "expired": by_status.get("expired", 0),

@@ -74,6 +74,7 @@ def _overview(data: Mapping[str, Any]) -> list[Table]:
     totals = (
         ("messages received", received, ""),
         ("delivered", data["delivered"], ""),
+        ("forwarded", data["forwarded"], ""),
         ("deferred", data["deferred"], ""),
         ("bounced", data["bounced"], ""),
         ("rejected", rejected, share(rejected, received + rejected)),
