@@ -108,7 +108,9 @@ class Overview:
             "rejected": action_count.get("reject", 0),
             "discarded": action_count.get("discard", 0),
             "held": action_count.get("hold", 0),
-            "warned": action_count.get("warning", 0) + action_count.get("warn", 0),
+            # WARN actions, and what warn_if_reject let through ("reject_warning"):
+            # pflogsumm's "reject warnings"
+            "warned": sum(action_count.get(a, 0) for a in ("warning", "warn", "reject_warning")),
             "bytes_received": int(received.get_column("total").sum() or 0),
             "bytes_delivered": sources["bytes_delivered"],
             "senders": senders.n_unique(),
