@@ -32,8 +32,21 @@ DELIVERY_FAST = FastPath(
 
 DELIVERY_RULES = (Rule(EventKind.DELIVERY, ": to=<", DELIVERY, Test.CONTAINS, fast=DELIVERY_FAST),)
 
+# A soft error from one server while another (a backup MX) is left to try is logged
+# alone, "QID: REASON", before smtp(8) moves on (smtp_site_fail() in smtp_trouble.c).
+SOFT_ERROR = (
+    rf"^{QID}: (?P<error>(?:host |lost connection with |conversation with ){PEER}"
+    r"(?: said: | refused to talk to me: | while | timed out while ).*)$"
+)
+
 # smtp(8)/lmtp(8) also log their connection failures and TLS.
 SMTP_CLIENT_RULES = (
+    Rule(
+        EventKind.CONNECT_ERROR,
+        r"^\S+: (?:host|lost connection with|conversation with) [^\s\[]*\[",
+        SOFT_ERROR,
+        Test.REGEX,
+    ),
     *DELIVERY_RULES,
     *CLIENT_TLS_SETUP_RULES,  # before TLS_RULES: they too contain "TLS connection "
     *TLS_RULES,
