@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from parsers.schema import EventKind
+from reports.expr import is_refusal
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary
 from reports.tally import Accumulator, LocalTally
@@ -55,7 +56,7 @@ class Timeline:
             pl.col("transport").is_in(["smtp", "lmtp"]) & pl.col("relay_ip").is_not_null()
         )
         checks = batch[EventKind.CONTENT_CHECK].filter(pl.col("action") == "reject")
-        rejects = batch[EventKind.REJECT].filter(pl.col("action") == "reject")
+        rejects = batch[EventKind.REJECT].filter(is_refusal())
         spf = batch[EventKind.SPF]
         self._count("inbound", "connections", batch[EventKind.CONNECT])
         self._count("inbound", "tls", tls.filter(pl.col("direction") == "inbound"))

@@ -52,6 +52,7 @@ def test_a_milter_reject_in_cleanup_is_a_reject_event_and_counts_as_rejected() -
     assert parser.stats.unparsed_by_program == {}
     assert dict(parser.stats.not_mail_by_program) == {"clamav-milter": 1}
     assert report["overview"]["rejected"] == 1
+    assert [day["rejected"] for day in report["timeline"]["days"]] == [1]
     assert report["rejects"]["by_class"]["other"] == 1
     assert [row["client_ip"] for row in report["rejects"]["top_clients"]] == ["192.168.5.100"]
     spammers = report["spammers"]
