@@ -27,7 +27,7 @@ import polars as pl
 
 from parsers.schema import EventKind
 from reports.check_tables import read_check_table, read_patterns
-from reports.expr import domain, network_of
+from reports.expr import domain, is_refusal, network_of
 from reports.section import Batch
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -127,7 +127,7 @@ class SuspectCollector:
         )
         refused = [
             batch[EventKind.REJECT]
-            .filter(pl.col("action") == "reject")
+            .filter(is_refusal())
             .select("sender", "client_ip", "reason_class"),
             batch[EventKind.CONTENT_CHECK]
             .filter(pl.col("action") == "reject")
