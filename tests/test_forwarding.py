@@ -4,14 +4,7 @@ delivered, as pflogsumm counts it: the new message's own delivery is the deliver
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from parsers.envelope import LogFormat
-from parsers.stream import EventParser
-from parsers.timestamps import TimeContext
-from reports.builder import ReportBuilder
-from reports.options import ReportOptions
-from reports.section import ParseSummary
+from tests.line_report import report_lines
 
 # A real log, posted to a forum ("postfix .forward does not forward mails", 2011): a
 # .forward file hands the message on; the relay's address was masked by its poster.
@@ -25,11 +18,7 @@ Apr 27 15:38:27 doug-64 postfix/qmgr[1057]: 46983DC0B35: removed
 
 
 def test_a_forwarding_is_counted_as_forwarded_not_delivered() -> None:
-    parser = EventParser()
-    times = TimeContext(tz="UTC", reference=datetime(2026, 5, 1, tzinfo=UTC), year=2026)
-    builder = ReportBuilder(ReportOptions(tz="UTC"))
-    builder.add(parser.parse_chunk(FORWARDED.encode(), LogFormat.CLASSIC, times))
-    report = builder.finish(ParseSummary(lines=0, events=0, not_mail=0)).data
+    report, parser = report_lines(FORWARDED, 2026)
     overview = report["overview"]
     assert parser.stats.unparsed_by_program == {}
     assert (overview["delivered"], overview["forwarded"]) == (1, 1)

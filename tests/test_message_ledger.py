@@ -4,17 +4,12 @@ again counts once, a queue id Postfix reuses after `removed` is a new message.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from parsers.envelope import LogFormat
-from parsers.stream import EventParser
-from parsers.timestamps import TimeContext
 from reports import ledger
-from reports.builder import ReportBuilder
-from reports.options import ReportOptions
-from reports.section import ParseSummary
+from tests.line_report import report_lines
 
 # Shapes as Postfix 3.7 logs them (see sample_logs/classic); ids and times changed.
 DEFERRED_TWICE = """\
@@ -33,16 +28,9 @@ Nov 24 12:00:02 mx postfix/qmgr[50]: 4AB12C3D4E: removed
 """
 
 
-def _overview(text: str) -> dict[str, object]:
-    parser = EventParser()
-    times = TimeContext(tz="UTC", reference=datetime(2026, 11, 25, tzinfo=UTC), year=2026)
-    builder = ReportBuilder(ReportOptions(tz="UTC", sections=("overview",)))
-    # One line per chunk: the ledger must carry open messages across batches too.
-    for line in text.splitlines(keepends=True):
-        builder.add(parser.parse_chunk(line.encode(), LogFormat.CLASSIC, times))
-    report = builder.finish(ParseSummary(lines=0, events=0, not_mail=0))
-    overview = report.data["overview"]
-    assert isinstance(overview, dict)
+def _overview(text: str) -> dict[str, Any]:
+    report, _ = report_lines(text, 2026, sections=("overview",))
+    overview: dict[str, Any] = report["overview"]
     return overview
 
 

@@ -4,18 +4,10 @@ counts it, and the message it refused has left the queue."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 import pytest
 
-from parsers.envelope import LogFormat
-from parsers.stream import EventParser
-from parsers.timestamps import TimeContext
 from reports import ledger
-from reports.builder import ReportBuilder
-from reports.options import ReportOptions
-from reports.section import ParseSummary
+from tests.line_report import report_lines
 
 # A real log: the i-MSCP ClamAV plugin's README, "Expected result in /var/log/mail.log"
 # (clamav-milter refusing the EICAR test file).
@@ -37,18 +29,8 @@ Feb 20 04:00:02 precise postfix/qmgr[50]: 0A618260345: removed
 """
 
 
-def _report(text: str) -> tuple[dict[str, Any], EventParser]:
-    parser = EventParser()
-    times = TimeContext(tz="UTC", reference=datetime(2026, 3, 1, tzinfo=UTC), year=2026)
-    builder = ReportBuilder(ReportOptions(tz="UTC"))
-    # One line per chunk: the ledger carries open messages across batches.
-    for line in text.splitlines(keepends=True):
-        builder.add(parser.parse_chunk(line.encode(), LogFormat.CLASSIC, times))
-    return builder.finish(ParseSummary(lines=0, events=0, not_mail=0)).data, parser
-
-
 def test_a_milter_reject_in_cleanup_is_a_reject_event_and_counts_as_rejected() -> None:
-    report, parser = _report(CLAMAV)
+    report, parser = report_lines(CLAMAV, 2026)
     assert parser.stats.unparsed_by_program == {}
     assert dict(parser.stats.not_mail_by_program) == {"clamav-milter": 1}
     assert report["overview"]["rejected"] == 1
@@ -64,7 +46,7 @@ def test_a_milter_reject_in_cleanup_is_a_reject_event_and_counts_as_rejected() -
 
 def test_the_message_a_milter_refused_has_left_the_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ledger, "MERGE_EVERY", 1)
-    report, _ = _report(CLAMAV + REUSED)
+    report, _ = report_lines(CLAMAV + REUSED, 2026)
     # The reused id is a new message from pickup, not the refused one from smtpd.
     assert report["overview"]["received_by_source"] == {"smtpd": 0, "pickup": 1, "postfix": 0}
     assert report["overview"]["received"] == 1

@@ -4,14 +4,7 @@ it under "reject warnings", the report under `overview.warned`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from parsers.envelope import LogFormat
-from parsers.stream import EventParser
-from parsers.timestamps import TimeContext
-from reports.builder import ReportBuilder
-from reports.options import ReportOptions
-from reports.section import ParseSummary
+from tests.line_report import report_lines
 
 # A real line from a forum post (2008, warn_if_reject on a HELO restriction).
 # pflogsumm 1.1.5 on it: 0 rejected, 1 reject warning.
@@ -21,10 +14,6 @@ Oct 22 23:25:32 Mailserver2 postfix/smtpd[5112]: NOQUEUE: reject_warning: RCPT f
 
 
 def test_a_reject_warning_is_warned_not_rejected() -> None:
-    parser = EventParser()
-    times = TimeContext(tz="UTC", reference=datetime(2026, 11, 25, tzinfo=UTC), year=2026)
-    builder = ReportBuilder(ReportOptions(tz="UTC"))
-    builder.add(parser.parse_chunk(LINES.encode(), LogFormat.CLASSIC, times))
-    report = builder.finish(ParseSummary(lines=0, events=0, not_mail=0)).data
+    report, _ = report_lines(LINES, 2026)
     assert (report["overview"]["rejected"], report["overview"]["warned"]) == (0, 1)
     assert report["rejects"]["by_class"]["helo"] == 0
