@@ -8,6 +8,7 @@ from functools import cache
 
 import polars as pl
 
+from parsers.derive import per_distinct
 from parsers.rules import FastPath, Rule, Test, ascii_classes
 from parsers.schema import EventKind
 
@@ -67,9 +68,8 @@ def _fast_capture(rows: pl.DataFrame, fast: FastPath) -> tuple[pl.DataFrame, pl.
         group, regex = fast.tail
         tail = f"^(?P<_tail>){_fast(regex)[1:]}"
         # Tails repeat (a server logs a few kinds): each distinct one is split once.
-        distinct = captured.select(pl.col(group).unique().drop_nulls())
-        split = distinct.with_columns(pl.col(group).str.extract_groups(tail).alias("_t"))
-        captured = captured.join(split.unnest("_t"), on=group, how="left", maintain_order="left")
+        split = pl.col(group).str.extract_groups(tail).alias("_t")
+        captured = per_distinct(captured, group, [split]).unnest("_t")
         taken = taken & pl.col("_tail").is_not_null()
         tail_columns = ["_tail", group]
     captured = captured.with_columns(taken.alias(_MATCHED))
