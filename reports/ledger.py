@@ -28,7 +28,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import is_forwarding
 from reports.section import Batch, Needs
-from reports.tally import Accumulator, Backlog, Counters, Distinct, LocalTally
+from reports.tally import Accumulator, Backlog, Counters, LocalTally, Tally
 
 STALE_AFTER = timedelta(days=7)
 # Batches whose lines are merged into the open messages at once: each merge has a fixed
@@ -43,7 +43,7 @@ _OPEN_SCHEMA: dict[str, pl.DataType] = {
     "smtpd": pl.Boolean(),
     "pickup": pl.Boolean(),
     "notice": pl.Boolean(),
-    "sent": pl.UInt32(),
+    "delivered": pl.List(pl.String()),  # recipients of its sent deliveries
     "closed": pl.Boolean(),  # removed, or refused by cleanup: it has left the queue
     "last_seen": _TIME,
 }
@@ -52,7 +52,7 @@ LEDGER_NEEDS: Needs = {
     EventKind.CLIENT: ["queue_id"],
     EventKind.PICKUP: ["queue_id"],
     EventKind.NOTIFICATION: ["new_queue_id"],
-    EventKind.DELIVERY: ["queue_id", "status", "reason"],
+    EventKind.DELIVERY: ["queue_id", "status", "reason", "recipient"],
     EventKind.REMOVED: ["queue_id"],
     EventKind.CONTENT_CHECK: ["queue_id", "action"],
     EventKind.REJECT: ["queue_id", "action", "program"],
@@ -83,7 +83,10 @@ class MessageLedger:
         self._open = pl.DataFrame(schema=_OPEN_SCHEMA)
         # count, and bytes as total, by local day and hour
         self.received = LocalTally(tz, ["day", "hour"], value="size")
-        self.senders = Distinct(["sender"])
+        # messages and bytes by envelope sender ("" is the null sender)
+        self.by_sender = Tally(["sender"], value="size", seen=False)
+        # bytes delivered by recipient: the size of each message, once per sent delivery
+        self.bytes_to = Tally(["recipient"], value="size", seen=False)
         # where the received messages came from, and the bytes their sent deliveries carried
         self.counts = Counters("smtpd", "pickup", "postfix", "bytes_delivered")
         self._pending: list[pl.DataFrame] = []
@@ -100,7 +103,8 @@ class MessageLedger:
             self._count_leaving()
         return {
             "received": self.received,
-            "senders": self.senders,
+            "by_sender": self.by_sender,
+            "bytes_to": self.bytes_to,
             "counts": self.counts,
             "sealed": _Rows(lambda: self._sealed, self._take),
             "open": _Rows(lambda: self._open, self._take),
@@ -174,12 +178,19 @@ class MessageLedger:
         if received.height == 0:
             return
         self.received.add(received.select(pl.col("queued_at").alias("time"), "size"))
-        sender = pl.col("sender").str.to_lowercase()
-        self.senders.add(received.filter(sender != "").select(sender.alias("sender")))
+        self.by_sender.add(
+            received.select(pl.col("sender").str.to_lowercase().fill_null(""), "size")
+        )
+        self.bytes_to.add(
+            received.select(pl.col("delivered").alias("recipient"), "size")
+            .explode("recipient")
+            .drop_nulls("recipient")
+        )
         self.counts.add("smtpd", int(received.get_column("smtpd").sum()))
         self.counts.add("pickup", int(received.get_column("pickup").sum()))
         self.counts.add("postfix", int(received.get_column("notice").sum()))
-        delivered = (received.get_column("sent").cast(pl.Int64) * received.get_column("size")).sum()
+        sent = received.get_column("delivered").list.len().cast(pl.Int64)
+        delivered = (sent * received.get_column("size")).sum()
         self.counts.add("bytes_delivered", int(delivered or 0))
 
 
@@ -209,7 +220,11 @@ def _updates(batch: Batch) -> pl.DataFrame:
         flags(EventKind.CLIENT, "queue_id", "smtpd"),
         flags(EventKind.PICKUP, "queue_id", "pickup"),
         flags(EventKind.NOTIFICATION, "new_queue_id", "notice"),
-        sent.select("queue_id", "time", pl.lit(1, pl.UInt32).alias("sent")),
+        sent.select(
+            "queue_id",
+            "time",
+            pl.concat_list(pl.col("recipient").str.to_lowercase().fill_null("")).alias("delivered"),
+        ),
         *closers,
     ]
     rows = pl.concat(parts, how="diagonal_relaxed").filter(pl.col("queue_id").is_not_null())
@@ -225,7 +240,7 @@ def _updates(batch: Batch) -> pl.DataFrame:
 
 def _merge(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per queue id: its first queueing (with that line's size and sender), the
-    sources seen, the sent deliveries counted, the last line's time.
+    sources seen, the recipients of its sent deliveries, the last line's time.
 
     One grouping on the streaming engine, about three times faster than grouping and
     joining the first queueing back. Lines of one id queued at the same instant are
@@ -242,7 +257,7 @@ def _merge(rows: pl.DataFrame) -> pl.DataFrame:
             pl.col("smtpd").any(),
             pl.col("pickup").any(),
             pl.col("notice").any(),
-            pl.col("sent").sum().cast(pl.UInt32),
+            pl.col("delivered").explode().drop_nulls(),
             pl.col("closed").any(),
             pl.col("last_seen").max(),
         )

@@ -9,7 +9,7 @@ from reports.expr import domain, is_forwarding, is_refusal
 from reports.ledger import LEDGER_NEEDS, MessageLedger
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, union
-from reports.tally import Accumulator, Distinct, LocalTally, Tally, counts
+from reports.tally import Accumulator, LocalTally, Tally, counts, regroup
 
 _ONE_DAY_SECONDS = 86400
 
@@ -17,7 +17,7 @@ _ONE_DAY_SECONDS = 86400
 NEEDS: Needs = union(
     {
         EventKind.CONNECT: ["host"],
-        EventKind.DELIVERY: ["host", "status", "recipient", "reason"],
+        EventKind.DELIVERY: ["host", "status", "recipient", "reason", "delay"],
         EventKind.REJECT: ["action"],
         EventKind.CONTENT_CHECK: ["action"],
         EventKind.LOG: ["severity"],
@@ -36,7 +36,8 @@ class Overview:
         self.connections = LocalTally(tz, at)
         self.messages = MessageLedger(tz, isolated)
         self.deliveries = LocalTally(tz, at, ["status"])
-        self.recipients = Distinct(["recipient"])
+        # deliveries (forwardings left out) by recipient and status, with their delays
+        self.by_recipient = Tally(["recipient", "status"], value="delay", seen=False, peak=True)
         self.rejects = LocalTally(tz, at, ["source", "action"])
         self.logs = Tally(["severity"], seen=False)
         self.hosts = Tally(["host"], seen=False)  # the syslog host names: who the report is about
@@ -49,8 +50,11 @@ class Overview:
         self.hosts.add(deliveries.select("time", "host"))
         outcome = pl.when(is_forwarding()).then(pl.lit("forwarded")).otherwise(pl.col("status"))
         self.deliveries.add(deliveries.select("time", outcome.alias("status")))
-        sent = deliveries.filter((pl.col("status") == "sent") & ~is_forwarding())
-        self.recipients.add(sent.select(pl.col("recipient").str.to_lowercase()))
+        self.by_recipient.add(
+            deliveries.filter(~is_forwarding()).select(
+                "time", pl.col("recipient").str.to_lowercase(), "status", "delay"
+            )
+        )
         self.rejects.add(
             pl.concat(
                 [
@@ -70,7 +74,7 @@ class Overview:
         return {
             "connections": self.connections,
             "deliveries": self.deliveries,
-            "recipients": self.recipients,
+            "by_recipient": self.by_recipient,
             "rejects": self.rejects,
             "logs": self.logs,
             "hosts": self.hosts,
@@ -88,8 +92,12 @@ class Overview:
         actions = rejects.group_by(plain).agg(pl.col("count").sum())
         action_count = {str(a): int(c) for a, c in actions.iter_rows()}
         sources = self.messages.counts
-        senders = self.messages.senders.frame().get_column("sender").drop_nulls()
-        recipients = self.recipients.frame().get_column("recipient").drop_nulls()
+        by_sender = self.messages.by_sender.frame()
+        senders = by_sender.get_column("sender").filter(by_sender.get_column("sender") != "")
+        by_recipient = self.by_recipient.frame()
+        sent = by_recipient.filter(pl.col("status") == "sent")
+        recipients = sent.get_column("recipient").drop_nulls()
+        top = self.options.top
         logs = counts(self.logs.frame(), "severity")
         return {
             "connections": self.connections.total(),
@@ -117,6 +125,11 @@ class Overview:
             "sending_domains": _distinct_domains(senders),
             "recipients": recipients.n_unique(),
             "recipient_domains": _distinct_domains(recipients),
+            **_people(by_sender, sent, self.messages.bytes_to.frame(), top),
+            "by_sending_domain": _by_sending_domain(by_sender, top),
+            "by_recipient_domain": _by_recipient_domain(
+                by_recipient, self.messages.bytes_to.frame(), top
+            ),
             "by_day": self._by("day", received, deliveries, rejects),
             "by_hour": self._by("hour", received, deliveries, rejects) if self._one_day() else {},
             "warnings": logs.get("warning", 0),
@@ -156,3 +169,98 @@ class Overview:
 def _distinct_domains(addresses: pl.Series) -> int:
     found = pl.DataFrame({"a": addresses}).select(domain(pl.col("a")).drop_nulls().n_unique())
     return int(found.item())
+
+
+# The null sender's name in the tables, as Postfix writes it.
+NULL_SENDER = "<>"
+
+
+def _named(address: pl.Expr) -> pl.Expr:
+    return pl.when(address == "").then(pl.lit(NULL_SENDER)).otherwise(address)
+
+
+def _domain_or_self(address: pl.Expr) -> pl.Expr:
+    """The domain of an address; an unqualified address (or <>) stands for itself."""
+    return pl.coalesce(domain(address), _named(address))
+
+
+def _top(frame: pl.DataFrame, key: str, by: str, top: int) -> list[Json]:
+    ordered = frame.sort([by, key], descending=[True, False], nulls_last=True).head(top)
+    return [dict(zip(ordered.columns, row, strict=True)) for row in ordered.iter_rows()]
+
+
+def _people(by_sender: pl.DataFrame, sent: pl.DataFrame, bytes_to: pl.DataFrame, top: int) -> Json:
+    """pflogsumm's "Senders/Recipients by message count/size": received messages by
+    sender, and sent deliveries by recipient, each with the bytes they carried."""
+    senders = by_sender.select(
+        _named(pl.col("sender")).alias("sender"),
+        pl.col("count").cast(pl.Int64).alias("messages"),
+        pl.col("total").fill_null(0).cast(pl.Int64).alias("bytes"),
+    )
+    recipients = (
+        sent.select("recipient", pl.col("count").cast(pl.Int64).alias("messages"))
+        .join(
+            bytes_to.select("recipient", pl.col("total").cast(pl.Int64).alias("bytes")),
+            on="recipient",
+            how="left",
+        )
+        .with_columns(pl.col("bytes").fill_null(0))
+    )
+    return {
+        "top_senders": _top(senders, "sender", "messages", top),
+        "top_senders_by_size": _top(senders, "sender", "bytes", top),
+        "top_recipients": _top(recipients, "recipient", "messages", top),
+        "top_recipients_by_size": _top(recipients, "recipient", "bytes", top),
+    }
+
+
+def _by_sending_domain(by_sender: pl.DataFrame, top: int) -> list[Json]:
+    """pflogsumm's "Host/Domain Summary: Messages Received"."""
+    domains = regroup(by_sender, domain=_domain_or_self(pl.col("sender"))).select(
+        "domain",
+        pl.col("count").cast(pl.Int64).alias("messages"),
+        pl.col("total").fill_null(0).cast(pl.Int64).alias("bytes"),
+    )
+    return _top(domains, "domain", "messages", top)
+
+
+def _by_recipient_domain(
+    by_recipient: pl.DataFrame, bytes_to: pl.DataFrame, top: int
+) -> list[Json]:
+    """pflogsumm's "Host/Domain Summary: Message Delivery": sent deliveries, the bytes
+    they carried, deferrals and bounces, the average delay of the sent ones and the
+    longest delay of a sent or deferred one."""
+    by_domain = _domain_or_self(pl.col("recipient"))
+    statuses = regroup(by_recipient, domain=by_domain, status=pl.col("status"))
+    sized = regroup(bytes_to, domain=by_domain)
+
+    def of(status: str) -> pl.Expr:
+        return pl.col("status") == status
+
+    waited = of("sent") | of("deferred")
+    domains = (
+        statuses.group_by("domain")
+        .agg(
+            pl.col("count").filter(of("sent")).sum().cast(pl.Int64).alias("sent"),
+            pl.col("count").filter(of("deferred")).sum().cast(pl.Int64).alias("deferred"),
+            pl.col("count").filter(of("bounced")).sum().cast(pl.Int64).alias("bounced"),
+            pl.col("total").filter(of("sent")).sum().alias("_delay"),
+            pl.col("peak").filter(waited).max().alias("max_delay"),
+        )
+        .join(sized.select("domain", pl.col("total").alias("bytes")), on="domain", how="left")
+        .select(
+            "domain",
+            "sent",
+            pl.col("bytes").fill_null(0).cast(pl.Int64),
+            "deferred",
+            "bounced",
+            pl.when(pl.col("sent") > 0)
+            .then((pl.col("_delay") / pl.col("sent")).round(2))
+            .alias("average_delay"),
+            pl.col("max_delay").round(2),
+        )
+    )
+    ordered = domains.sort(
+        ["sent", "deferred", "bounced", "domain"], descending=[True, True, True, False]
+    )
+    return [dict(zip(ordered.columns, row, strict=True)) for row in ordered.head(top).iter_rows()]

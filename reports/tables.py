@@ -109,6 +109,60 @@ def _overview(data: Mapping[str, Any]) -> list[Table]:
                     ),
                 )
             )
+    return tables + _people(data)
+
+
+def _people(data: Mapping[str, Any]) -> list[Table]:
+    """pflogsumm's host/domain summaries and its senders and recipients."""
+    tables = []
+    if "by_recipient_domain" in data:
+        tables.append(
+            Table(
+                "overview",
+                "recipient_domains",
+                "Delivery by recipient domain",
+                ("domain", "sent", "bytes", "deferred", "bounced", "avg delay s", "max delay s"),
+                tuple(
+                    (
+                        r["domain"],
+                        r["sent"],
+                        r["bytes"],
+                        r["deferred"],
+                        r["bounced"],
+                        r["average_delay"],
+                        r["max_delay"],
+                    )
+                    for r in data["by_recipient_domain"]
+                ),
+            )
+        )
+    if "by_sending_domain" in data:
+        tables.append(
+            Table(
+                "overview",
+                "sending_domains",
+                "Received by sender domain",
+                ("domain", "messages", "bytes"),
+                tuple((r["domain"], r["messages"], r["bytes"]) for r in data["by_sending_domain"]),
+            )
+        )
+    for key, title in (
+        ("top_senders", "Top senders by messages"),
+        ("top_recipients", "Top recipients by messages"),
+        ("top_senders_by_size", "Top senders by size"),
+        ("top_recipients_by_size", "Top recipients by size"),
+    ):
+        name = "sender" if "sender" in key else "recipient"
+        if key in data:
+            tables.append(
+                Table(
+                    "overview",
+                    key,
+                    title,
+                    (name, "messages", "bytes"),
+                    tuple((r[name], r["messages"], r["bytes"]) for r in data[key]),
+                )
+            )
     return tables
 
 

@@ -25,9 +25,12 @@ class Accumulator(Protocol):
 class Tally:
     """Counts (and first/last time) per key, summed over every batch added."""
 
-    def __init__(self, keys: Sequence[str], value: str | None = None, seen: bool = True) -> None:
+    def __init__(
+        self, keys: Sequence[str], value: str | None = None, seen: bool = True, peak: bool = False
+    ) -> None:
         self.keys = list(keys)
-        self.value = value  # a numeric column to sum as well, if any
+        self.value = value  # a numeric column to sum as well (as "total"), if any
+        self.peak = peak  # the value's largest too (as "peak")
         self.seen = seen  # first_seen and last_seen too (a third of the cost of counting)
         self._parts: list[pl.DataFrame] = []
         self._sorted: pl.DataFrame | None = None  # frame(), until more is added
@@ -43,6 +46,8 @@ class Tally:
             ]
         if self.value:
             aggs.append(pl.col(self.value).sum().alias("total"))
+            if self.peak:
+                aggs.append(pl.col(self.value).max().alias("peak"))
         self._append(frame.group_by(self.keys).agg(aggs))
 
     def _append(self, part: pl.DataFrame) -> None:
@@ -54,7 +59,7 @@ class Tally:
     def merged(self) -> pl.DataFrame:
         """One row per key, in no order."""
         if not self._parts:
-            return _empty_tally(self.keys, self.value, self.seen)
+            return _empty_tally(self.keys, self.value, self.seen, self.peak)
         if len(self._parts) > 1:
             self._parts = [merge_tallies(pl.concat(self._parts), self.keys)]
         return self._parts[0]
@@ -172,10 +177,14 @@ class LocalTally:
             self._flush()
 
 
+# What a Tally frame holds besides its keys.
+_VALUES = ("count", "first_seen", "last_seen", "total", "peak")
+
+
 def regroup(frame: pl.DataFrame, **keys: pl.Expr) -> pl.DataFrame:
     """A Tally frame counted again by keys made from its own (a domain from an address):
     string work then runs once per distinct value instead of once per event."""
-    values = [c for c in ("count", "first_seen", "last_seen", "total") if c in frame.columns]
+    values = [c for c in _VALUES if c in frame.columns]
     rekeyed = frame.select(*(expr.alias(name) for name, expr in keys.items()), *values)
     return _by_count(merge_tallies(rekeyed, list(keys)), list(keys))
 
@@ -187,6 +196,8 @@ def merge_tallies(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
         aggs += [pl.col("first_seen").min(), pl.col("last_seen").max()]
     if "total" in frame.columns:
         aggs.append(pl.col("total").sum())
+    if "peak" in frame.columns:
+        aggs.append(pl.col("peak").max())
     return frame.group_by(keys).agg(aggs)
 
 
@@ -194,13 +205,17 @@ def _by_count(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     return frame.sort(["count", *keys], descending=[True, *[False] * len(keys)])
 
 
-def _empty_tally(keys: Sequence[str], value: str | None, seen: bool = True) -> pl.DataFrame:
+def _empty_tally(
+    keys: Sequence[str], value: str | None, seen: bool = True, peak: bool = False
+) -> pl.DataFrame:
     schema: dict[str, pl.DataType] = {key: pl.String() for key in keys}
     schema["count"] = pl.UInt32()
     if seen:
         schema |= {"first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC")}
     if value:
         schema["total"] = pl.Float64()
+        if peak:
+            schema["peak"] = pl.Float64()
     return pl.DataFrame(schema=schema)
 
 

@@ -29,10 +29,13 @@ METADATA = {"schema", "seed", "postfix_version", "generated_at", "time_zone", "f
             "catchall_domains"}  # fmt: skip
 
 
-def _parse(directory: str) -> tuple[Report, dict[EventKind, pl.DataFrame], EventParser]:
+def _parse(
+    directory: str, top: int = 10
+) -> tuple[Report, dict[EventKind, pl.DataFrame], EventParser]:
     times = TimeContext(tz="UTC", reference=TRUTH_END, year=2026)
     parser = EventParser()
-    builder = ReportBuilder(ReportOptions(tz="UTC", catchall_domains=TRUTH["catchall_domains"]))
+    options = ReportOptions(tz="UTC", catchall_domains=TRUTH["catchall_domains"], top=top)
+    builder = ReportBuilder(options)
     kept: dict[EventKind, list[pl.DataFrame]] = {kind: [] for kind in EventKind}
     for source in expand_inputs([str(SAMPLE / directory)]):
         for batch in parser.parse_chunks(iter_chunks(source, 64 * 1024), times):

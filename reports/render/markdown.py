@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from reports.builder import Report
 from reports.escape import for_markdown
 from reports.tables import SECTION_TITLES, tables
@@ -10,7 +12,15 @@ from reports.tables import SECTION_TITLES, tables
 def _cell(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
     return for_markdown("" if value is None else value)
+
+
+def _numeric(column: Iterable[object]) -> bool:
+    """A column is aligned right when its first value (a missing one aside) is a number."""
+    first = next((value for value in column if value is not None), None)
+    return isinstance(first, int | float)
 
 
 def render(report: Report) -> str:
@@ -34,7 +44,7 @@ def render(report: Report) -> str:
         lines.append(
             "|"
             + "|".join(
-                "---:" if isinstance(table.rows[0][i], int) else "---"
+                "---:" if _numeric(row[i] for row in table.rows) else "---"
                 for i in range(len(table.columns))
             )
             + "|"

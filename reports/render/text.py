@@ -17,6 +17,8 @@ from reports.tables import SECTION_TITLES, tables
 def _cell(value: object) -> Text:
     if isinstance(value, int):
         return Text(f"{value:,}", justify="right")
+    if isinstance(value, float):
+        return Text(f"{value:,.2f}", justify="right")
     return Text(for_terminal("" if value is None else value))
 
 
