@@ -15,6 +15,7 @@ from reports.deliveries import Deliveries
 from reports.options import SECTIONS, ReportOptions
 from reports.overview import Overview
 from reports.parse import ParseSection
+from reports.problems import Problems
 from reports.rejects import Rejects
 from reports.section import Batch, Json, Needs, ParseSummary, Section, iso, union
 from reports.spammers import Spammers
@@ -45,6 +46,7 @@ class ReportBuilder:
             "rejects": Rejects,
             "catchall": CatchAll,
             "deliveries": Deliveries,
+            "problems": Problems,
             "timeline": Timeline,
         }
         self.sections: list[Section] = [

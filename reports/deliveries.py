@@ -6,24 +6,12 @@ from __future__ import annotations
 import polars as pl
 
 from parsers.schema import EventKind
+from reports.expr import text_shape
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
 from reports.tally import Accumulator, Tally, Values, counts, regroup
 
 STATUSES = ("sent", "deferred", "bounced", "expired")
-
-
-def _reason_shape() -> pl.Expr:
-    """Reasons with the parts that differ per message (ids, addresses, numbers) blanked,
-    so that the same cause groups together."""
-    return (
-        pl.col("reason")
-        .str.replace_all(r"<[^>]*>", "<...>")
-        .str.replace_all(r"\b[0-9A-F]{8,}\b", "...")
-        .str.replace_all(r"\[[0-9a-fA-F:.]+\]", "[...]")
-        .str.replace_all(r"\b\d+(?:\.\d+)*\b", "N")
-        .str.slice(0, 160)
-    )
 
 
 NEEDS: Needs = {
@@ -47,7 +35,9 @@ class Deliveries:
         self.by_transport.add(deliveries.select("time", "transport", "status"))
         self.by_relay.add(deliveries.select("time", "relay_host", "relay", "status"))
         trouble = deliveries.filter(pl.col("status").is_in(["deferred", "bounced", "expired"]))
-        self.reasons.add(trouble.select("time", "status", _reason_shape().alias("reason")))
+        self.reasons.add(
+            trouble.select("time", "status", text_shape(pl.col("reason")).alias("reason"))
+        )
         sent = deliveries.filter(pl.col("status") == "sent")
         self.delays.add(sent.get_column("delay").cast(pl.Float32))
 

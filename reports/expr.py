@@ -42,6 +42,18 @@ def is_forwarding() -> pl.Expr:
     return ((pl.col("status") == "sent") & forwarded).fill_null(False)
 
 
+def text_shape(text: pl.Expr) -> pl.Expr:
+    """A reason or warning with the parts that differ per message (addresses, queue ids,
+    IP addresses, numbers) blanked, so that the same cause groups together."""
+    return (
+        text.str.replace_all(r"<[^>]*>", "<...>")
+        .str.replace_all(r"\b[0-9A-F]{8,}\b", "...")
+        .str.replace_all(r"\[[0-9a-fA-F:.]+\]", "[...]")
+        .str.replace_all(r"\b\d+(?:\.\d+)*\b", "N")
+        .str.slice(0, 160)
+    )
+
+
 def domain(address: pl.Expr) -> pl.Expr:
     """Lower-cased domain of an address, null for none (the null sender <>)."""
     return address.str.extract(r"@([^@]+)$", 1).str.to_lowercase()

@@ -24,6 +24,7 @@ SECTIONS = (
     "rejects",
     "catchall",
     "deliveries",
+    "problems",
     "timeline",
     "parse",
 )

@@ -21,6 +21,7 @@ SECTION_TITLES = {
     "rejects": "Rejects",
     "catchall": "Catch-all addresses",
     "deliveries": "Deliveries",
+    "problems": "Problems",
     "parse": "Parsing",
 }
 
@@ -454,6 +455,90 @@ def _parse(data: Mapping[str, Any]) -> list[Table]:
     ]
 
 
+def _listed(
+    slug: str,
+    title: str,
+    keys: tuple[str, ...],
+    items: Iterable[Mapping[str, Any]],
+    first_seen: bool = True,
+) -> Table:
+    """Ranked rows of several keys, with count and last seen (and first seen, where the
+    table has room for it)."""
+    seen = ("first seen", "last seen") if first_seen else ("last seen",)
+    rows = tuple(
+        (
+            *(item[key] for key in keys),
+            item["count"],
+            *((_day(item.get("first_seen")),) if first_seen else ()),
+            _day(item.get("last_seen")),
+        )
+        for item in items
+    )
+    return Table("problems", slug, title, (*keys, "count", *seen), rows)
+
+
+def _problems(data: Mapping[str, Any]) -> list[Table]:
+    logs, tls = data["logs"], data["tls_failures"]
+    return [
+        _counts(
+            "problems",
+            "by_severity",
+            "Postfix warnings and errors",
+            "severity",
+            logs["by_severity"],
+        ),
+        _listed(
+            "logs",
+            "Most frequent warnings and errors",
+            ("severity", "program", "text"),
+            logs["top"],
+            first_seen=False,
+        ),
+        _listed(
+            "delivery_failures",
+            "Failed connections to other servers",
+            ("program", "error", "peer_host"),
+            data["delivery_failures"],
+        ),
+        _counts(
+            "problems",
+            "session_errors",
+            "smtpd sessions that ended badly",
+            "error",
+            data["session_errors"],
+        ),
+        _counts(
+            "problems",
+            "lost_connection_after",
+            "Clients that hung up, by the command they had reached",
+            "after",
+            data["lost_connection_after"],
+        ),
+        Table(
+            "problems",
+            "tls_failures",
+            "TLS handshake failures",
+            ("inbound", "outbound"),
+            ((tls["inbound"], tls["outbound"]),),
+        ),
+        _listed(
+            "tls_failures_by_error",
+            "TLS handshake failures by error",
+            ("direction", "error"),
+            tls["by_error"],
+        ),
+        _listed(
+            "tls_failures_by_peer",
+            "TLS handshake failures by peer",
+            ("direction", "peer_host", "peer_ip"),
+            tls["top_peers"],
+            first_seen=False,
+        ),
+        _counts("problems", "postscreen", "postscreen verdicts", "event", data["postscreen"]),
+        _listed("master", "Starts, stops and reloads", ("program", "action"), data["master"]),
+    ]
+
+
 def tables(report: Report) -> list[Table]:
     data = report.data
     out: list[Table] = []
@@ -473,6 +558,8 @@ def tables(report: Report) -> list[Table]:
         out += _catchall(data["catchall"])
     if "deliveries" in data:
         out += _deliveries(data["deliveries"])
+    if "problems" in data:
+        out += _problems(data["problems"])
     if "parse" in data:
         out += _parse(data["parse"])
     return out

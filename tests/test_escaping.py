@@ -31,6 +31,9 @@ LINES = [
     "x<img/src=x/onerror=alert(1)>.test[192.0.2.3]: 554 5.7.1 <y@example.org>: "
     "Relay access denied; from=<a@<script>alert(2)</script>.test> to=<y@example.org> "
     "proto=ESMTP helo=<h.test>",
+    # a warning quotes what a client sent: it reaches the problems section as is
+    'Nov 24 10:00:03 mx postfix/smtpd[9]: warning: =HYPERLINK("http://evil") sent '
+    '"<img src=x onerror=alert(3) \x1b[31m [y](http://evil.test)',
 ]
 
 
@@ -66,6 +69,7 @@ def test_html_has_no_markup_or_control_characters_from_the_log() -> None:
     assert "&lt;script&gt;alert(2)&lt;/script&gt;.test" in page  # the sender domain, as text
     assert "x&lt;img/src=x/onerror=alert(1)&gt;.test" in page  # the client host
     assert "evil|host.test" in page
+    assert "&lt;img src=x onerror=alert(N)" in page and "<img src=x" not in page
     assert 'href="http://evil' not in page and "<a " not in page
     # The hostile header text became a rule id and a chart label: drawn as text, no mathtext.
     assert "\\x1b[2jevil.gr" in page

@@ -37,7 +37,8 @@ from reports.builder import ReportBuilder
 from reports.options import ReportOptions
 
 # Bump when a section's accumulators change: summaries of another version are not read.
-# 2: milter rejects count as rejects; 3: messages and bytes per sender and recipient
+# 2: milter rejects count as rejects; 3: messages and bytes per sender and recipient,
+# and the problems section
 VERSION = 3
 _STATE = "state."
 _COUNT_SCHEMA = {
