@@ -462,7 +462,8 @@ def report(
     store: Path | None,
     **given: Any,
 ) -> None:
-    """Report on Postfix logs: TLS, spammers, SPF, checks, rejects, catch-all, deliveries.
+    """Report on Postfix logs: totals, TLS, spammers, SPF, checks, rejects, catch-all,
+    deliveries and problems.
 
     \b
     Examples:
