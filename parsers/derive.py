@@ -99,6 +99,8 @@ def _reject(frame: pl.DataFrame) -> pl.DataFrame:
         reason_class().alias("reason_class"),
         rbl.alias("rbl_list"),
         pl.col("queue_id").replace("NOQUEUE", None),
+        # postscreen names no host ("[ip]:port"): none, rather than an empty name
+        pl.col("client_host").replace("", None),
     )
 
 

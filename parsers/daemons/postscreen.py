@@ -1,6 +1,6 @@
 """postscreen(8) and dnsblog(8): the pre-SMTP gatekeeper's verdicts."""
 
-from parsers.rules import Rule, Test
+from parsers.rules import CLIENT, Rule, Test
 from parsers.schema import EventKind
 
 _ADDR = r"\[(?P<client_ip>[^\]]*)\]:(?P<client_port>\d+)"
@@ -34,10 +34,17 @@ POSTSCREEN_RULES = (
         rf"(?: \d+)?(?: after [\d.]+)? from {_ADDR}(?:: )?(?P<detail>.*)$",
         Test.REGEX,
     ),
+    # postscreen refuses a client before smtpd sees it: a reject like smtpd's (a DNSBL
+    # reply, with the envelope of the RCPT it refused, comma-separated as
+    # postscreen_smtpd.c writes it), or a bare reason ("too many connections").
+    # Counted with smtpd's rejects, as pflogsumm does.
     Rule(
-        EventKind.POSTSCREEN,
+        EventKind.REJECT,
         "NOQUEUE: reject: ",
-        rf"^NOQUEUE: (?P<event>reject): [A-Z]+ from {_ADDR}: (?P<detail>.*)$",
+        rf"^(?P<queue_id>NOQUEUE): (?P<action>reject): (?P<stage>[A-Z-]+) from {CLIENT}: "
+        r"(?:(?P<code>[245]\d\d) )?(?:(?P<dsn>[245]\.\d{1,3}\.\d{1,3}) )?"
+        r"(?P<reason>.*?)(?:; from=<(?P<sender>.*?)>, to=<(?P<recipient>.*?)>, "
+        r"proto=(?P<proto>\S+), helo=<(?P<helo>.*?)>)?$",
     ),
 )
 
