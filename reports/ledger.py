@@ -28,7 +28,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import is_forwarding
 from reports.section import Batch, Needs
-from reports.tally import Accumulator, Backlog, Counters, LocalTally, Tally
+from reports.tally import Accumulator, Backlog, Counters, LocalTally, Tally, owned
 
 STALE_AFTER = timedelta(days=7)
 # Batches whose lines are merged into the open messages at once: each merge has a fixed
@@ -148,7 +148,7 @@ class MessageLedger:
         merged = _merge(pl.concat([self._open.filter(touched), updates]))
         closing = pl.col("closed")
         if self.isolated:
-            self._sealed = pl.concat([self._sealed, merged.filter(closing & ~_BORN)])
+            self._sealed = pl.concat([self._sealed, owned(merged.filter(closing & ~_BORN))])
             closing = closing & _BORN
         self._fold(merged.filter(closing))
         newest = updates.get_column("last_seen").max()
@@ -156,7 +156,7 @@ class MessageLedger:
         if isinstance(newest, datetime):
             stale = pl.col("queued_at").is_null() & (pl.col("last_seen") < newest - STALE_AFTER)
             still_open = still_open.filter(~stale)
-        self._open = still_open
+        self._open = owned(still_open)
 
     def finish(self) -> None:
         """Fold the messages still in the queue at the end of the logs or the period."""

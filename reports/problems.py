@@ -56,7 +56,9 @@ class Problems:
         self.connect_errors.add(
             batch[EventKind.CONNECT_ERROR].select("time", "program", "error", "peer_host")
         )
-        self.session_errors.add(batch[EventKind.SESSION_ERROR].select("time", "error", "after"))
+        # "DATA (1234 bytes)": one command, whatever the count
+        command = pl.col("after").str.replace(r" \(\d+ bytes\)$", "")
+        self.session_errors.add(batch[EventKind.SESSION_ERROR].select("time", "error", command))
         self.tls_errors.add(
             batch[EventKind.TLS_ERROR].select("time", "direction", "error", "peer_host", "peer_ip")
         )
@@ -89,10 +91,7 @@ class Problems:
             "session_errors": dict.fromkeys(SESSION_ERRORS, 0) | counts(sessions, "error"),
             # the command a client had reached when it dropped the connection
             "lost_connection_after": counts(
-                sessions.filter(pl.col("error") == "lost_connection").with_columns(
-                    pl.col("after").str.replace(r" \(\d+ bytes\)$", "")
-                ),
-                "after",
+                sessions.filter(pl.col("error") == "lost_connection"), "after"
             ),
             "tls_failures": {
                 "inbound": _total(tls.filter(pl.col("direction") == "inbound")),

@@ -22,6 +22,15 @@ class Accumulator(Protocol):
     def load(self, frame: pl.DataFrame) -> None: ...
 
 
+def owned(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its text in buffers of its own. A group-by's keys are views into the
+    batch they came from: a few kept rows would keep each batch's whole text alive."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
+    if not texts or frame.height == 0:
+        return frame
+    return frame.with_columns(pl.concat_str([pl.col(name), pl.lit("")]) for name in texts)
+
+
 class Tally:
     """Counts (and first/last time) per key, summed over every batch added."""
 
@@ -51,7 +60,7 @@ class Tally:
         self._append(frame.group_by(self.keys).agg(aggs))
 
     def _append(self, part: pl.DataFrame) -> None:
-        self._parts.append(part)
+        self._parts.append(owned(part))
         self._sorted = None
         if len(self._parts) >= _COMPACT_AFTER:
             self._parts = [merge_tallies(pl.concat(self._parts), self.keys)]
@@ -229,7 +238,7 @@ class Distinct:
     def add(self, frame: pl.DataFrame) -> None:
         if frame.height == 0:
             return
-        self._parts.append(frame.select(self.columns).unique())
+        self._parts.append(owned(frame.select(self.columns).unique()))
         if len(self._parts) >= _COMPACT_AFTER:
             self._parts = [pl.concat(self._parts).unique()]
 

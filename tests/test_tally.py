@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.tally import TIME_LABELS, Counters, Distinct, LocalTally, Tally, Values
+from reports.tally import TIME_LABELS, Counters, Distinct, LocalTally, Tally, Values, owned
 
 ZONES = [
     "UTC",
@@ -112,6 +112,7 @@ def test_states_saved_and_loaded_give_what_adding_everything_gives(
     def fresh() -> dict[str, Any]:
         return {
             "tally": Tally(["key"], value="size"),
+            "peak": Tally(["key"], value="size", seen=False, peak=True),
             "local": LocalTally(tz, ["day", "hour"], ["key"], value="size"),
             "distinct": Distinct(["key", "size"]),
             "counters": Counters("events", "bytes"),
@@ -120,6 +121,7 @@ def test_states_saved_and_loaded_give_what_adding_everything_gives(
 
     def feed(accumulators: dict[str, Any], piece: pl.DataFrame) -> None:
         accumulators["tally"].add(piece)
+        accumulators["peak"].add(piece)
         accumulators["local"].add(piece)
         accumulators["distinct"].add(piece)
         accumulators["counters"].add("events", piece.height)
@@ -140,6 +142,7 @@ def test_states_saved_and_loaded_give_what_adding_everything_gives(
         return frame.sort(frame.columns, nulls_last=True)
 
     assert sort(loaded["tally"].frame()).equals(sort(whole["tally"].frame()))
+    assert sort(loaded["peak"].frame()).equals(sort(whole["peak"].frame()))
     assert sort(loaded["local"].frame()).equals(sort(whole["local"].frame()))
     assert sort(loaded["distinct"].frame()).equals(sort(whole["distinct"].frame()))
     assert loaded["counters"].values == whole["counters"].values
@@ -158,3 +161,25 @@ def test_a_loaded_local_tally_cannot_be_dumped() -> None:
     tally.load(alone.dump())
     with pytest.raises(RuntimeError):
         tally.dump()
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), max_size=30))
+def test_owned_keeps_every_value_and_type(texts: list[str | None]) -> None:
+    frame = pl.DataFrame(
+        {"text": texts, "n": list(range(len(texts)))}, schema={"text": pl.String, "n": pl.Int64}
+    )
+    copied = owned(frame)
+    assert copied.schema == frame.schema
+    assert copied.equals(frame)
+
+
+def test_a_tally_peak_is_the_largest_value_however_it_was_added() -> None:
+    tally = Tally(["k"], value="v", seen=False, peak=True)
+    tally.add(pl.DataFrame({"k": ["a", "a", "b"], "v": [1.0, 5.0, 2.0]}))
+    tally.add(pl.DataFrame({"k": ["a", "b"], "v": [3.0, 7.0]}))
+    rows = {k: (c, t, p) for k, c, t, p in tally.frame().iter_rows()}
+    assert rows == {"a": (3, 9.0, 5.0), "b": (2, 9.0, 7.0)}
+    reloaded = Tally(["k"], value="v", seen=False, peak=True)
+    reloaded.load(tally.dump())
+    reloaded.add(pl.DataFrame({"k": ["b"], "v": [8.0]}))
+    assert dict(reloaded.frame().select("k", "peak").iter_rows()) == {"a": 5.0, "b": 8.0}
