@@ -56,7 +56,8 @@ _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
 )
 @click.option("--subject", "subject_template", metavar="TEMPLATE",
               help="Fields: {host} {period} {received:,} {rejected} {tls_inbound:.0%} "
-              "{delivered} {deferred} {bounced} {connections} {tls_outbound} ...")  # fmt: skip
+              "{delivered} {deferred} {bounced} {connections} {tls_outbound} {warnings} "
+              "{fatal} ...")  # fmt: skip
 @click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS),
               help="Only this section in the body (repeatable).")  # fmt: skip
 @click.option("--top", type=click.IntRange(1, 10_000))

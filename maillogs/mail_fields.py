@@ -21,10 +21,12 @@ from maillogs.errors import UsageError
 DEFAULT_SUBJECT = (
     "{host}: {received:,} received, {rejected:,} rejected, TLS in {tls_inbound:.0%} \u2014 {period}"
 )
-NUMBERS = (
+# The overview's counts, by their names there.
+_OVERVIEW_NUMBERS = (
     "received", "delivered", "deferred", "bounced", "rejected", "discarded", "held",
-    "connections", "tls_inbound", "tls_outbound", "spf_rejected", "unparsed",
+    "connections", "warnings", "errors", "fatal", "panic",
 )  # fmt: skip
+NUMBERS = (*_OVERVIEW_NUMBERS, "tls_inbound", "tls_outbound", "spf_rejected", "unparsed")
 TEXTS = ("host", "hostname", "period")
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -47,7 +49,7 @@ def fields(data: Mapping[str, Any], host: str, period: str) -> dict[str, object]
     tls, spf and parse whatever sections the mail shows)."""
     overview = data.get("overview", {})
     tls = data.get("tls", {})
-    values: dict[str, object] = {name: int(overview.get(name, 0)) for name in NUMBERS[:8]}
+    values: dict[str, object] = {name: int(overview.get(name, 0)) for name in _OVERVIEW_NUMBERS}
     values["tls_inbound"] = _share(tls.get("inbound", {}).get("by_level", {}))
     values["tls_outbound"] = _share(tls.get("outbound", {}).get("by_level", {}))
     values["spf_rejected"] = int(data.get("spf", {}).get("rejected", 0))

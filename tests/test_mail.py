@@ -557,3 +557,18 @@ def test_the_readme_crontab_line_is_the_contrib_one() -> None:
     assert line is not None
     assert shlex.split(line.group(1))[5:] in contrib_commands()
     assert "OnCalendar=*-*-01 " in (CONTRIB / "maillogs-mail-monthly.timer").read_text()
+
+
+def test_subject_and_conditions_speak_of_postfix_warnings_and_errors(tmp_path: Path) -> None:
+    out = tmp_path / "report.eml"
+    report = CliRunner().invoke(main, ["report", "--format", "json", *FAST])
+    warnings = json.loads(report.output)["overview"]["warnings"]
+    assert warnings > 0  # sample_logs' last day has Postfix warnings
+    result = run(*ADDRESSES, "--dry-run", "-o", str(out),
+                 "--subject", "{warnings} warnings, {errors} errors, {fatal} fatal, {panic} panic",
+                 "--only-if", "warnings>0", "--only-if", "fatal==0", *FAST)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == f"{warnings} warnings, 0 errors, 0 fatal, 0 panic"
+    quiet = run(*ADDRESSES, "--dry-run", "--only-if", "panic>0", "-v", *FAST)
+    assert quiet.output == "maillogs: nothing sent: --only-if panic>0 does not hold\n"
