@@ -130,8 +130,14 @@ class Overview:
             "by_recipient_domain": _by_recipient_domain(
                 by_recipient, self.messages.bytes_to.frame(), top
             ),
-            "by_day": self._by("day", received, deliveries, rejects),
-            "by_hour": self._by("hour", received, deliveries, rejects) if self._one_day() else {},
+            "by_day": self._by(pl.col("day"), received, deliveries, rejects),
+            "by_hour": (
+                self._by(pl.col("hour"), received, deliveries, rejects) if self._one_day() else {}
+            ),
+            # every day's hours added up: when in the day the mail comes
+            "by_hour_of_day": _every_hour(
+                self._by(pl.col("hour").str.slice(11, 2), received, deliveries, rejects)
+            ),
             "warnings": logs.get("warning", 0),
             "errors": logs.get("error", 0),
             "fatal": logs.get("fatal", 0),
@@ -148,22 +154,42 @@ class Overview:
         return bool(since and until and (until - since).total_seconds() <= _ONE_DAY_SECONDS)
 
     def _by(
-        self, unit: str, received: pl.DataFrame, deliveries: pl.DataFrame, rejects: pl.DataFrame
+        self,
+        key: pl.Expr,
+        received: pl.DataFrame,
+        deliveries: pl.DataFrame,
+        rejects: pl.DataFrame,
     ) -> dict[str, dict[str, int]]:
+        """Traffic per value of `key`, an expression of the local "day" and "hour"
+        labels (both are in every LocalTally frame)."""
         table: dict[str, dict[str, int]] = {}
 
         def put(frame: pl.DataFrame, name: str) -> None:
-            for key, count in frame.group_by(unit).agg(pl.col("count").sum()).iter_rows():
-                row = table.setdefault(
-                    str(key), dict.fromkeys(("connections", "received", "delivered", "rejected"), 0)
-                )
+            grouped = frame.group_by(key.alias("_key")).agg(pl.col("count").sum())
+            for label, count in grouped.iter_rows():
+                row = table.setdefault(str(label), dict.fromkeys(_TRAFFIC, 0))
                 row[name] += int(count)
 
         put(self.connections.frame(), "connections")
         put(received, "received")
-        put(deliveries.filter(pl.col("status") == "sent"), "delivered")
+        for status in ("sent", "deferred", "bounced"):
+            name = "delivered" if status == "sent" else status
+            put(deliveries.filter(pl.col("status") == status), name)
         put(rejects.filter(is_refusal()), "rejected")
         return dict(sorted(table.items()))
+
+
+# The columns of the traffic tables, pflogsumm's and the connections.
+_TRAFFIC = ("connections", "received", "delivered", "deferred", "bounced", "rejected")
+
+
+def _every_hour(table: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """All 24 hours, quiet ones at zero (none at all if the period had no traffic)."""
+    if not table:
+        return table
+    return {
+        f"{hour:02d}": table.get(f"{hour:02d}", dict.fromkeys(_TRAFFIC, 0)) for hour in range(24)
+    }
 
 
 def _distinct_domains(addresses: pl.Series) -> int:

@@ -95,19 +95,21 @@ def _overview(data: Mapping[str, Any]) -> list[Table]:
         ),
     )
     tables = [Table("overview", "totals", "Grand totals", ("what", "count", "share"), totals)]
-    for unit in ("day", "hour"):
-        rows = data.get(f"by_{unit}") or {}
+    traffic = ("connections", "received", "delivered", "deferred", "bounced", "rejected")
+    for key, unit, title in (
+        ("by_day", "day", "Traffic by day"),
+        ("by_hour", "hour", "Traffic by hour"),
+        ("by_hour_of_day", "hour", "Traffic by hour of day (every day added up)"),
+    ):
+        rows = data.get(key) or {}
         if rows:
             tables.append(
                 Table(
                     "overview",
-                    f"by_{unit}",
-                    f"Traffic by {unit}",
-                    (unit, "connections", "received", "delivered", "rejected"),
-                    tuple(
-                        (key, r["connections"], r["received"], r["delivered"], r["rejected"])
-                        for key, r in rows.items()
-                    ),
+                    key,
+                    title,
+                    (unit, *traffic),
+                    tuple((label, *(r[name] for name in traffic)) for label, r in rows.items()),
                 )
             )
     return tables + _people(data)

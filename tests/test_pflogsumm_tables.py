@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.line_report import report_lines
-from tests.test_sample_logs import SAMPLE, TRUTH_END, _parse
+from tests.test_sample_logs import SAMPLE, TRUTH, TRUTH_END, _parse
 
 PFLOGSUMM = (Path(__file__).parent / "pflogsumm" / "sample_classic.txt").read_text()
 ALL = 1000  # --top: every row
@@ -173,3 +173,23 @@ def test_sample_is_the_one_pflogsumm_read() -> None:
     delivered = re.search(r"(\d+)\s+delivered", PFLOGSUMM)
     assert delivered and int(delivered.group(1)) == 1007
     assert (SAMPLE / "classic" / "maillog").exists() and TRUTH_END.year == 2026
+
+
+def test_hours_of_the_day_equal_pflogsumm_daily_averages(overview: dict[str, Any]) -> None:
+    """pflogsumm divides each hour's total by the days read (3) and rounds half up;
+    delivered, deferred and bounced count the same lines in both."""
+    hours = _block("Per-Hour Traffic Daily Average")[1:]  # after the column names
+    assert len(hours) == 24
+    found = overview["by_hour_of_day"]
+    assert list(found) == [f"{hour:02d}" for hour in range(24)]
+    for row in hours:
+        hour = row[0][:2]
+        _received, delivered, deferred, bounced, _rejected = (int(v) for v in row[1:])
+        for name, expected in (
+            ("delivered", delivered),
+            ("deferred", deferred),
+            ("bounced", bounced),
+        ):
+            assert int(found[hour][name] / 3 + 0.5) == expected, (hour, name)
+    totals = {name: sum(r[name] for r in found.values()) for name in found["00"]}
+    assert totals == {name: TRUTH["overview"][name] for name in totals}
