@@ -8,7 +8,7 @@ from parsers.schema import EventKind
 from reports.expr import domain, is_forwarding, is_refusal
 from reports.ledger import LEDGER_NEEDS, MessageLedger
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, union
+from reports.section import Batch, Json, Needs, ParseSummary, records, union
 from reports.tally import Accumulator, LocalTally, Tally, counts, regroup
 
 _ONE_DAY_SECONDS = 86400
@@ -48,10 +48,11 @@ class Overview:
         deliveries = batch[EventKind.DELIVERY]
         self.hosts.add(batch[EventKind.CONNECT].select("time", "host"))
         self.hosts.add(deliveries.select("time", "host"))
-        outcome = pl.when(is_forwarding()).then(pl.lit("forwarded")).otherwise(pl.col("status"))
+        forwarded = deliveries.select(is_forwarding()).to_series()
+        outcome = pl.when(forwarded).then(pl.lit("forwarded")).otherwise(pl.col("status"))
         self.deliveries.add(deliveries.select("time", outcome.alias("status")))
         self.by_recipient.add(
-            deliveries.filter(~is_forwarding()).select(
+            deliveries.filter(~forwarded).select(
                 "time", pl.col("recipient").str.to_lowercase(), "status", "delay"
             )
         )
@@ -95,6 +96,7 @@ class Overview:
         by_sender = self.messages.by_sender.frame()
         senders = by_sender.get_column("sender").filter(by_sender.get_column("sender") != "")
         by_recipient = self.by_recipient.frame()
+        bytes_to = self.messages.bytes_to.frame()
         sent = by_recipient.filter(pl.col("status") == "sent")
         recipients = sent.get_column("recipient").drop_nulls()
         top = self.options.top
@@ -125,11 +127,9 @@ class Overview:
             "sending_domains": _distinct_domains(senders),
             "recipients": recipients.n_unique(),
             "recipient_domains": _distinct_domains(recipients),
-            **_people(by_sender, sent, self.messages.bytes_to.frame(), top),
+            **_people(by_sender, sent, bytes_to, top),
             "by_sending_domain": _by_sending_domain(by_sender, top),
-            "by_recipient_domain": _by_recipient_domain(
-                by_recipient, self.messages.bytes_to.frame(), top
-            ),
+            "by_recipient_domain": _by_recipient_domain(by_recipient, bytes_to, top),
             "by_day": self._by(pl.col("day"), received, deliveries, rejects),
             "by_hour": (
                 self._by(pl.col("hour"), received, deliveries, rejects) if self._one_day() else {}
@@ -211,8 +211,7 @@ def _domain_or_self(address: pl.Expr) -> pl.Expr:
 
 
 def _top(frame: pl.DataFrame, key: str, by: str, top: int) -> list[Json]:
-    ordered = frame.sort([by, key], descending=[True, False], nulls_last=True).head(top)
-    return [dict(zip(ordered.columns, row, strict=True)) for row in ordered.iter_rows()]
+    return records(frame.sort([by, key], descending=[True, False], nulls_last=True), top)
 
 
 def _people(by_sender: pl.DataFrame, sent: pl.DataFrame, bytes_to: pl.DataFrame, top: int) -> Json:
@@ -289,4 +288,4 @@ def _by_recipient_domain(
     ordered = domains.sort(
         ["sent", "deferred", "bounced", "domain"], descending=[True, True, True, False]
     )
-    return [dict(zip(ordered.columns, row, strict=True)) for row in ordered.head(top).iter_rows()]
+    return records(ordered, top)

@@ -15,7 +15,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import text_shape
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, iso
+from reports.section import Batch, Json, Needs, ParseSummary, records
 from reports.tally import Accumulator, Tally, counts, regroup
 
 SEVERITIES = ("panic", "fatal", "error", "warning")  # the worst first
@@ -87,7 +87,7 @@ class Problems:
         )
         return {
             "logs": _logs(self.logs.frame(), top),
-            "delivery_failures": _rows(failures, top),
+            "delivery_failures": records(failures, top),
             "session_errors": dict.fromkeys(SESSION_ERRORS, 0) | counts(sessions, "error"),
             # the command a client had reached when it dropped the connection
             "lost_connection_after": counts(
@@ -96,10 +96,10 @@ class Problems:
             "tls_failures": {
                 "inbound": _total(tls.filter(pl.col("direction") == "inbound")),
                 "outbound": _total(tls.filter(pl.col("direction") == "outbound")),
-                "by_error": _rows(
+                "by_error": records(
                     regroup(tls, direction=pl.col("direction"), error=pl.col("error")), top
                 ),
-                "top_peers": _rows(
+                "top_peers": records(
                     regroup(
                         tls,
                         direction=pl.col("direction"),
@@ -110,20 +110,12 @@ class Problems:
                 ),
             },
             "postscreen": counts(self.postscreen.frame(), "event"),
-            "master": _rows(self.master.frame(), top),
+            "master": records(self.master.frame(), top),
         }
 
 
 def _total(frame: pl.DataFrame) -> int:
     return int(frame.get_column("count").sum() or 0)
-
-
-def _rows(frame: pl.DataFrame, top: int) -> list[Json]:
-    """A Tally frame's top rows, times in ISO 8601."""
-    return [
-        {name: iso(value) if name.endswith("_seen") else value for name, value in row.items()}
-        for row in frame.head(top).iter_rows(named=True)
-    ]
 
 
 def _logs(frame: pl.DataFrame, top: int) -> Json:
@@ -143,5 +135,5 @@ def _logs(frame: pl.DataFrame, top: int) -> Json:
     )
     return {
         "by_severity": dict.fromkeys(SEVERITIES, 0) | counts(frame, "severity"),
-        "top": _rows(ordered, top),
+        "top": records(ordered, top),
     }

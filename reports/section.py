@@ -61,6 +61,14 @@ def iso(value: object) -> str | None:
     return value.replace(microsecond=0).isoformat() if isinstance(value, datetime) else None
 
 
+def records(frame: pl.DataFrame, top: int) -> list[Json]:
+    """The first `top` rows of a frame as dicts, first and last seen in ISO 8601."""
+    return [
+        {name: iso(value) if name.endswith("_seen") else value for name, value in row.items()}
+        for row in frame.head(top).iter_rows(named=True)
+    ]
+
+
 def ranked(frame: pl.DataFrame, key: str, top: int, extra: tuple[str, ...] = ()) -> list[Json]:
     """Top rows of a Tally frame as [{key, count, first_seen, last_seen, ...}]."""
     rows = []

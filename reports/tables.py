@@ -56,18 +56,22 @@ def _ranked(
     key: str,
     items: Iterable[Mapping[str, Any]],
     extra: tuple[str, ...] = (),
+    first_seen: bool = True,
 ) -> Table:
+    """Ranked items as rows of key, extra columns, count and last seen (and first seen,
+    where the table has room for it)."""
+    seen = ("first seen", "last seen") if first_seen else ("last seen",)
     rows = tuple(
         (
             item[key],
             *(item.get(name) for name in extra),
             item["count"],
-            _day(item.get("first_seen")),
+            *((_day(item.get("first_seen")),) if first_seen else ()),
             _day(item.get("last_seen")),
         )
         for item in items
     )
-    return Table(section, slug, title, (key, *extra, "count", "first seen", "last seen"), rows)
+    return Table(section, slug, title, (key, *extra, "count", *seen), rows)
 
 
 def _overview(data: Mapping[str, Any]) -> list[Table]:
@@ -457,28 +461,6 @@ def _parse(data: Mapping[str, Any]) -> list[Table]:
     ]
 
 
-def _listed(
-    slug: str,
-    title: str,
-    keys: tuple[str, ...],
-    items: Iterable[Mapping[str, Any]],
-    first_seen: bool = True,
-) -> Table:
-    """Ranked rows of several keys, with count and last seen (and first seen, where the
-    table has room for it)."""
-    seen = ("first seen", "last seen") if first_seen else ("last seen",)
-    rows = tuple(
-        (
-            *(item[key] for key in keys),
-            item["count"],
-            *((_day(item.get("first_seen")),) if first_seen else ()),
-            _day(item.get("last_seen")),
-        )
-        for item in items
-    )
-    return Table("problems", slug, title, (*keys, "count", *seen), rows)
-
-
 def _problems(data: Mapping[str, Any]) -> list[Table]:
     logs, tls = data["logs"], data["tls_failures"]
     return [
@@ -489,18 +471,22 @@ def _problems(data: Mapping[str, Any]) -> list[Table]:
             "severity",
             logs["by_severity"],
         ),
-        _listed(
+        _ranked(
+            "problems",
             "logs",
             "Most frequent warnings and errors",
-            ("severity", "program", "text"),
+            "severity",
             logs["top"],
+            ("program", "text"),
             first_seen=False,
         ),
-        _listed(
+        _ranked(
+            "problems",
             "delivery_failures",
             "Failed connections to other servers",
-            ("program", "error", "peer_host"),
+            "program",
             data["delivery_failures"],
+            ("error", "peer_host"),
         ),
         _counts(
             "problems",
@@ -523,21 +509,32 @@ def _problems(data: Mapping[str, Any]) -> list[Table]:
             ("inbound", "outbound"),
             ((tls["inbound"], tls["outbound"]),),
         ),
-        _listed(
+        _ranked(
+            "problems",
             "tls_failures_by_error",
             "TLS handshake failures by error",
-            ("direction", "error"),
+            "direction",
             tls["by_error"],
+            ("error",),
         ),
-        _listed(
+        _ranked(
+            "problems",
             "tls_failures_by_peer",
             "TLS handshake failures by peer",
-            ("direction", "peer_host", "peer_ip"),
+            "direction",
             tls["top_peers"],
+            ("peer_host", "peer_ip"),
             first_seen=False,
         ),
         _counts("problems", "postscreen", "postscreen verdicts", "event", data["postscreen"]),
-        _listed("master", "Starts, stops and reloads", ("program", "action"), data["master"]),
+        _ranked(
+            "problems",
+            "master",
+            "Starts, stops and reloads",
+            "program",
+            data["master"],
+            ("action",),
+        ),
     ]
 
 

@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (log lines are as long as Postfix writes them)
 """postscreen's refusals count as rejects, as pflogsumm counts them: an RBL reject is
 one whether postscreen or smtpd says it. Line formats from postscreen_smtpd.c (RCPT,
-with a comma-separated envelope) and postscreen_early.c / postscreen.c (CONNECT)."""
+with a comma-separated envelope) and postscreen.c (CONNECT: too many connections)."""
 
 from __future__ import annotations
 
