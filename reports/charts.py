@@ -148,6 +148,7 @@ def report_charts(report: Report) -> list[Chart]:
     """The charts the report's data can draw; a chart without data is left out."""
     data = report.data
     charts = [
+        _traffic_per_day(data.get("overview")),
         _tls_share(data.get("timeline")),
         _spam_per_day(data.get("timeline"), _rule_labels(data)),
         _spf_results(data.get("spf")),
@@ -158,6 +159,21 @@ def report_charts(report: Report) -> list[Chart]:
 
 def _days(timeline: Mapping[str, Any]) -> list[date]:
     return [date.fromisoformat(entry["date"]) for entry in timeline["days"]]
+
+
+def _traffic_per_day(overview: Mapping[str, Any] | None) -> Chart | None:
+    """mailgraph's graph: mail in, out and refused, per day (from two days on)."""
+    rows = (overview or {}).get("by_day") or {}
+    if len(rows) < 2:
+        return None
+    series = {
+        "received": [r["received"] for r in rows.values()],
+        "delivered": [r["delivered"] for r in rows.values()],
+        "rejected": [r["rejected"] for r in rows.values()],
+        "deferred or bounced": [r["deferred"] + r["bounced"] for r in rows.values()],
+    }
+    days = [date.fromisoformat(day) for day in rows]
+    return daily_chart("traffic-per-day", "Mail per day", days, series, ylabel="messages")
 
 
 def _tls_share(timeline: Mapping[str, Any] | None) -> Chart | None:

@@ -97,13 +97,26 @@ def test_html_shows_the_reports_numbers() -> None:
 
 def test_charts_are_pngs_of_the_chosen_size() -> None:
     charts = report_charts(sample_report())
-    assert [c.name for c in charts] == ["tls-share", "spam-per-day", "spf-results", "top-spammers"]
+    assert [c.name for c in charts] == [
+        "traffic-per-day", "tls-share", "spam-per-day", "spf-results", "top-spammers"
+    ]  # fmt: skip
     for chart in charts:
         assert chart.png.startswith(b"\x89PNG\r\n\x1a\n")
         width, _height = struct.unpack(">II", chart.png[16:24])
         assert width == 800
         assert chart.svg.lstrip().startswith("<?xml")
         assert chart.alt.startswith(chart.title)
+
+
+def test_mail_per_day_draws_the_overview_totals() -> None:
+    chart = report_charts(sample_report())[0]
+    overview = TRUTH["overview"]
+    late = overview["deferred"] + overview["bounced"]
+    assert chart.alt == (
+        "Mail per day, 2026-11-22 to 2026-11-24: "
+        f"received {overview['received']:,} in all; delivered {overview['delivered']:,} in all; "
+        f"rejected {overview['rejected']:,} in all; deferred or bounced {late} in all"
+    )
 
 
 def test_charts_are_deterministic() -> None:
@@ -144,7 +157,10 @@ def test_report_command_writes_html_and_chart_files(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     parse(out.read_text())
     names = sorted(p.name for p in charts.iterdir())
-    assert names == ["spam-per-day.png", "spf-results.png", "tls-share.png", "top-spammers.png"]
+    assert names == [
+        "spam-per-day.png", "spf-results.png", "tls-share.png", "top-spammers.png",
+        "traffic-per-day.png",
+    ]  # fmt: skip
 
 
 # --- a real browser -------------------------------------------------------------
