@@ -94,8 +94,7 @@ class Problems:
                 sessions.filter(pl.col("error") == "lost_connection"), "after"
             ),
             "tls_failures": {
-                "inbound": _total(tls.filter(pl.col("direction") == "inbound")),
-                "outbound": _total(tls.filter(pl.col("direction") == "outbound")),
+                **{"inbound": 0, "outbound": 0} | counts(tls, "direction"),
                 "by_error": records(
                     regroup(tls, direction=pl.col("direction"), error=pl.col("error")), top
                 ),
@@ -112,10 +111,6 @@ class Problems:
             "postscreen": counts(self.postscreen.frame(), "event"),
             "master": records(self.master.frame(), top),
         }
-
-
-def _total(frame: pl.DataFrame) -> int:
-    return int(frame.get_column("count").sum() or 0)
 
 
 def _logs(frame: pl.DataFrame, top: int) -> Json:

@@ -70,11 +70,5 @@ def records(frame: pl.DataFrame, top: int) -> list[Json]:
 
 
 def ranked(frame: pl.DataFrame, key: str, top: int, extra: tuple[str, ...] = ()) -> list[Json]:
-    """Top rows of a Tally frame as [{key, count, first_seen, last_seen, ...}]."""
-    rows = []
-    for row in frame.head(top).iter_rows(named=True):
-        item: Json = {key: row[key], "count": int(row["count"])}
-        item |= {name: row[name] for name in extra}
-        item |= {"first_seen": iso(row["first_seen"]), "last_seen": iso(row["last_seen"])}
-        rows.append(item)
-    return rows
+    """Top rows of a Tally frame as [{key, count, ..., first_seen, last_seen}]."""
+    return records(frame.select(key, "count", *extra, "first_seen", "last_seen"), top)
