@@ -26,6 +26,23 @@ _TLS_FIELDS = ("tls_level", "tls_protocol", "tls_cipher")
 _NO_TLS = "\x00"  # marks "reset at connect" while forward-filling
 
 
+def session_id(host: pl.Expr, pid: pl.Expr, connected: pl.Expr) -> pl.Expr:
+    """A session's id: host/pid/connect time in µs since the epoch (docs/events.md)."""
+    return (
+        host.fill_null("")
+        + "/"
+        + pid.cast(pl.String).fill_null("")
+        + "/"
+        + connected.dt.epoch("us").cast(pl.String)
+    )
+
+
+def session_start(session: pl.Expr) -> pl.Expr:
+    """The connect time a session id carries (null for a null id)."""
+    micros = session.str.extract(r"/([0-9]+)$").cast(pl.Int64)
+    return pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC")
+
+
 def _prune(state: pl.DataFrame, newest: object) -> pl.DataFrame:
     if state.height == 0 or newest is None:
         return state
@@ -56,18 +73,12 @@ class SessionCorrelator:
             pl.lit(-1, pl.Int64).alias("seq"), "host", "pid", *_TLS_FIELDS
         )
         step = pl.col("step")
-        session_start = (
-            pl.col("host").fill_null("")
-            + "/"
-            + pl.col("pid").cast(pl.String).fill_null("")
-            + "/"
-            + pl.col("time").dt.epoch("us").cast(pl.String)
-        )
+        started = session_id(pl.col("host"), pl.col("pid"), pl.col("time"))
         connects = pl.concat(
             [
                 carried_connects,
                 steps.filter(step == "connect").select(
-                    "seq", "host", "pid", session_start.alias("session")
+                    "seq", "host", "pid", started.alias("session")
                 ),
             ]
         ).with_columns(pl.col("seq").alias("connect_seq"))

@@ -18,6 +18,7 @@ from reports.parse import ParseSection
 from reports.problems import Problems
 from reports.rejects import Rejects
 from reports.section import Batch, Json, Needs, ParseSummary, Section, iso, union
+from reports.sessions import Sessions
 from reports.spammers import Spammers
 from reports.spf import SpfVerdicts
 from reports.timeline import Timeline, add_received
@@ -47,6 +48,7 @@ class ReportBuilder:
             "catchall": CatchAll,
             "deliveries": Deliveries,
             "problems": Problems,
+            "sessions": Sessions,
             "timeline": Timeline,
         }
         self.sections: list[Section] = [

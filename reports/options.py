@@ -25,6 +25,7 @@ SECTIONS = (
     "catchall",
     "deliveries",
     "problems",
+    "sessions",
     "timeline",
     "parse",
 )

@@ -22,6 +22,7 @@ SECTION_TITLES = {
     "catchall": "Catch-all addresses",
     "deliveries": "Deliveries",
     "problems": "Problems",
+    "sessions": "smtpd sessions",
     "parse": "Parsing",
 }
 
@@ -538,6 +539,44 @@ def _problems(data: Mapping[str, Any]) -> list[Table]:
     ]
 
 
+def _sessions(data: Mapping[str, Any]) -> list[Table]:
+    totals = (
+        ("sessions ended", data["ended"]),
+        ("sessions timed (connect seen)", data["timed"]),
+        ("clients", data["clients"]),
+        ("total connect time s", data["total_seconds"]),
+        ("average s", data["average_seconds"]),
+        ("longest s", data["max_seconds"]),
+    )
+    lengths = ("total s", "avg s", "max s")
+    days = tuple(
+        (day, r["sessions"], r["total_seconds"], r["average_seconds"], r["max_seconds"])
+        for day, r in data["by_day"].items()
+    )
+
+    def clients(key: str, title: str) -> Table:
+        rows = tuple(
+            (
+                r["client_host"],
+                r["client_ip"],
+                r["count"],
+                r["total_seconds"],
+                r["average_seconds"],
+                r["max_seconds"],
+            )
+            for r in data[key]
+        )
+        columns = ("client_host", "client_ip", "sessions", *lengths)
+        return Table("sessions", key, title, columns, rows)
+
+    return [
+        Table("sessions", "totals", "smtpd sessions", ("what", "value"), totals),
+        Table("sessions", "by_day", "smtpd sessions by day", ("day", "sessions", *lengths), days),
+        clients("top_clients", "Clients with the most sessions"),
+        clients("top_clients_by_time", "Clients connected longest"),
+    ]
+
+
 def tables(report: Report) -> list[Table]:
     data = report.data
     out: list[Table] = []
@@ -559,6 +598,8 @@ def tables(report: Report) -> list[Table]:
         out += _deliveries(data["deliveries"])
     if "problems" in data:
         out += _problems(data["problems"])
+    if "sessions" in data:
+        out += _sessions(data["sessions"])
     if "parse" in data:
         out += _parse(data["parse"])
     return out

@@ -141,19 +141,25 @@ class LocalTally:
     """A Tally whose first keys are local time labels ("day", "hour") of the report's
     time zone. Events are counted per UTC quarter hour, which is integer arithmetic;
     formatting a label costs some 200 ns an event, so it is done once per quarter hour
-    at the end instead. Only counts (and the value's total): the label says when."""
+    at the end instead. Only counts (and the value's total and peak): the label says when."""
 
     def __init__(
-        self, tz: str, labels: Sequence[str], keys: Sequence[str] = (), value: str | None = None
+        self,
+        tz: str,
+        labels: Sequence[str],
+        keys: Sequence[str] = (),
+        value: str | None = None,
+        peak: bool = False,
     ) -> None:
         self.tz = tz
         self.labels = list(labels)
         self.keys = [*labels, *keys]
         self.value = value
-        self._slots = Tally(["slot", *keys], value, seen=False)
+        self.peak = peak
+        self._slots = Tally(["slot", *keys], value, seen=False, peak=peak)
         # loaded day states, labelled in bulk: a year of quarter hours is many rows
         self._loaded = Backlog(_LABEL_EVERY)
-        self._labelled = Tally(self.keys, value, seen=False)
+        self._labelled = Tally(self.keys, value, seen=False, peak=peak)
 
     def add(self, frame: pl.DataFrame) -> None:
         """`frame` has "time" and the keys after the labels (and the value column)."""
@@ -172,7 +178,7 @@ class LocalTally:
         slots = self._slots.merged()
         if slots.height:
             self._loaded.put(slots)
-            self._slots = Tally(self._slots.keys, self.value, seen=False)
+            self._slots = Tally(self._slots.keys, self.value, seen=False, peak=self.peak)
         loaded = self._loaded.take()
         if loaded is not None:
             self._labelled.load(self._label(loaded))

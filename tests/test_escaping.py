@@ -19,6 +19,7 @@ from reports.section import ParseSummary
 
 HOSTILE_SENDER = '=HYPERLINK("http://evil")@[x](http://evil.test)'
 HOSTILE_CLIENT = "evil|host.test"
+HOSTILE_SESSION_CLIENT = "=1+1|<b>\x1bc.test"  # a formula, a tag and ESC c (terminal reset)
 LINES = [
     f"Nov 24 10:00:00 mx postfix/smtpd[7]: NOQUEUE: reject: RCPT from {HOSTILE_CLIENT}[192.0.2.1]: "
     "554 5.7.1 <x@example.org>: Relay access denied; "
@@ -34,6 +35,10 @@ LINES = [
     # a warning quotes what a client sent: it reaches the problems section as is
     'Nov 24 10:00:03 mx postfix/smtpd[9]: warning: =HYPERLINK("http://evil") sent '
     '"<img src=x onerror=alert(3) \x1b[31m [y](http://evil.test)',
+    # a session's client reaches the sessions tables
+    f"Nov 24 10:00:04 mx postfix/smtpd[20]: connect from {HOSTILE_SESSION_CLIENT}[192.0.2.4]",
+    f"Nov 24 10:00:09 mx postfix/smtpd[20]: disconnect from {HOSTILE_SESSION_CLIENT}[192.0.2.4] "
+    "ehlo=1 commands=1",
 ]
 
 
@@ -60,6 +65,7 @@ def test_markdown_cannot_make_links_html_or_cells() -> None:
     assert re.search(r"(?<!\\)\]\(", markdown) is None  # no live link
     assert "<script>" not in markdown and "\x1b" not in markdown
     assert "evil\\|host.test" in markdown  # a | in a cell does not split it
+    assert "<b>" not in markdown
 
 
 def test_html_has_no_markup_or_control_characters_from_the_log() -> None:
@@ -69,6 +75,7 @@ def test_html_has_no_markup_or_control_characters_from_the_log() -> None:
     assert "&lt;script&gt;alert(2)&lt;/script&gt;.test" in page  # the sender domain, as text
     assert "x&lt;img/src=x/onerror=alert(1)&gt;.test" in page  # the client host
     assert "evil|host.test" in page
+    assert "=1+1|&lt;b&gt;" in page and "<b>" not in page
     assert "&lt;img src=x onerror=alert(N)" in page and "<img src=x" not in page
     assert 'href="http://evil' not in page and "<a " not in page
     # The hostile header text became a rule id and a chart label: drawn as text, no mathtext.
