@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from parsers.correlate import session_start
+from parsers.correlate import session_start_epoch
 from parsers.schema import EventKind
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, records
@@ -26,9 +26,7 @@ _CLIENT = ["client_host", "client_ip"]
 def _seconds() -> pl.Expr:
     """Whole seconds from connect to disconnect; null if the connect was not seen (or
     the clock went back, which leaves no length to trust)."""
-    ended = pl.col("time").dt.truncate("1s")
-    started = session_start(pl.col("session")).dt.truncate("1s")
-    seconds = (ended - started).dt.total_seconds()
+    seconds = pl.col("time").dt.epoch("s") - session_start_epoch(pl.col("session")) // 1_000_000
     return pl.when(seconds >= 0).then(seconds).alias("seconds")
 
 
