@@ -483,6 +483,8 @@ def report(
         if output is None:
             raise UsageError("--format csv writes one file per table: give --output DIR")
         csv_render.write(result, output)
+    elif chosen is Format.PROMETHEUS and output is not None:
+        write_metrics(result, output)
     else:
         color = output is None and env.stdout_is_tty and not env.no_color
         width = (
@@ -496,6 +498,15 @@ def report(
     if charts_dir is not None:
         write_charts(result, charts_dir)
     raise SystemExit(report_input_errors(run))
+
+
+def write_metrics(result: Report, path: Path) -> None:
+    from reports.render import prometheus
+
+    try:
+        prometheus.write(result, path)
+    except OSError as error:
+        raise MaillogsError(f"{path}: cannot write: {error.strerror}") from error
 
 
 def write_charts(result: Report, directory: Path) -> None:

@@ -16,6 +16,7 @@ class Format(StrEnum):
     JSON = "json"
     HTML = "html"
     CSV = "csv"  # written to a directory: see reports.render.csv
+    PROMETHEUS = "prometheus"  # node_exporter's textfile collector
 
 
 def render(report: Report, fmt: Format, *, width: int = 100, color: bool = False) -> str:
@@ -32,6 +33,10 @@ def render(report: Report, fmt: Format, *, width: int = 100, color: bool = False
         from reports.render import html  # jinja2 and matplotlib load only when asked for
 
         return html.render(report)
+    if fmt is Format.PROMETHEUS:
+        from reports.render import prometheus  # prometheus_client loads only when asked for
+
+        return prometheus.render(report)
     if fmt is Format.CSV:
         raise ValueError(
             "CSV is one file per table: use reports.render.csv.write(report, directory)"
