@@ -84,8 +84,12 @@ def _overview(put: _Families, data: Json) -> None:
         put.put(
             "distinct", "Distinct senders, recipients and their domains.", data[what], what=what
         )
-    for severity in ("warning", "error", "fatal", "panic"):
-        key = "warnings" if severity == "warning" else "errors" if severity == "error" else severity
+    for severity, key in (
+        ("warning", "warnings"),
+        ("error", "errors"),
+        ("fatal", "fatal"),
+        ("panic", "panic"),
+    ):
         put.put(
             "log_messages", "Postfix's own log lines by severity.", data[key], severity=severity
         )
