@@ -463,7 +463,7 @@ def report(
     **given: Any,
 ) -> None:
     """Report on Postfix logs: totals, TLS, spammers, SPF, checks, rejects, catch-all,
-    deliveries, problems and smtpd sessions.
+    deliveries, problems, smtpd sessions and SMTP AUTH.
 
     \b
     Examples:

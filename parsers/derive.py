@@ -181,6 +181,7 @@ DERIVATIONS: dict[EventKind, Derivation] = {
     EventKind.DISCONNECT: _disconnect,
     EventKind.SESSION_ERROR: _connect,
     EventKind.CLIENT: _connect,
+    EventKind.SASL_FAILURE: _connect,
     EventKind.TLS: _tls,
     EventKind.TLS_ERROR: _peer,
     EventKind.TLS_SETUP: _peer,

@@ -26,6 +26,7 @@ class EventKind(enum.StrEnum):
     DISCONNECT = "disconnect"
     SESSION_ERROR = "session_error"
     CLIENT = "client"
+    SASL_FAILURE = "sasl_failure"
     TLS = "tls"
     TLS_ERROR = "tls_error"
     TLS_SETUP = "tls_setup"
@@ -81,6 +82,15 @@ KIND_COLUMNS: dict[EventKind, dict[str, pl.DataType]] = {
         **_SESSION,
         "sasl_method": STR,
         "sasl_username": STR,
+        **_SESSION_TLS,
+    },
+    EventKind.SASL_FAILURE: {
+        **_CLIENT,
+        "mechanism": STR,
+        "outcome": STR,
+        "reason": STR,
+        "sasl_username": STR,
+        **_SESSION,
         **_SESSION_TLS,
     },
     EventKind.TLS: {

@@ -31,6 +31,7 @@ _SESSION_KINDS = (
     EventKind.DISCONNECT,
     EventKind.SESSION_ERROR,
     EventKind.CLIENT,
+    EventKind.SASL_FAILURE,
     EventKind.TLS,
     EventKind.TLS_ERROR,
     EventKind.REJECT,

@@ -17,6 +17,7 @@ from reports.overview import Overview
 from reports.parse import ParseSection
 from reports.problems import Problems
 from reports.rejects import Rejects
+from reports.sasl import SaslAuth
 from reports.section import Batch, Json, Needs, ParseSummary, Section, iso, union
 from reports.sessions import Sessions
 from reports.spammers import Spammers
@@ -49,6 +50,7 @@ class ReportBuilder:
             "deliveries": Deliveries,
             "problems": Problems,
             "sessions": Sessions,
+            "sasl": SaslAuth,
             "timeline": Timeline,
         }
         self.sections: list[Section] = [

@@ -26,6 +26,7 @@ SECTIONS = (
     "deliveries",
     "problems",
     "sessions",
+    "sasl",
     "timeline",
     "parse",
 )

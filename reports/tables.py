@@ -23,6 +23,7 @@ SECTION_TITLES = {
     "deliveries": "Deliveries",
     "problems": "Problems",
     "sessions": "smtpd sessions",
+    "sasl": "SMTP AUTH",
     "parse": "Parsing",
 }
 
@@ -577,6 +578,49 @@ def _sessions(data: Mapping[str, Any]) -> list[Table]:
     ]
 
 
+def _sasl(data: Mapping[str, Any]) -> list[Table]:
+    over, failures, failed_over = data["messages_over"], data["failures"], data["failures_over"]
+    totals = (
+        ("messages sent after AUTH", data["messages"], over["plaintext"]),
+        ("failed logins", failures["failed"], ""),
+        ("aborted logins", failures["aborted"], ""),
+        ("failed or aborted logins", sum(failures.values()), failed_over["plaintext"]),
+    )
+    return [
+        Table("sasl", "totals", "SMTP AUTH", ("what", "count", "over plaintext"), totals),
+        _ranked(
+            "sasl",
+            "top_users",
+            "Users who sent mail after AUTH",
+            "sasl_username",
+            data["top_users"],
+            ("plaintext",),
+        ),
+        _counts(
+            "sasl",
+            "failures_by_mechanism",
+            "Failed logins by mechanism",
+            "mechanism",
+            data["failures_by_mechanism"],
+        ),
+        _ranked(
+            "sasl",
+            "top_failing_clients",
+            "Clients that failed to log in",
+            "client_host",
+            data["top_failing_clients"],
+            ("client_ip",),
+        ),
+        _ranked(
+            "sasl",
+            "top_tried_usernames",
+            "User names tried in failed logins",
+            "sasl_username",
+            data["top_tried_usernames"],
+        ),
+    ]
+
+
 def tables(report: Report) -> list[Table]:
     data = report.data
     out: list[Table] = []
@@ -600,6 +644,8 @@ def tables(report: Report) -> list[Table]:
         out += _problems(data["problems"])
     if "sessions" in data:
         out += _sessions(data["sessions"])
+    if "sasl" in data:
+        out += _sasl(data["sasl"])
     if "parse" in data:
         out += _parse(data["parse"])
     return out

@@ -19,6 +19,7 @@ from reports.section import ParseSummary
 
 HOSTILE_SENDER = '=HYPERLINK("http://evil")@[x](http://evil.test)'
 HOSTILE_CLIENT = "evil|host.test"
+HOSTILE_USERNAME = "+cmd|<i>[x](http://evil.test)\x1b[5m@example.net"
 HOSTILE_SESSION_CLIENT = "=1+1|<b>\x1bc.test"  # a formula, a tag and ESC c (terminal reset)
 LINES = [
     f"Nov 24 10:00:00 mx postfix/smtpd[7]: NOQUEUE: reject: RCPT from {HOSTILE_CLIENT}[192.0.2.1]: "
@@ -39,6 +40,9 @@ LINES = [
     f"Nov 24 10:00:04 mx postfix/smtpd[20]: connect from {HOSTILE_SESSION_CLIENT}[192.0.2.4]",
     f"Nov 24 10:00:09 mx postfix/smtpd[20]: disconnect from {HOSTILE_SESSION_CLIENT}[192.0.2.4] "
     "ehlo=1 commands=1",
+    # the user name of a failed login is the client's choice
+    "Nov 24 10:00:10 mx postfix/smtpd[20]: warning: a.test[192.0.2.5]: SASL LOGIN authentication "
+    f"failed: authentication failure, sasl_username={HOSTILE_USERNAME}",
 ]
 
 
@@ -65,7 +69,7 @@ def test_markdown_cannot_make_links_html_or_cells() -> None:
     assert re.search(r"(?<!\\)\]\(", markdown) is None  # no live link
     assert "<script>" not in markdown and "\x1b" not in markdown
     assert "evil\\|host.test" in markdown  # a | in a cell does not split it
-    assert "<b>" not in markdown
+    assert "<b>" not in markdown and "<i>" not in markdown
 
 
 def test_html_has_no_markup_or_control_characters_from_the_log() -> None:
@@ -76,6 +80,7 @@ def test_html_has_no_markup_or_control_characters_from_the_log() -> None:
     assert "x&lt;img/src=x/onerror=alert(1)&gt;.test" in page  # the client host
     assert "evil|host.test" in page
     assert "=1+1|&lt;b&gt;" in page and "<b>" not in page
+    assert "+cmd|&lt;i&gt;[x](http://evil.test)\\x1b[5m@example.net" in page and "<i>" not in page
     assert "&lt;img src=x onerror=alert(N)" in page and "<img src=x" not in page
     assert 'href="http://evil' not in page and "<a " not in page
     # The hostile header text became a rule id and a chart label: drawn as text, no mathtext.

@@ -78,6 +78,15 @@ RULES = (
     *SESSION_ERROR_RULES,
 )
 
+# smtpd_sasl_proto.c: "host[ip]: SASL LOGIN authentication failed: REPLY" (newer
+# versions, 3.7 among them, add ", sasl_username=NAME") and "host[ip]: SASL LOGIN
+# authentication aborted" (the client sent "*"). libsasl's own "SASL authentication
+# failure: ..." and "SASL authentication problem: ..." name no client: they stay warnings.
+SASL_FAILURE = (
+    rf"^warning: {CLIENT}: SASL (?P<mechanism>\S+) authentication (?P<outcome>failed|aborted)"
+    r"(?:: (?P<reason>.*?))?(?:, sasl_username=(?P<sasl_username>.*))?$"
+)
+
 # Tried before the generic "warning:" rule: smtpd logs these as warnings.
 WARNING_RULES = (
     Rule(
@@ -85,5 +94,11 @@ WARNING_RULES = (
         "warning: non-SMTP command from ",
         rf"^warning: non-SMTP command from {CLIENT}: (?P<detail>.*)$",
         constants={"error": "non_smtp_command"},
+    ),
+    Rule(
+        EventKind.SASL_FAILURE,
+        r"^warning: [^\s\[\]]*\[[^\]]*\](?::\d+)?: SASL \S+ authentication (?:failed|aborted)",
+        SASL_FAILURE,
+        Test.REGEX,
     ),
 )

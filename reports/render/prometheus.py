@@ -225,6 +225,24 @@ def _sessions(put: _Families, sessions: Json) -> None:
     put.put("smtpd_longest_session_seconds", "The longest smtpd session.", sessions["max_seconds"])
 
 
+def _sasl(put: _Families, sasl: Json) -> None:
+    for over, count in sasl["messages_over"].items():
+        put.put(
+            "sasl_messages",
+            "Messages sent after SMTP AUTH, over TLS or plaintext.",
+            count,
+            over=over,
+        )
+    for outcome, count in sasl["failures"].items():
+        put.put("sasl_failures", "Failed and aborted SMTP AUTH logins.", count, outcome=outcome)
+    put.each(
+        "sasl_failures_by_mechanism",
+        "Failed and aborted logins by SASL mechanism.",
+        "mechanism",
+        sasl["failures_by_mechanism"],
+    )
+
+
 def _parse(put: _Families, parse: Json) -> None:
     put.put("lines", "Log lines read.", parse["lines"])
     put.put("not_mail_lines", "Lines of programs that are not mail.", parse["not_mail"])
@@ -263,6 +281,7 @@ _SECTIONS = {
     "deliveries": _deliveries,
     "problems": _problems,
     "sessions": _sessions,
+    "sasl": _sasl,
     "parse": _parse,
     "period": _period,
 }

@@ -1,0 +1,66 @@
+"""The sasl section on real Postfix output: tests/sasl/maillog is what a Postfix 3.7 smtpd
+with Cyrus SASL logged for the sessions tools/sasl_lines.sh drives, in this order:
+
+1. PLAIN, wrong password for alice        (plaintext)  failed
+2. LOGIN, wrong password for alice        (plaintext)  failed
+3. LOGIN, "admin" (no such user)          (plaintext)  failed
+4. PLAIN, alice, right password, one mail (plaintext)  sent
+5. LOGIN, alice, right password, one mail (plaintext)  sent
+6. LOGIN, "bob" (no such user)            (STARTTLS)   failed
+7. PLAIN, alice, right password, one mail (STARTTLS)   sent
+8. AUTH LOGIN, then "*"                   (plaintext)  aborted
+
+Cyrus adds the realm to a bare user name (smtpd_sasl_local_domain): "admin" and "bob"
+are logged as admin@example.net and bob@example.net.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from maillogs.cli import main
+
+LOG = Path(__file__).parent / "sasl" / "maillog"
+
+
+def _report(*options: str) -> dict[str, Any]:
+    result = CliRunner().invoke(
+        main, ["report", "--format", "json", "--tz", "UTC", *options, str(LOG)]
+    )
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.output)
+    return data
+
+
+def test_sasl_section_counts_what_the_sessions_did() -> None:
+    sasl = _report("--section", "sasl")["sasl"]
+    assert sasl["messages"] == 3
+    assert sasl["messages_by_method"] == {"PLAIN": 2, "LOGIN": 1}
+    assert sasl["messages_over"] == {"tls": 1, "plaintext": 2}
+    assert [(u["sasl_username"], u["count"], u["plaintext"]) for u in sasl["top_users"]] == [
+        ("alice@example.net", 3, 2)
+    ]
+    assert sasl["failures"] == {"failed": 4, "aborted": 1}
+    assert sasl["failures_by_mechanism"] == {"LOGIN": 4, "PLAIN": 1}
+    assert sasl["failures_over"] == {"tls": 1, "plaintext": 4}
+    assert [(c["client_ip"], c["count"]) for c in sasl["top_failing_clients"]] == [("127.0.0.1", 5)]
+    assert [(u["sasl_username"], u["count"]) for u in sasl["top_tried_usernames"]] == [
+        ("alice@example.net", 2),
+        ("admin@example.net", 1),
+        ("bob@example.net", 1),
+    ]
+
+
+def test_client_failures_are_not_also_warnings() -> None:
+    data = _report("--section", "overview", "--section", "parse", "--section", "problems")
+    # libsasl's own "SASL authentication failure: Password verification failed" stays one
+    assert data["overview"]["warnings"] == 1
+    assert data["parse"]["events_by_kind"]["sasl_failure"] == 5
+    assert data["parse"]["unparsed"] == 0
+    assert [row["text"] for row in data["problems"]["logs"]["top"]] == [
+        "SASL authentication failure: Password verification failed"
+    ]
