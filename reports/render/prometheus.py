@@ -199,6 +199,12 @@ def _problems(put: _Families, problems: Json) -> None:
         "error",
         problems["session_errors"],
     )
+    put.each(
+        "smtpd_lost_connections",
+        "Clients that hung up, by the SMTP command they had reached.",
+        "after",
+        problems["lost_connection_after"],
+    )
     for direction in ("inbound", "outbound"):
         put.put(
             "tls_handshake_failures",
@@ -210,12 +216,12 @@ def _problems(put: _Families, problems: Json) -> None:
 
 
 def _sessions(put: _Families, sessions: Json) -> None:
-    for timed in ("all", "timed"):
+    for label, key in (("all", "ended"), ("timed", "timed")):
         put.put(
             "smtpd_sessions",
             "smtpd sessions that ended (timed: their connect was read).",
-            sessions["ended" if timed == "all" else "timed"],
-            sessions=timed,
+            sessions[key],
+            sessions=label,
         )
     put.put(
         "smtpd_connect_seconds",
