@@ -17,19 +17,24 @@ are logged as admin@example.net and bob@example.net.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
 
 from maillogs.cli import main
+from maillogs.pipeline import ParseSettings
+from maillogs.store.ingest import ingest
 
 LOG = Path(__file__).parent / "sasl" / "maillog"
 
 
 def _report(*options: str) -> dict[str, Any]:
+    """The JSON report on the log (or on a store, when the options name one)."""
+    inputs = [] if "--store" in options else [str(LOG)]
     result = CliRunner().invoke(
-        main, ["report", "--format", "json", "--tz", "UTC", *options, str(LOG)]
+        main, ["report", "--format", "json", "--tz", "UTC", *options, *inputs]
     )
     assert result.exit_code == 0, result.output
     data: dict[str, Any] = json.loads(result.output)
@@ -64,3 +69,14 @@ def test_client_failures_are_not_also_warnings() -> None:
     assert [row["text"] for row in data["problems"]["logs"]["top"]] == [
         "SASL authentication failure: Password verification failed"
     ]
+
+
+def test_the_store_gives_the_same_sasl_section(tmp_path: Path) -> None:
+    """sasl_failure events go through the store's Parquet files with every column the
+    section reads."""
+    store = tmp_path / "store"
+    settings = ParseSettings(tz="UTC", year=2026)
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    assert ingest([str(LOG)], store, settings, now, wait=False).errors == []
+    from_store = _report("--year", "2026", "--section", "sasl", "--store", str(store), "-q")
+    assert from_store["sasl"] == _report("--year", "2026", "--section", "sasl")["sasl"]
