@@ -43,7 +43,7 @@ from reports.render import Format, render
 PASSWORD_ENV = "MAILLOGS_SMTP_PASSWORD"
 TLS_MODES = ("starttls", "implicit")
 # What the subject and --only-if speak of; built whatever sections the mail shows.
-_NUMBER_SECTIONS = ("overview", "tls", "spf", "parse")
+_NUMBER_SECTIONS = ("overview", "tls", "spf", "sasl", "parse")
 _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
 
 

@@ -26,7 +26,14 @@ _OVERVIEW_NUMBERS = (
     "received", "delivered", "deferred", "bounced", "rejected", "discarded", "held",
     "connections", "warnings", "errors", "fatal", "panic",
 )  # fmt: skip
-NUMBERS = (*_OVERVIEW_NUMBERS, "tls_inbound", "tls_outbound", "spf_rejected", "unparsed")
+NUMBERS = (
+    *_OVERVIEW_NUMBERS,
+    "tls_inbound",
+    "tls_outbound",
+    "spf_rejected",
+    "sasl_failures",
+    "unparsed",
+)
 TEXTS = ("host", "hostname", "period")
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -46,13 +53,15 @@ def _share(levels: Mapping[str, int]) -> float:
 
 def fields(data: Mapping[str, Any], host: str, period: str) -> dict[str, object]:
     """The subject's and conditions' values, from the report's data (which has overview,
-    tls, spf and parse whatever sections the mail shows)."""
+    tls, spf, sasl and parse whatever sections the mail shows)."""
     overview = data.get("overview", {})
     tls = data.get("tls", {})
     values: dict[str, object] = {name: int(overview.get(name, 0)) for name in _OVERVIEW_NUMBERS}
     values["tls_inbound"] = _share(tls.get("inbound", {}).get("by_level", {}))
     values["tls_outbound"] = _share(tls.get("outbound", {}).get("by_level", {}))
     values["spf_rejected"] = int(data.get("spf", {}).get("rejected", 0))
+    # failed and aborted SMTP AUTH logins: password guessing
+    values["sasl_failures"] = sum(data.get("sasl", {}).get("failures", {}).values())
     values["unparsed"] = int(data.get("parse", {}).get("unparsed", 0))
     values["host"] = values["hostname"] = host
     values["period"] = period

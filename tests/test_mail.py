@@ -572,3 +572,16 @@ def test_subject_and_conditions_speak_of_postfix_warnings_and_errors(tmp_path: P
     assert message["Subject"] == f"{warnings} warnings, 0 errors, 0 fatal, 0 panic"
     quiet = run(*ADDRESSES, "--dry-run", "--only-if", "panic>0", "-v", *FAST)
     assert quiet.output == "maillogs: nothing sent: --only-if panic>0 does not hold\n"
+
+
+def test_only_if_can_sound_the_alarm_on_password_guessing(tmp_path: Path) -> None:
+    out = tmp_path / "report.eml"
+    sasl_log = str(Path(__file__).parent / "sasl" / "maillog")
+    args = ["--tz", "UTC", "-q", "--section", "overview", sasl_log]
+    subject = ["--subject", "{sasl_failures} failed logins", "--only-if", "sasl_failures>=5"]
+    result = run(*ADDRESSES, "--dry-run", "-o", str(out), *subject, *args)
+    assert result.exit_code == 0, result.output
+    message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
+    assert message["Subject"] == "5 failed logins"  # 4 failed, 1 aborted (tests/test_sasl.py)
+    quiet = run(*ADDRESSES, "--dry-run", "--only-if", "sasl_failures>5", "-v", *args)
+    assert quiet.output == "maillogs: nothing sent: --only-if sasl_failures>5 does not hold\n"
