@@ -92,6 +92,11 @@ class Tally:
     def total(self) -> int:
         return int(self.merged().get_column("count").sum())
 
+    def clear(self) -> None:
+        """Nothing added yet (a fresh tally of the same keys and values)."""
+        self._parts = []
+        self._sorted = None
+
     def dump(self) -> pl.DataFrame:
         return self.merged()
 
@@ -154,8 +159,6 @@ class LocalTally:
         self.tz = tz
         self.labels = list(labels)
         self.keys = [*labels, *keys]
-        self.value = value
-        self.peak = peak
         self._slots = Tally(["slot", *keys], value, seen=False, peak=peak)
         # loaded day states, labelled in bulk: a year of quarter hours is many rows
         self._loaded = Backlog(_LABEL_EVERY)
@@ -178,7 +181,7 @@ class LocalTally:
         slots = self._slots.merged()
         if slots.height:
             self._loaded.put(slots)
-            self._slots = Tally(self._slots.keys, self.value, seen=False, peak=self.peak)
+            self._slots.clear()
         loaded = self._loaded.take()
         if loaded is not None:
             self._labelled.load(self._label(loaded))
