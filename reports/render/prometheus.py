@@ -43,9 +43,18 @@ class _Families:
         # escapes the backslashes and quotes
         family.add_metric([for_terminal(v) for v in labels.values()], float(value))
 
-    def each(self, name: str, documentation: str, label: str, counts: Json) -> None:
+    def each(
+        self, name: str, documentation: str, label: str, counts: Json, **fixed: object
+    ) -> None:
+        """A sample per key of `counts`, labelled `label`, and `fixed` labels on each."""
         for key, value in counts.items():
-            self.put(name, documentation, value, **{label: key})
+            self.put(name, documentation, value, **fixed, **{label: key})
+
+    def nested(self, name: str, documentation: str, labels: tuple[str, str], table: Json) -> None:
+        """A sample per inner key of {outer: {inner: value}}, labelled by both keys."""
+        outer, inner = labels
+        for key, counts in table.items():
+            self.each(name, documentation, inner, counts, **{outer: key})
 
 
 def _timestamp(value: object) -> float | None:
@@ -102,8 +111,7 @@ def _tls(put: _Families, data: Json) -> None:
             ("tls_protocol_connections", "protocol", "TLS connections by protocol."),
             ("tls_cipher_connections", "cipher", "TLS connections by cipher."),
         ):
-            for key, count in side[f"by_{label}"].items():
-                put.put(name, what, count, direction=direction, **{label: key})
+            put.each(name, what, label, side[f"by_{label}"], direction=direction)
         for family, counts in side["by_ip_family"].items():
             for over, count in (("all", counts["connections"]), ("tls", counts["tls"])):
                 put.put(
@@ -126,15 +134,12 @@ def _tls(put: _Families, data: Json) -> None:
 
 
 def _spf(put: _Families, spf: Json) -> None:
-    for identity, results in spf["by_identity"].items():
-        for result, count in results.items():
-            put.put(
-                "spf_verdicts",
-                "policyd-spf verdicts by identity and result.",
-                count,
-                identity=identity,
-                result=result,
-            )
+    put.nested(
+        "spf_verdicts",
+        "policyd-spf verdicts by identity and result.",
+        ("identity", "result"),
+        spf["by_identity"],
+    )
     for action in ("rejected", "deferred"):
         put.put("spf_actions", "Messages SPF refused or deferred.", spf[action], action=action)
 
@@ -174,15 +179,12 @@ def _catchall(put: _Families, catchall: Json) -> None:
 
 
 def _deliveries(put: _Families, deliveries: Json) -> None:
-    for transport, statuses in deliveries["by_transport"].items():
-        for status, count in statuses.items():
-            put.put(
-                "deliveries",
-                "Delivery attempts by transport and status.",
-                count,
-                transport=transport,
-                status=status,
-            )
+    put.nested(
+        "deliveries",
+        "Delivery attempts by transport and status.",
+        ("transport", "status"),
+        deliveries["by_transport"],
+    )
     for name, quantile in (("p50", "0.5"), ("p90", "0.9"), ("p99", "0.99")):
         put.put(
             "delivery_delay_seconds",
@@ -232,15 +234,13 @@ def _sessions(put: _Families, sessions: Json) -> None:
 
 
 def _sasl(put: _Families, sasl: Json) -> None:
-    for over, count in sasl["messages_over"].items():
-        put.put(
-            "sasl_messages",
-            "Messages sent after SMTP AUTH, over TLS or plaintext.",
-            count,
-            over=over,
-        )
-    for outcome, count in sasl["failures"].items():
-        put.put("sasl_failures", "Failed and aborted SMTP AUTH logins.", count, outcome=outcome)
+    put.each(
+        "sasl_messages",
+        "Messages sent after SMTP AUTH, over TLS or plaintext.",
+        "over",
+        sasl["messages_over"],
+    )
+    put.each("sasl_failures", "Failed and aborted SMTP AUTH logins.", "outcome", sasl["failures"])
     put.each(
         "sasl_failures_by_mechanism",
         "Failed and aborted logins by SASL mechanism.",
