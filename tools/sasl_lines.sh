@@ -53,30 +53,10 @@ EOF
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.example.net \
     -keyout "$work/conf/key.pem" -out "$work/conf/cert.pem" 2>/dev/null
 
-cat > "$work/conf/master.cf" <<'EOF'
-smtp      inet  n       -       n       -       -       smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+# master.cf: the sample-log generator's services (tools/sample_logs/postfix_config.py)
+python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
+from postfix_config import MASTER_SERVICES
+print(MASTER_SERVICES, end="")' "$(dirname "$0")/sample_logs" > "$work/conf/master.cf"
 
 cat > "$work/sasl/smtpd.conf" <<EOF
 pwcheck_method: auxprop

@@ -143,7 +143,7 @@ biff = no
 """
 
 
-_SERVICES = """\
+MASTER_SERVICES = """\
 smtp      inet  n       -       n       -       -       smtpd
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -174,7 +174,7 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 def mx_master_cf(world: World) -> str:
     spf_conf = world.path("mx", "policyd-spf.conf")
-    return _SERVICES + (
+    return MASTER_SERVICES + (
         "policyd-spf unix -     n       n       -       0       spawn\n"
         f"  user=nobody argv=/usr/bin/policyd-spf {spf_conf}\n"
     )
@@ -232,7 +232,9 @@ def sink_master_cf(world: World) -> str:
         SINK_ADDRESSES["plain"],
         SINK_ADDRESSES["v6"],
     )
-    services = [line for line in _SERVICES.splitlines() if not line.startswith("smtp      inet")]
+    services = [
+        line for line in MASTER_SERVICES.splitlines() if not line.startswith("smtp      inet")
+    ]
     listeners = [
         f"{ca}:25 inet n - n - - smtpd",
         f"{ca}:2525 inet n - n - - smtpd",
