@@ -28,6 +28,7 @@ from maillogs.period import resolve_period
 from maillogs.pipeline import ParseRun
 from reports.blog import BlockedSpam, Post, build_post
 from reports.builder import ReportBuilder
+from reports.own import OwnFromLog
 from reports.render import blog as render_blog
 
 
@@ -90,7 +91,11 @@ def blog(
     run = ParseRun()
     builder = ReportBuilder(report_options)
     since, until = options.period.since, options.period.until
-    blocked = BlockedSpam(options.settings.tz, since, until)
+    own = OwnFromLog(
+        (*report_options.own_domains, *report_options.catchall_domains),
+        report_options.own_networks,
+    )
+    blocked = BlockedSpam(options.settings.tz, since, until, own)
     # From a store, the month before too: a rule that fired then is not new.
     for batch in report_batches(options, run, store, look_back=timedelta(days=31)):
         builder.add(batch)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,13 @@ from maillogs.inputs import Source, default_log_paths, expand_inputs_lenient, to
 from maillogs.localzone import local_zone_name
 from maillogs.period import Period, resolve_period
 from maillogs.pipeline import ParseRun, ParseSettings, parse_sources
+from maillogs.postfix_config import (
+    PostfixConfig,
+    ServerSettings,
+    choose_postfix_config,
+    log_hosts,
+    server_settings,
+)
 from parsers.envelope import LogFormat
 from parsers.schema import EventKind
 from parsers.stream import EventBatch
@@ -56,6 +64,8 @@ class InputOptions:
     settings: ParseSettings
     period: Period
     quiet: bool
+    postfix: PostfixConfig | None = None  # --postfix-config's main.cf, or the host's
+    postfix_notice: str | None = None  # why the host's main.cf was not read
 
 
 def _environment() -> Environment:
@@ -91,7 +101,14 @@ def input_options(command: F) -> F:
         type=click.Choice([f.value for f in LogFormat]),
         help="Envelope format (default: detected per file).",
     )
-    @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+    @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no notices.")
+    @click.option(
+        "--postfix-config",
+        "postfix_config",
+        metavar="MAIN_CF",
+        help="Postfix main.cf (or none): check tables, catch-all, own domains and networks "
+        "(default: /etc/postfix/main.cf, if it is the logs' server's).",
+    )
     @functools.wraps(command)
     def wrapper(
         paths: tuple[str, ...],
@@ -102,6 +119,7 @@ def input_options(command: F) -> F:
         year: int | None,
         log_format: str | None,
         quiet: bool,
+        postfix_config: str | None,
         **kwargs: Any,
     ) -> Any:
         env = _environment()
@@ -112,7 +130,11 @@ def input_options(command: F) -> F:
         settings = ParseSettings(
             tz=zone, year=year, log_format=LogFormat(log_format) if log_format else None
         )
-        options = InputOptions(paths, config, settings, period, quiet)
+        args = paths or config.logs or tuple(default_log_paths())
+        choice, postfix = choose_postfix_config(
+            postfix_config, env.env, socket.gethostname(), lambda: log_hosts(args)
+        )
+        options = InputOptions(paths, config, settings, period, quiet, postfix, choice.notice)
         return command(options, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -313,6 +335,7 @@ def _summary(run: ParseRun) -> ParseSummary:
         errors=[str(error) for error in run.errors],
         first_time=stats.first_time,
         last_time=stats.last_time,
+        years_from_mtime=tuple(run.years_from_mtime),
     )
 
 
@@ -333,7 +356,19 @@ def build_report(
                 builder.load_state(item.state)
             else:
                 builder.add(item)
-    return builder.finish(_summary(run)), run
+    report = builder.finish(_summary(run))
+    if options.postfix_notice:
+        notice = {"code": "postfix-config-not-read", "message": options.postfix_notice}
+        report.data["notices"].insert(0, notice)
+    return report, run
+
+
+def print_notices(report: Report, options: InputOptions) -> None:
+    """One line each on stderr, whatever the format, unless --quiet."""
+    if options.quiet:
+        return
+    for notice in report.data.get("notices", []):
+        click.echo(f"maillogs: notice: {notice['message']}", file=_environment().stderr)
 
 
 _NO_LOOK_BACK = timedelta(0)
@@ -385,8 +420,22 @@ STORE_OPTION = click.option(
 
 def _report_options(options: InputOptions, **given: Any) -> ReportOptions:
     config = options.config
-    header_checks = given["header_checks"] or config.header_checks
-    body_checks = given["body_checks"] or config.body_checks
+    server = server_settings(
+        ServerSettings(
+            tuple(Path(p) for p in given["header_checks"]),
+            tuple(Path(p) for p in given["body_checks"]),
+            tuple(d.lower() for d in given["catchall_domains"]),
+        ),
+        ServerSettings(
+            config.header_checks,
+            config.body_checks,
+            config.catchall_domains,
+            config.own_domains,
+            config.own_networks,
+        ),
+        options.postfix,
+    )
+    header_checks, body_checks = server.header_checks, server.body_checks
     for path in (*header_checks, *body_checks):
         if not Path(path).is_file():
             raise UsageError(f"{path}: no such check table file")
@@ -397,10 +446,11 @@ def _report_options(options: InputOptions, **given: Any) -> ReportOptions:
         until=options.period.until,
         bucket=Bucket(given["period"]) if given["period"] else None,
         top=given["top"] or config.top,
-        catchall_domains=tuple(d.lower() for d in given["catchall_domains"])
-        or config.catchall_domains,
-        header_checks=tuple(Path(p) for p in header_checks),
-        body_checks=tuple(Path(p) for p in body_checks),
+        catchall_domains=server.catchall_domains,
+        own_domains=server.own_domains,
+        own_networks=server.own_networks,
+        header_checks=header_checks,
+        body_checks=body_checks,
         sections=tuple(sections),
     )
 
@@ -478,6 +528,7 @@ def report(
     env = _environment()
     report_options = _report_options(options, **given)
     result, run = build_report(options, report_options, store)
+    print_notices(result, options)
     chosen = Format(fmt)
     if chosen is Format.CSV:
         if output is None:

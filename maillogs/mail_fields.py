@@ -23,8 +23,8 @@ DEFAULT_SUBJECT = (
 )
 # The overview's counts, by their names there.
 _OVERVIEW_NUMBERS = (
-    "received", "delivered", "deferred", "bounced", "rejected", "discarded", "held",
-    "connections", "warnings", "errors", "fatal", "panic",
+    "received", "accepted", "queued", "delivered", "deferred", "deferrals", "bounced",
+    "rejected", "discarded", "held", "connections", "warnings", "errors", "fatal", "panic",
 )  # fmt: skip
 NUMBERS = (
     *_OVERVIEW_NUMBERS,

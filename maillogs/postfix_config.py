@@ -324,3 +324,25 @@ def server_settings(
         own_domains=every("own_domains"),
         own_networks=every("own_networks"),
     )
+
+
+_LOG_HOST = re.compile(
+    r"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+|<\d+>1 \S+) (\S+) "
+)
+
+
+def log_hosts(args: Iterable[str], lines: int = 50) -> set[str]:
+    """The syslog host names in the first lines of each log file (never stdin)."""
+    from maillogs.inputs import expand_inputs_lenient, iter_chunks
+
+    sources, _ = expand_inputs_lenient([arg for arg in args if arg != "-"])
+    hosts: set[str] = set()
+    for source in sources:
+        try:
+            chunk = next(iter(iter_chunks(source, 64 * 1024)), b"")
+        except Exception:  # an unreadable file is reported when it is parsed
+            continue
+        for line in chunk.decode("utf-8", "replace").splitlines()[:lines]:
+            if found := _LOG_HOST.match(line):
+                hosts.add(found.group(1))
+    return hosts

@@ -19,6 +19,7 @@ from maillogs.errors import MaillogsError, UsageError
 from maillogs.event_output import in_period
 from maillogs.pipeline import ParseRun
 from reports import suggest as suggestions
+from reports.own import OwnFromLog
 
 
 @main.command("suggest-rules")
@@ -72,14 +73,16 @@ def suggest_rules(
         raise UsageError(f"--output {output} is your header_checks table: give a new file")
     catchall = tuple(d.lower() for d in catchall_domains) or config.catchall_domains
     run = ParseRun()
-    collector = suggestions.SuspectCollector(catchall)
+    collector = suggestions.SuspectCollector(
+        catchall, OwnFromLog((*config.own_domains, *catchall), config.own_networks)
+    )
     since, until = options.period.since, options.period.until
     for batch in report_batches(options, run, store):
         collector.add({kind: in_period(frame, since, until) for kind, frame in batch.items()})
     found = suggestions.suggest(
         collector.evidence(),
         header_checks=tables,
-        own_domains=(*config.own_domains, *catchall),
+        own_domains=sorted(collector.own().domains),
         top=top,
     )
     text = suggestions.render(found, tables)

@@ -14,9 +14,11 @@
 Spammers are ranked by messages blocked (cleanup refused them with a header_checks or
 body_checks REJECT). Each is named by the label of the rule that blocked it
 (`/adsgreece\\.com/` → adsgreece.com), or, for a reject whose rule is not in the tables
-given, by the sender's domain. A rule is marked new when it blocked mail in the period
-and nothing before it, in logs that reach back before the period; when the logs start
-inside the period, no rule is marked, since nothing can be said.
+given, by the sender's domain; never by one of the server's own domains (reports/own.py):
+mail with such a sender is left out of the ranking. A rule is marked new when it
+blocked mail in the period and nothing before it, in logs that reach back before the
+period; when the logs start inside the period, no rule is marked, since nothing can be
+said.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.check_tables import CheckRule, read_check_table
 from reports.expr import domain
+from reports.own import Own, OwnFromLog
 from reports.section import Batch
 from reports.tally import LocalTally, Tally
 
@@ -53,11 +56,13 @@ class RuleLine:
 
 @dataclass(frozen=True)
 class TlsSummary:
-    received: int  # messages accepted by smtpd
+    accepted: int  # messages smtpd accepted (queued)
     over_tls: int
+    unknown: int  # of them, whose TLS the log does not tell (not logged)
     connections: int
     trusted: int  # Trusted or Verified connections
     anonymous: int  # Anonymous or Untrusted connections
+    unlogged: int  # encrypted connections whose level was not logged
     ipv6: int
 
 
@@ -86,13 +91,21 @@ def period_text(post: Post) -> str:
 class BlockedSpam:
     """Content-check rejects, in the period (by rule, sender domain, day) and before it."""
 
-    def __init__(self, tz: str, since: datetime | None, until: datetime | None) -> None:
+    def __init__(
+        self,
+        tz: str,
+        since: datetime | None,
+        until: datetime | None,
+        own: OwnFromLog | None = None,
+    ) -> None:
         self.since, self.until = since, until
+        self.own_log = own or OwnFromLog()
         self.in_period = LocalTally(tz, ["day"], ["part", "rule_id", "sender_domain"])
         self.before = Tally(["part", "rule_id"])
         self.earliest: datetime | None = None
 
     def add(self, batch: Batch) -> None:
+        self.own_log.add(batch)
         lines = [frame.get_column("time").min() for frame in batch.values() if frame.height]
         found = [t for t in lines if isinstance(t, datetime)]
         if found and (self.earliest is None or min(found) < self.earliest):
@@ -147,6 +160,7 @@ def build_post(
         for rule in found
     }
     hits = blocked.in_period.frame()
+    own: Own = blocked.own_log.own()
     per_label: dict[str, int] = {}
     ids: dict[str, set[int]] = {}
     by_day: dict[str, dict[date, int]] = {}
@@ -154,6 +168,8 @@ def build_post(
         "part", "rule_id", "sender_domain", "day", "count"
     ).iter_rows():
         label = _label(str(part), rule_id, str(sender), rules)
+        if label == sender and own.has_domain(label):
+            continue  # the server's own domain is never a spammer
         per_label[label] = per_label.get(label, 0) + int(count)
         if rule_id is not None and (str(part), int(rule_id)) in rules:
             ids.setdefault(label, set()).add(int(rule_id))
@@ -226,10 +242,12 @@ def _tls(report: dict[str, object]) -> TlsSummary | None:
     families = inbound["by_ip_family"]
     accepted = inbound["accepted_messages"]
     return TlsSummary(
-        received=int(accepted["total"]),
+        accepted=int(accepted["total"]),
         over_tls=int(accepted["tls"]),
+        unknown=int(accepted.get("unknown", 0)),
         connections=sum(int(v) for v in levels.values()),
         trusted=int(levels.get("Trusted", 0)) + int(levels.get("Verified", 0)),
         anonymous=int(levels.get("Anonymous", 0)) + int(levels.get("Untrusted", 0)),
+        unlogged=int(levels.get("unknown", 0)),
         ipv6=int(families.get("ipv6", {}).get("connections", 0)),
     )

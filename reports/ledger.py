@@ -81,13 +81,14 @@ class MessageLedger:
     def __init__(self, tz: str, isolated: bool = False) -> None:
         self.isolated = isolated
         self._open = pl.DataFrame(schema=_OPEN_SCHEMA)
-        # count, and bytes as total, by local day and hour
-        self.received = LocalTally(tz, ["day", "hour"], value="size")
-        # messages and bytes by envelope sender ("" is the null sender)
+        # messages born in the period that entered the queue, by local day and hour
+        self.queued = LocalTally(tz, ["day", "hour"], value="size")
+        # messages and bytes by envelope sender ("" is the null sender), of the ones
+        # that arrived (smtpd or pickup) and entered the queue: pflogsumm's senders
         self.by_sender = Tally(["sender"], value="size", seen=False)
         # bytes delivered by recipient: the size of each message, once per sent delivery
         self.bytes_to = Tally(["recipient"], value="size", seen=False)
-        # where the received messages came from, and the bytes their sent deliveries carried
+        # where the queued messages came from, and the bytes their sent deliveries carried
         self.counts = Counters("smtpd", "pickup", "postfix", "bytes_delivered")
         self._pending: list[pl.DataFrame] = []
         self._closed_ids: list[pl.Series] = []  # of the pending rows that left the queue
@@ -102,7 +103,7 @@ class MessageLedger:
             self._settle()
             self._count_leaving()
         return {
-            "received": self.received,
+            "queued": self.queued,
             "by_sender": self.by_sender,
             "bytes_to": self.bytes_to,
             "counts": self.counts,
@@ -174,23 +175,27 @@ class MessageLedger:
         messages = self._leaving.take()
         if messages is None:
             return
-        received = messages.filter(pl.col("queued_at").is_not_null())
-        if received.height == 0:
+        in_queue = messages.filter(pl.col("queued_at").is_not_null())
+        if in_queue.height == 0:
             return
-        self.received.add(received.select(pl.col("queued_at").alias("time"), "size"))
+        # a message queued before the period (a retry) did not arrive in it
+        born = in_queue.filter(_BORN)
+        self.queued.add(born.select(pl.col("queued_at").alias("time"), "size"))
         self.by_sender.add(
-            received.select(pl.col("sender").str.to_lowercase().fill_null(""), "size")
+            born.filter(pl.col("smtpd") | pl.col("pickup")).select(
+                pl.col("sender").str.to_lowercase().fill_null(""), "size"
+            )
         )
         self.bytes_to.add(
-            received.select(pl.col("delivered").alias("recipient"), "size")
+            in_queue.select(pl.col("delivered").alias("recipient"), "size")
             .explode("recipient")
             .drop_nulls("recipient")
         )
-        self.counts.add("smtpd", int(received.get_column("smtpd").sum()))
-        self.counts.add("pickup", int(received.get_column("pickup").sum()))
-        self.counts.add("postfix", int(received.get_column("notice").sum()))
-        sent = received.get_column("delivered").list.len().cast(pl.Int64)
-        delivered = (sent * received.get_column("size")).sum()
+        self.counts.add("smtpd", int(in_queue.get_column("smtpd").sum()))
+        self.counts.add("pickup", int(in_queue.get_column("pickup").sum()))
+        self.counts.add("postfix", int(in_queue.get_column("notice").sum()))
+        sent = in_queue.get_column("delivered").list.len().cast(pl.Int64)
+        delivered = (sent * in_queue.get_column("size")).sum()
         self.counts.add("bytes_delivered", int(delivered or 0))
 
 

@@ -43,16 +43,22 @@ def empty_period(
 
 
 def tls_not_logged(direction: str, starttls: int, tls_lines: int) -> Notice | None:
-    """STARTTLS succeeded (the session counters say so) but no TLS line was logged:
-    trust level, protocol and cipher are unknown, not "none"."""
+    """STARTTLS succeeded (inbound: the session counters say so; outbound: attempts)
+    but no TLS line was logged: trust level, protocol and cipher are unknown, not "none"."""
     if starttls == 0 or tls_lines > 0:
         return None
-    parameter = "smtpd_tls_loglevel" if direction == "inbound" else "smtp_tls_loglevel"
+    if direction == "inbound":
+        return Notice(
+            "tls-not-logged",
+            f"{starttls:,} inbound sessions used STARTTLS but no TLS connection was logged "
+            "(smtpd_tls_loglevel = 0): trust level, protocol and cipher are unknown; set "
+            "smtpd_tls_loglevel = 1 to see them",
+        )
     return Notice(
         "tls-not-logged",
-        f"{starttls:,} {direction} sessions used STARTTLS but no TLS connection was logged "
-        f"({parameter} = 0): trust level, protocol and cipher are unknown; set "
-        f"{parameter} = 1 to see them",
+        f"{starttls:,} outbound delivery attempts and no TLS connection logged "
+        "(smtp_tls_loglevel = 0, or no TLS at all): their TLS is unknown; set "
+        "smtp_tls_loglevel = 1 to see it",
     )
 
 
@@ -70,7 +76,12 @@ def year_from_mtime(files: Sequence[tuple[str, int]]) -> Notice | None:
     """Classic stamps carry no year: say which year each file's mtime gave them."""
     if not files:
         return None
-    years = "; ".join(f"{year} from the mtime of {name}" for name, year in files)
+    by_year: dict[int, list[str]] = {}
+    for name, year in files:
+        by_year.setdefault(year, []).append(name)
+    years = "; ".join(
+        f"{year} from the mtime of {', '.join(names)}" for year, names in by_year.items()
+    )
     return Notice(
         "year-from-mtime",
         f"classic syslog stamps have no year: took {years} (--year sets it)",

@@ -40,6 +40,9 @@ class ReportOptions:
     bucket: Bucket | None = None  # --period: split rankings and totals per day/week/month
     top: int = 10
     catchall_domains: Sequence[str] = ()
+    # the server's own (never spammers): main.cf's and the config's; the log adds more
+    own_domains: Sequence[str] = ()
+    own_networks: Sequence[str] = ()
     header_checks: Sequence[Path] = ()
     body_checks: Sequence[Path] = ()
     sections: Sequence[str] = field(default=SECTIONS)

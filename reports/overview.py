@@ -17,10 +17,12 @@ _ONE_DAY_SECONDS = 86400
 NEEDS: Needs = union(
     {
         EventKind.CONNECT: ["host"],
-        EventKind.DELIVERY: ["host", "status", "recipient", "reason", "delay"],
+        EventKind.DELIVERY: ["host", "status", "recipient", "reason", "delay", "queue_id"],
         EventKind.REJECT: ["action"],
         EventKind.CONTENT_CHECK: ["action"],
         EventKind.LOG: ["severity"],
+        EventKind.CLIENT: [],
+        EventKind.PICKUP: [],
     },
     LEDGER_NEEDS,
 )
@@ -35,6 +37,10 @@ class Overview:
         tz, at = options.tz, ["day", "hour"]
         self.connections = LocalTally(tz, at)
         self.messages = MessageLedger(tz, isolated)
+        # pflogsumm's received: each smtpd `client=` line and each pickup, as they come
+        self.arrivals = LocalTally(tz, at, ["source"])
+        # pflogsumm's deferred: messages with a deferral (its deferrals are the lines)
+        self.deferred_messages = Tally(["queue_id"], seen=False)
         self.deliveries = LocalTally(tz, at, ["status"])
         # deliveries (forwardings left out) by recipient and status, with their delays
         self.by_recipient = Tally(["recipient", "status"], value="delay", seen=False, peak=True)
@@ -45,7 +51,18 @@ class Overview:
     def add(self, batch: Batch) -> None:
         self.connections.add(batch[EventKind.CONNECT].select("time"))
         self.messages.add(batch)
+        self.arrivals.add(
+            pl.concat(
+                [
+                    batch[EventKind.CLIENT].select("time", pl.lit("smtpd").alias("source")),
+                    batch[EventKind.PICKUP].select("time", pl.lit("pickup").alias("source")),
+                ]
+            )
+        )
         deliveries = batch[EventKind.DELIVERY]
+        self.deferred_messages.add(
+            deliveries.filter(pl.col("status") == "deferred").select("time", "queue_id")
+        )
         self.hosts.add(batch[EventKind.CONNECT].select("time", "host"))
         self.hosts.add(deliveries.select("time", "host"))
         forwarded = deliveries.select(is_forwarding()).to_series()
@@ -74,6 +91,8 @@ class Overview:
         ledger = {f"ledger.{name}": acc for name, acc in self.messages.accumulators().items()}
         return {
             "connections": self.connections,
+            "arrivals": self.arrivals,
+            "deferred_messages": self.deferred_messages,
             "deliveries": self.deliveries,
             "by_recipient": self.by_recipient,
             "rejects": self.rejects,
@@ -84,7 +103,9 @@ class Overview:
 
     def result(self, summary: ParseSummary) -> Json:
         self.messages.finish()
-        received = self.messages.received.frame()
+        queued = self.messages.queued.frame()
+        arrivals = self.arrivals.frame()
+        arrived = counts(arrivals, "source")
         deliveries = self.deliveries.frame()
         rejects = self.rejects.frame()
         by_status = counts(deliveries, "status")
@@ -103,16 +124,26 @@ class Overview:
         logs = counts(self.logs.frame(), "severity")
         return {
             "connections": self.connections.total(),
-            "received": int(received.get_column("count").sum()),
-            # Of the messages that entered the queue, where each came from.
+            # pflogsumm's received: smtpd `client=` lines and pickups in the period
+            "received": sum(arrived.values()),
             "received_by_source": {
+                "smtpd": arrived.get("smtpd", 0),
+                "pickup": arrived.get("pickup", 0),
+            },
+            # messages smtpd accepted: queued (cleanup and qmgr took them)
+            "accepted": sources["smtpd"],
+            # messages born in the period that entered the queue, and where from
+            "queued": int(queued.get_column("count").sum()),
+            "queued_by_source": {
                 "smtpd": sources["smtpd"],
                 "pickup": sources["pickup"],
                 "postfix": sources["postfix"],
             },
             "delivered": by_status.get("sent", 0),
             "forwarded": by_status.get("forwarded", 0),
-            "deferred": by_status.get("deferred", 0),
+            # pflogsumm's "N deferred (M deferrals)": messages, and delivery lines
+            "deferred": self.deferred_messages.merged().height,
+            "deferrals": by_status.get("deferred", 0),
             "bounced": by_status.get("bounced", 0),
             "expired": by_status.get("expired", 0),
             "rejected": action_count.get("reject", 0),
@@ -121,7 +152,7 @@ class Overview:
             # WARN actions, and what warn_if_reject let through ("reject_warning"):
             # pflogsumm's "reject warnings"
             "warned": sum(action_count.get(a, 0) for a in ("warning", "warn", "reject_warning")),
-            "bytes_received": int(received.get_column("total").sum() or 0),
+            "bytes_received": int(by_sender.get_column("total").sum() or 0),
             "bytes_delivered": sources["bytes_delivered"],
             "senders": senders.n_unique(),
             "sending_domains": _distinct_domains(senders),
@@ -130,13 +161,15 @@ class Overview:
             **_people(by_sender, sent, bytes_to, top),
             "by_sending_domain": _by_sending_domain(by_sender, top),
             "by_recipient_domain": _by_recipient_domain(by_recipient, bytes_to, top),
-            "by_day": self._by(pl.col("day"), received, deliveries, rejects),
+            "by_day": self._by(pl.col("day"), arrivals, queued, deliveries, rejects),
             "by_hour": (
-                self._by(pl.col("hour"), received, deliveries, rejects) if self._one_day() else {}
+                self._by(pl.col("hour"), arrivals, queued, deliveries, rejects)
+                if self._one_day()
+                else {}
             ),
             # every day's hours added up: when in the day the mail comes
             "by_hour_of_day": _every_hour(
-                self._by(pl.col("hour").str.slice(11, 2), received, deliveries, rejects)
+                self._by(pl.col("hour").str.slice(11, 2), arrivals, queued, deliveries, rejects)
             ),
             "warnings": logs.get("warning", 0),
             "errors": logs.get("error", 0),
@@ -157,6 +190,7 @@ class Overview:
         self,
         key: pl.Expr,
         received: pl.DataFrame,
+        queued: pl.DataFrame,
         deliveries: pl.DataFrame,
         rejects: pl.DataFrame,
     ) -> dict[str, dict[str, int]]:
@@ -172,6 +206,7 @@ class Overview:
 
         put(self.connections.frame(), "connections")
         put(received, "received")
+        put(queued, "queued")
         for status in ("sent", "deferred", "bounced"):
             name = "delivered" if status == "sent" else status
             put(deliveries.filter(pl.col("status") == status), name)
@@ -179,8 +214,9 @@ class Overview:
         return dict(sorted(table.items()))
 
 
-# The columns of the traffic tables, pflogsumm's and the connections.
-_TRAFFIC = ("connections", "received", "delivered", "deferred", "bounced", "rejected")
+# The columns of the traffic tables: pflogsumm's (deferred: its deferral lines, as its
+# per-day table counts them), the connections and the messages queued.
+_TRAFFIC = ("connections", "received", "queued", "delivered", "deferred", "bounced", "rejected")
 
 
 def _every_hour(table: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:

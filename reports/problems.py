@@ -13,9 +13,10 @@ from __future__ import annotations
 import polars as pl
 
 from parsers.schema import EventKind
+from reports.alerts import ALERTS_NEEDS, Alerts
 from reports.expr import text_shape
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, records
+from reports.section import Batch, Json, Needs, ParseSummary, records, union
 from reports.tally import Accumulator, Tally, counts, regroup
 
 SEVERITIES = ("panic", "fatal", "error", "warning")  # the worst first
@@ -27,14 +28,17 @@ SESSION_ERRORS = (
     "non_smtp_command",
 )
 
-NEEDS: Needs = {
-    EventKind.LOG: ["program", "severity", "text"],
-    EventKind.CONNECT_ERROR: ["program", "peer_host", "error"],
-    EventKind.SESSION_ERROR: ["error", "after"],
-    EventKind.TLS_ERROR: ["direction", "peer_host", "peer_ip", "error"],
-    EventKind.POSTSCREEN: ["event"],
-    EventKind.MASTER: ["program", "action"],
-}
+NEEDS: Needs = union(
+    {
+        EventKind.LOG: ["program", "severity", "text"],
+        EventKind.CONNECT_ERROR: ["program", "peer_host", "error"],
+        EventKind.SESSION_ERROR: ["error", "after"],
+        EventKind.TLS_ERROR: ["direction", "peer_host", "peer_ip", "error"],
+        EventKind.POSTSCREEN: ["event"],
+        EventKind.MASTER: ["program", "action"],
+    },
+    ALERTS_NEEDS,
+)
 
 
 class Problems:
@@ -50,8 +54,10 @@ class Problems:
         self.tls_errors = Tally(["direction", "error", "peer_host", "peer_ip"])
         self.postscreen = Tally(["event"], seen=False)
         self.master = Tally(["program", "action"])
+        self.alerts = Alerts()
 
     def add(self, batch: Batch) -> None:
+        self.alerts.add(batch)
         self.logs.add(batch[EventKind.LOG].select("time", "severity", "program", "text"))
         self.connect_errors.add(
             batch[EventKind.CONNECT_ERROR].select("time", "program", "error", "peer_host")
@@ -73,6 +79,7 @@ class Problems:
             "tls_errors": self.tls_errors,
             "postscreen": self.postscreen,
             "master": self.master,
+            **self.alerts.accumulators(),
         }
 
     def result(self, summary: ParseSummary) -> Json:
@@ -110,6 +117,8 @@ class Problems:
             },
             "postscreen": counts(self.postscreen.frame(), "event"),
             "master": records(self.master.frame(), top),
+            # the problems-first summary's counts (reports/alerts.py)
+            "alerts": self.alerts.result(),
         }
 
 

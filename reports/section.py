@@ -41,6 +41,8 @@ class ParseSummary:
     errors: list[str] = field(default_factory=list)
     first_time: datetime | None = None
     last_time: datetime | None = None
+    # classic-stamped files whose year came from their mtime: (name, year)
+    years_from_mtime: tuple[tuple[str, int], ...] = ()
 
 
 class Section(Protocol):

@@ -1,5 +1,6 @@
 """Who spammed me, per period: check rules that fired, sender domains and client networks
-with the most refusals, SPF failures; each with count, first and last seen."""
+with the most refusals, SPF failures; each with count, first and last seen. The server's
+own domains and networks (reports/own.py) are never ranked."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from parsers.schema import EventKind
 from reports.check_tables import CheckRule, rules_by_id
 from reports.expr import bucket_label, domain, is_refusal, networks_of
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, iso, ranked
+from reports.own import OWN_NEEDS, Own, OwnFromLog
+from reports.section import Batch, Json, Needs, ParseSummary, iso, ranked, union
 from reports.tally import Accumulator, Tally, regroup
 
-NEEDS: Needs = {
-    EventKind.CONTENT_CHECK: ["action", "rule_id", "part", "sender", "client_ip"],
-    EventKind.REJECT: ["action", "sender", "client_ip"],
-    EventKind.SPF: ["result", "envelope_from"],
-}
+NEEDS: Needs = union(
+    {
+        EventKind.CONTENT_CHECK: ["action", "rule_id", "part", "sender", "client_ip"],
+        EventKind.REJECT: ["action", "sender", "client_ip"],
+        EventKind.SPF: ["result", "envelope_from"],
+    },
+    OWN_NEEDS,
+)
 
 
 class Spammers:
@@ -33,8 +38,13 @@ class Spammers:
         self.senders = Tally(["period", "sender"])  # by domain in `result`
         self.client_ips = Tally(["period", "client_ip"])
         self.spf_domains = Tally(["period", "domain"])
+        self.own_log = OwnFromLog(
+            (*options.own_domains, *options.catchall_domains), options.own_networks
+        )
+        self._own = Own()
 
     def add(self, batch: Batch) -> None:
+        self.own_log.add(batch)
         period = self._bucket
         checks = batch[EventKind.CONTENT_CHECK].filter(pl.col("action") == "reject")
         self.rule_hits.add(
@@ -59,13 +69,16 @@ class Spammers:
             "senders": self.senders,
             "client_ips": self.client_ips,
             "spf_domains": self.spf_domains,
+            **self.own_log.accumulators(),
         }
 
     def result(self, summary: ParseSummary) -> Json:
         top = self.options.top
+        own = self._own = self.own_log.own()
         sender_domains = regroup(
             self.senders.frame(), period=pl.col("period"), sender_domain=domain(pl.col("sender"))
-        )
+        ).filter(~own.domain_expr(pl.col("sender_domain")))
+        spf_domains = self.spf_domains.frame().filter(~own.domain_expr(pl.col("domain")))
         periods = sorted(
             set(self.rule_hits.frame().get_column("period").to_list())
             | set(sender_domains.get_column("period").to_list())
@@ -81,13 +94,19 @@ class Spammers:
                 ),
                 "client_networks": self._networks(period),
                 "spf_failing_domains": ranked(
-                    _in(self.spf_domains.frame(), period).drop_nulls("domain"), "domain", top
+                    _in(spf_domains, period).drop_nulls("domain"), "domain", top
                 ),
             }
             for period in periods
         }
         whole = self._whole_range(by_period)
-        return {"periods": by_period, **whole}
+        return {
+            "periods": by_period,
+            **whole,
+            # what was taken as the server's own, and so never ranked
+            "own_domains": sorted(own.domains),
+            "own_networks": [str(network) for network in own.networks],
+        }
 
     def _whole_range(self, by_period: dict[str, Json]) -> Json:
         """The first period's lists when unsplit, else rankings over all periods."""
@@ -129,6 +148,10 @@ class Spammers:
 
     def _networks(self, period: object) -> list[Json]:
         ips = _in(self.client_ips.merged(), period).drop_nulls("client_ip")
+        if self._own.networks:
+            distinct = ips.get_column("client_ip").unique().to_list()
+            ours = [ip for ip in distinct if self._own.has_address(ip)]
+            ips = ips.filter(~pl.col("client_ip").is_in(ours))
         if ips.height == 0:
             return []
         # IPv4 /24s by string surgery; IPv6 /48s once per distinct address.

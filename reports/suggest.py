@@ -13,7 +13,9 @@ Evidence, all from the period's log:
   that is not the site the address was given to (`shop.example@` ← `spam.test`).
 
 Only domains with mail smtpd accepted are suggested, never one a rule of the user's
-table already matches, nor the user's own or catch-all domains.
+table already matches, nor the server's own or catch-all domains (reports/own.py), and
+never a rule that would match a header of the server's own mail. Mail from the server's
+own networks and SASL clients is no evidence, and does not make its network RBL-listed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.check_tables import read_check_table, read_patterns
 from reports.expr import domain, is_refusal, network_of
+from reports.own import Own, OwnFromLog
 from reports.section import Batch
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -103,13 +106,15 @@ def pcre_escape(text: str) -> str:
 class SuspectCollector:
     """The period's events a suggestion is made of (feed it batches already in period)."""
 
-    def __init__(self, catchall_domains: Sequence[str]) -> None:
+    def __init__(self, catchall_domains: Sequence[str], own: OwnFromLog | None = None) -> None:
         self.catchall = [d.lower() for d in catchall_domains]
+        self.own_log = own or OwnFromLog()
         self.parts: dict[str, list[pl.DataFrame]] = {
             name: [] for name in ("queued", "client", "spf", "refused", "deliveries")
         }
 
     def add(self, batch: Batch) -> None:
+        self.own_log.add(batch)
         keep = self.parts
         keep["queued"].append(
             batch[EventKind.QUEUED]
@@ -152,9 +157,19 @@ class SuspectCollector:
     def _frame(self, name: str) -> pl.DataFrame:
         return pl.concat(self.parts[name]) if self.parts[name] else pl.DataFrame()
 
+    def own(self) -> Own:
+        return self.own_log.own()
+
     def evidence(self) -> dict[str, Evidence]:
+        own = self.own()
         queued = self._frame("queued").unique("queue_id", keep="first")
         clients = self._frame("client").unique("queue_id", keep="first")
+        ours = [
+            ip
+            for ip in clients.get_column("client_ip").unique().to_list() + self._refused_ips()
+            if own.has_address(ip)
+        ]
+        clients = clients.filter(~pl.col("client_ip").is_in(ours))
         accepted = queued.join(clients, on="queue_id", how="inner")
         found: dict[str, Evidence] = {}
         for name, count in accepted.group_by("domain").len().iter_rows():
@@ -169,7 +184,11 @@ class SuspectCollector:
                 else:
                     entry.spf_softfail += int(count)
 
-        refused = self._frame("refused").filter(pl.col("reason_class").is_in(SPAM_CLASSES))
+        refused = (
+            self._frame("refused")
+            .filter(pl.col("reason_class").is_in(SPAM_CLASSES))
+            .filter(~pl.col("client_ip").is_in(ours))
+        )
         for name, count in refused.drop_nulls("domain").group_by("domain").len().iter_rows():
             if str(name) in found:
                 found[str(name)].refused = int(count)
@@ -197,6 +216,13 @@ class SuspectCollector:
                     if entry is not None:
                         entry.leaked_to.append(str(address))
         return found
+
+    def _refused_ips(self) -> list[str]:
+        if not self.parts["refused"]:
+            return []
+        return [
+            str(ip) for ip in self._frame("refused").get_column("client_ip").drop_nulls().unique()
+        ]
 
 
 def _stranger(sender_domain: str, site: str) -> bool:
@@ -226,6 +252,27 @@ def blocked_already(candidate: str, rules: Sequence[re.Pattern[str]]) -> bool:
     return any(rule.search(probe) for rule in rules for probe in probes)
 
 
+def own_headers(domains: Iterable[str]) -> list[str]:
+    """Headers every message of an own domain carries, to test a proposed rule on."""
+    return [
+        header
+        for name in sorted(domains)
+        for header in (
+            f"From: someone@{name}",
+            f"Return-Path: <someone@{name}>",
+            f"Received: from mail.{name} (mail.{name} [192.0.2.1]) by mx.{name} (Postfix)",
+            f"Message-ID: <20261124.1@{name}>",
+            name,
+        )
+    ]
+
+
+def matches_own(suggestion: Suggestion, headers: Sequence[str]) -> bool:
+    """Would the proposed rule (a pcre table's pattern: case-insensitive) hit own mail?"""
+    rule = re.compile(suggestion.pattern()[1:-1], re.IGNORECASE)
+    return any(rule.search(header) for header in headers)
+
+
 def next_free_id(paths: Iterable[Path]) -> int:
     ids = [rule.rule_id for path in paths for rule in read_check_table(path)]
     return max(ids, default=0) + 1
@@ -240,6 +287,7 @@ def suggest(
 ) -> list[Suggestion]:
     rules = compiled_rules(header_checks)
     own = {d.lower() for d in own_domains}
+    headers = own_headers(own)
     candidates = [
         (name, entry)
         for name, entry in evidence.items()
@@ -248,6 +296,7 @@ def suggest(
         and name not in own
         and not any(name.endswith("." + d) for d in own)
         and not blocked_already(name, rules)
+        and not matches_own(Suggestion(name, entry, 0), headers)
     ]
     candidates.sort(key=lambda item: (-item[1].kinds(), -item[1].accepted, item[0]))
     first = next_free_id(header_checks)

@@ -77,16 +77,21 @@ def _ranked(
 
 
 def _overview(data: Mapping[str, Any]) -> list[Table]:
-    received, rejected = data["received"], data["rejected"]
+    rejected, discarded = data["rejected"], data["discarded"]
+    # pflogsumm's shares: of the messages delivered, rejected or discarded
+    handled = data["delivered"] + rejected + discarded
     totals = (
-        ("messages received", received, ""),
+        ("received", data["received"], ""),
+        ("accepted by smtpd", data["accepted"], ""),
+        ("queued", data["queued"], ""),
         ("delivered", data["delivered"], ""),
         ("forwarded", data["forwarded"], ""),
-        ("deferred", data["deferred"], ""),
+        ("deferred", f"{data['deferred']} ({data['deferrals']} deferrals)", ""),
         ("bounced", data["bounced"], ""),
-        ("rejected", rejected, share(rejected, received + rejected)),
-        ("discarded", data["discarded"], ""),
+        ("rejected", rejected, share(rejected, handled)),
+        ("reject warnings", data["warned"], ""),
         ("held", data["held"], ""),
+        ("discarded", discarded, share(discarded, handled)),
         ("connections", data["connections"], ""),
         ("bytes received", data["bytes_received"], ""),
         ("bytes delivered", data["bytes_delivered"], ""),
@@ -204,13 +209,31 @@ def _tls_direction(name: str, data: Mapping[str, Any]) -> list[Table]:
     messages = data.get("accepted_messages") or data.get("delivered_messages")
     if messages:
         label = "accepted messages" if name == "inbound" else "delivered messages"
+        unknown = ("TLS unknown",) if messages.get("unknown") else ()
         tables.append(
             Table(
                 "tls",
                 f"{name}_messages",
                 f"{title} {label} over TLS",
-                ("messages", "over TLS", "share"),
-                ((messages["total"], messages["tls"], share(messages["tls"], messages["total"])),),
+                ("messages", "over TLS", *unknown, "share"),
+                (
+                    (
+                        messages["total"],
+                        messages["tls"],
+                        *((messages["unknown"],) if unknown else ()),
+                        share(messages["tls"], messages["total"]),
+                    ),
+                ),
+            )
+        )
+    if "starttls" in data:
+        tables.append(
+            Table(
+                "tls",
+                f"{name}_starttls",
+                f"{title} STARTTLS sessions",
+                ("sessions", "TLS logged"),
+                ((data["starttls"]["sessions"], data["starttls"]["logged"]),),
             )
         )
     if name == "inbound":

@@ -6,23 +6,30 @@ from __future__ import annotations
 
 import polars as pl
 
+from parsers.correlate import session_start_epoch
 from parsers.schema import EventKind
+from reports.accepted import ACCEPTED_NEEDS, AcceptedMessages, starttls_count
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, ranked
-from reports.tally import Accumulator, Counters, LocalTally, Tally, counts
+from reports.section import Batch, Json, Needs, ParseSummary, ranked, union
+from reports.tally import Accumulator, LocalTally, Tally, counts
 
 LEVELS = ("Verified", "Trusted", "Untrusted", "Anonymous")
+# TLS was used but its level, protocol or cipher was not logged
+UNKNOWN = "unknown"
 
 
-NEEDS: Needs = {
-    EventKind.CONNECT: ["ip_family"],
-    EventKind.TLS: ["direction", "level", "protocol", "cipher", "ip_family"],
-    EventKind.CLIENT: ["tls_level", "client_host", "client_ip"],
-    EventKind.DELIVERY: [
-        "transport", "relay_ip", "relay_host", "tls_level", "tls_protocol", "tls_cipher",
-        "ip_family", "status",
-    ],
-}  # fmt: skip
+NEEDS: Needs = union(
+    {
+        EventKind.CONNECT: ["ip_family"],
+        EventKind.TLS: ["direction", "level", "protocol", "cipher", "ip_family"],
+        EventKind.DISCONNECT: ["ip_family", "commands", "session"],
+        EventKind.DELIVERY: [
+            "transport", "relay_ip", "relay_host", "tls_level", "tls_protocol", "tls_cipher",
+            "ip_family", "status",
+        ],
+    },
+    ACCEPTED_NEEDS,
+)  # fmt: skip
 
 
 class TlsCoverage:
@@ -34,8 +41,9 @@ class TlsCoverage:
         day = ["day"]
         self.connections = LocalTally(options.tz, day, ["ip_family"])
         self.inbound = LocalTally(options.tz, day, ["level", "protocol", "cipher", "ip_family"])
-        self.accepted = Counters("tls", "plaintext")  # messages smtpd accepted
-        self.plaintext_clients = Tally(["client_host", "client_ip"])
+        # smtpd sessions whose STARTTLS succeeded, by their disconnect line's counters
+        self.starttls = LocalTally(options.tz, day, ["ip_family"])
+        self.accepted = AcceptedMessages()
         self.outbound = LocalTally(
             options.tz, day, ["level", "protocol", "cipher", "ip_family", "status"]
         )
@@ -46,13 +54,13 @@ class TlsCoverage:
         tls = batch[EventKind.TLS]
         inbound = tls.filter(pl.col("direction") == "inbound")
         self.inbound.add(inbound.select("time", "level", "protocol", "cipher", "ip_family"))
-        clients = batch[EventKind.CLIENT]
-        over_tls = int(clients.get_column("tls_level").is_not_null().sum())
-        self.accepted.add("tls", over_tls)
-        self.accepted.add("plaintext", clients.height - over_tls)
-        self.plaintext_clients.add(
-            clients.filter(pl.col("tls_level").is_null()).select("time", "client_host", "client_ip")
+        ends = batch[EventKind.DISCONNECT].filter(starttls_count(pl.col("commands")) > 0)
+        # on the day the session began, as its TLS line would be
+        began = pl.from_epoch(session_start_epoch(pl.col("session")), "us").dt.replace_time_zone(
+            "UTC"
         )
+        self.starttls.add(ends.select(pl.coalesce(began, "time").alias("time"), "ip_family"))
+        self.accepted.add(batch)
         attempts = batch[EventKind.DELIVERY].filter(
             pl.col("transport").is_in(["smtp", "lmtp"]) & pl.col("relay_ip").is_not_null()
         )
@@ -74,39 +82,57 @@ class TlsCoverage:
         return {
             "connections": self.connections,
             "inbound": self.inbound,
-            "accepted": self.accepted,
-            "plaintext_clients": self.plaintext_clients,
+            "starttls": self.starttls,
+            **self.accepted.accumulators(),
             "outbound": self.outbound,
             "destinations": self.destinations,
         }
 
     def result(self, summary: ParseSummary) -> Json:
         connections = self.connections.frame()
-        inbound = self.inbound.frame()
+        logged = self.inbound.frame()
+        starttls = self.starttls.frame()
+        inbound = _with_unlogged(logged, starttls)
         outbound = self.outbound.frame()
-        accepted = self.accepted
         encrypted = outbound.filter(pl.col("level").is_not_null())
+        attempts = int(outbound.get_column("count").sum() or 0)
+        # no TLS line at all: smtp_tls_loglevel = 0, or no TLS; the log cannot tell
+        out_logged = encrypted.height > 0 or attempts == 0
+        if not out_logged:
+            encrypted = outbound.with_columns(
+                pl.lit(UNKNOWN).alias(name) for name in ("level", "protocol", "cipher")
+            )
         sent = outbound.filter(pl.col("status") == "sent")
+        self.accepted.finish(tls_logged=logged.height > 0)
+        accepted = self.accepted.counts
+        plaintext_clients = self.accepted.plaintext_clients.frame()
         top = self.options.top
         return {
             "inbound": {
                 **_breakdown(inbound, int(connections.get_column("count").sum() or 0)),
+                "starttls": {
+                    "sessions": int(starttls.get_column("count").sum() or 0),
+                    "logged": int(logged.get_column("count").sum() or 0),
+                },
                 "by_ip_family": _families(connections, inbound),
                 "by_day": _share_by_day(connections, inbound),
                 "accepted_messages": {
-                    "total": accepted["tls"] + accepted["plaintext"],
+                    "total": accepted["tls"] + accepted["plaintext"] + accepted["unknown"],
                     "tls": accepted["tls"],
+                    "plaintext": accepted["plaintext"],
+                    "unknown": accepted["unknown"],
                 },
                 "top_plaintext_clients": ranked(
-                    self.plaintext_clients.frame(), "client_host", top, ("client_ip",)
+                    plaintext_clients, "client_host", top, ("client_ip",)
                 ),
                 "encrypt_would_refuse": {
-                    "clients": self.plaintext_clients.frame().height,
+                    "clients": plaintext_clients.height,
                     "messages": accepted["plaintext"],
                 },
             },
             "outbound": {
-                **_breakdown(encrypted, int(outbound.get_column("count").sum() or 0)),
+                **_breakdown(encrypted, attempts),
+                "tls_logged": out_logged,
                 "by_ip_family": _families(outbound, encrypted),
                 "by_day": _share_by_day(outbound, encrypted),
                 "delivered_messages": {
@@ -151,7 +177,33 @@ class TlsCoverage:
         }
 
 
+def _with_unlogged(logged: pl.DataFrame, starttls: pl.DataFrame) -> pl.DataFrame:
+    """The TLS lines' counts, and per day and family the sessions whose STARTTLS
+    succeeded beyond them, as level, protocol and cipher "unknown" (TLS not logged)."""
+    per_line = logged.group_by("day", "ip_family").agg(pl.col("count").sum().alias("_lines"))
+    extra = (
+        starttls.join(per_line, on=["day", "ip_family"], how="left", nulls_equal=True)
+        .select(
+            "day",
+            "ip_family",
+            (pl.col("count").cast(pl.Int64) - pl.col("_lines").fill_null(0))
+            .clip(lower_bound=0)
+            .alias("count"),
+        )
+        .filter(pl.col("count") > 0)
+        .with_columns(pl.lit(UNKNOWN).alias(name) for name in ("level", "protocol", "cipher"))
+    )
+    return (
+        pl.concat(
+            [logged.select(extra.columns), extra.select(extra.columns)], how="vertical_relaxed"
+        )
+        if extra.height
+        else logged
+    )
+
+
 def _breakdown(tls: pl.DataFrame, connections: int) -> Json:
+    # "unknown" (TLS not logged) only when there is some: a level, not a placeholder
     by_level = {level: 0 for level in LEVELS}
     by_level.update(counts(tls, "level"))
     by_level["none"] = int(connections) - int(tls.get_column("count").sum() or 0)

@@ -110,8 +110,9 @@ def test_charts_are_pngs_of_the_chosen_size() -> None:
 
 def test_mail_per_day_draws_the_overview_totals() -> None:
     chart = report_charts(sample_report())[0]
-    overview = TRUTH["overview"]
-    late = overview["deferred"] + overview["bounced"]
+    overview = sample_report().data["overview"]
+    assert overview["received"] == 1165  # pflogsumm's, tests/pflogsumm/sample_classic.txt
+    late = overview["deferrals"] + overview["bounced"]
     assert chart.alt == (
         "Mail per day, 2026-11-22 to 2026-11-24: "
         f"received {overview['received']:,} in all; delivered {overview['delivered']:,} in all; "
@@ -131,7 +132,7 @@ def test_timeline_sums_to_the_report_totals() -> None:
     days = data["timeline"]["days"]
     assert [d["date"] for d in days] == sorted(TRUTH["overview"]["by_day"])
     assert sum(d["inbound"]["connections"] for d in days) == TRUTH["overview"]["connections"]
-    assert sum(d["received"] for d in days) == TRUTH["overview"]["received"]
+    assert sum(d["received"] for d in days) == data["overview"]["received"]
     tls_in = data["tls"]["inbound"]["by_level"]
     assert sum(d["inbound"]["tls"] for d in days) == sum(tls_in.values()) - tls_in.get("none", 0)
     tls_out = data["tls"]["outbound"]["by_level"]

@@ -36,18 +36,20 @@ def _overview(text: str) -> dict[str, Any]:
 
 def test_a_deferred_message_queued_twice_counts_once() -> None:
     overview = _overview(DEFERRED_TWICE)
-    assert overview["received"] == 1
+    assert overview["received"] == overview["queued"] == overview["accepted"] == 1
     assert overview["bytes_received"] == 1000
     assert overview["bytes_delivered"] == 1000
-    assert overview["received_by_source"] == {"smtpd": 1, "pickup": 0, "postfix": 0}
+    assert overview["queued_by_source"] == {"smtpd": 1, "pickup": 0, "postfix": 0}
+    # pflogsumm's "1 deferred (1 deferrals)"
+    assert (overview["deferred"], overview["deferrals"]) == (1, 1)
 
 
 def test_a_queue_id_reused_after_removed_is_a_new_message(monkeypatch: pytest.MonkeyPatch) -> None:
     # Lines are merged into the open messages every MERGE_EVERY batches; here every batch.
     monkeypatch.setattr(ledger, "MERGE_EVERY", 1)
     overview = _overview(DEFERRED_TWICE + REUSED)
-    assert overview["received"] == 2
+    assert overview["received"] == overview["queued"] == 2
     assert overview["bytes_received"] == 1500
     assert overview["bytes_delivered"] == 1500
-    assert overview["received_by_source"] == {"smtpd": 1, "pickup": 1, "postfix": 0}
+    assert overview["queued_by_source"] == {"smtpd": 1, "pickup": 1, "postfix": 0}
     assert overview["senders"] == 2

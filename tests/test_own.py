@@ -45,10 +45,15 @@ def test_notices_say_what_is_wrong_and_nothing_when_all_is_well() -> None:
     assert tls_not_logged("inbound", 12, 3) is None
     notice = tls_not_logged("outbound", 1200, 0)
     assert notice is not None and "smtp_tls_loglevel = 0" in notice.message
-    assert notice.message.startswith("1,200 outbound sessions")
+    assert notice.message.startswith("1,200 outbound delivery attempts")
+    notice = tls_not_logged("inbound", 7, 0)
+    assert notice is not None and "(smtpd_tls_loglevel = 0)" in notice.message
     assert mostly_unparsed(10, 5) is None
     notice = mostly_unparsed(10, 6)
     assert notice is not None and notice.code == "mostly-unparsed" and "60%" in notice.message
     assert year_from_mtime([]) is None
-    notice = year_from_mtime([("maillog", 2026)])
-    assert notice is not None and "2026 from the mtime of maillog" in notice.message
+    notice = year_from_mtime([("maillog.1.gz", 2025), ("maillog.2.gz", 2025), ("maillog", 2026)])
+    assert notice is not None and notice.message == (
+        "classic syslog stamps have no year: took 2025 from the mtime of maillog.1.gz, "
+        "maillog.2.gz; 2026 from the mtime of maillog (--year sets it)"
+    )

@@ -411,4 +411,4 @@ def test_blog_and_mail_read_the_store_too(sample_store: Path) -> None:
                "--tz", "UTC", "--year", "2026", "-q", "--store", str(sample_store)],
     )  # fmt: skip
     assert mail.exit_code == 0, mail.output
-    assert "947 received" in mail.output.split("\n", 1)[0]
+    assert "1,165 received" in mail.output.split("\n", 1)[0]  # pflogsumm's received

@@ -272,7 +272,12 @@ def test_the_ledger_of_isolated_days_equals_the_ledger_of_all_lines(
     overview = want["overview"]
     # the deferred-then-sent message, the one queued after midnight, the forwarded one,
     # the reused id, and the one still deferred at the end
-    assert overview["received"] == 5
-    assert overview["received_by_source"] == {"smtpd": 3, "pickup": 1, "postfix": 0}
-    assert overview["bytes_received"] == 1000 + 200 + 500 + 700 + 300
+    # queued counts messages born in the period: the forwarding's new id has no birth
+    # line the ledger knows yet (issue 18: a gap, said in the report)
+    assert overview["queued"] == 4
+    assert overview["queued_by_source"] == {"smtpd": 3, "pickup": 1, "postfix": 0}
+    # pflogsumm's received: smtpd client= lines and pickups (the forwarding is neither)
+    assert overview["received"] == 4
+    # pflogsumm's: of the messages smtpd or pickup brought (not the forwarding's 700)
+    assert overview["bytes_received"] == 1000 + 200 + 500 + 300
     assert overview["bytes_delivered"] == 1000 + 200 + 500 + 700

@@ -55,11 +55,22 @@ def tls_sentences(post: Post) -> list[str]:
         return f"{100 * part / whole:.1f}%" if whole else "-"
 
     sentences = []
-    if tls.received:
-        sentences.append(
-            f"Of the {tls.received:,} messages my server accepted over SMTP, "
-            f"{tls.over_tls:,} ({pct(tls.over_tls, tls.received)}) came over TLS."
+    if tls.accepted:
+        unknown = (
+            f" (for {tls.unknown:,} the log does not say: TLS is not logged)" if tls.unknown else ""
         )
+        sentences.append(
+            f"Of the {tls.accepted:,} messages my server accepted over SMTP, "
+            f"{tls.over_tls:,} ({pct(tls.over_tls, tls.accepted)}) came over TLS{unknown}."
+        )
+    if tls.unlogged:
+        sentences.append(
+            f"Of the {tls.connections:,} connections, {tls.unlogged:,} "
+            f"({pct(tls.unlogged, tls.connections)}) were encrypted (STARTTLS), at a trust "
+            f"level the log does not show; {tls.ipv6:,} "
+            f"({pct(tls.ipv6, tls.connections)}) came over IPv6."
+        )
+        return sentences
     sentences.append(
         f"Of the {tls.connections:,} connections, {tls.trusted:,} "
         f"({pct(tls.trusted, tls.connections)}) showed a trusted certificate and "

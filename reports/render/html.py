@@ -16,6 +16,7 @@ from maillogs import __version__
 from reports.builder import SCHEMA, Report
 from reports.charts import Chart, report_charts
 from reports.escape import for_terminal
+from reports.render.preface import notices, period_text, problems
 from reports.render.templates import environment
 from reports.tables import SECTION_TITLES, Table, share, tables
 
@@ -39,17 +40,17 @@ def render(
     """The page; `charts` default to the report's own, `image_src` to data URIs."""
     chosen = report_charts(report) if charts is None else charts
     source = image_src or data_uri
-    period = report.data["period"]
-    since = period["since"] or "the start of the logs"
-    until = period["until"] or "the end of the logs"
+    bounds = _text(period_text(report.data))
     heading = "maillogs report"
     return (
         environment()
         .get_template("report.html.j2")
         .render(
-            title=f"{heading}: {_text(since)} to {_text(until)}",
+            title=f"{heading}: {bounds}",
             heading=heading,
-            period=f"{_text(since)} to {_text(until)} ({_text(period['time_zone'])})",
+            period=bounds,
+            notices=[_text(message) for message in notices(report.data)],
+            problems=[(_text(label), f"{count:,}") for label, count in problems(report.data)],
             numbers=_key_numbers(report.data),
             charts=[_Image(source(chart), chart.alt) for chart in chosen],
             sections=_sections(tables(report)),

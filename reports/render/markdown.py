@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from reports.builder import Report
 from reports.escape import for_markdown
+from reports.render.preface import notices, period_text, problems
 from reports.tables import SECTION_TITLES, tables
 
 
@@ -24,13 +25,15 @@ def _numeric(column: Iterable[object]) -> bool:
 
 
 def render(report: Report) -> str:
-    period = report.data["period"]
-    since, until = period["since"] or "start of the logs", period["until"] or "end of the logs"
-    lines = [
-        "# maillogs report",
-        "",
-        f"{for_markdown(since)} to {for_markdown(until)} ({for_markdown(period['time_zone'])})",
-    ]
+    data = report.data
+    lines = ["# maillogs report", "", for_markdown(period_text(data))]
+    lines += (
+        ["", *(f"> **Notice:** {for_markdown(m)}" for m in notices(data))] if notices(data) else []
+    )
+    found = problems(data)
+    if found:
+        lines += ["", "## Problems first", ""]
+        lines += [f"- {count:,} {for_markdown(label)}" for label, count in found]
     section = None
     for table in tables(report):
         if table.section != section:

@@ -64,9 +64,12 @@ def _timestamp(value: object) -> float | None:
 def _overview(put: _Families, data: Json) -> None:
     for outcome in (
         "received",
+        "accepted",
+        "queued",
         "delivered",
         "forwarded",
         "deferred",
+        "deferrals",
         "bounced",
         "expired",
         "rejected",
@@ -77,9 +80,15 @@ def _overview(put: _Families, data: Json) -> None:
         put.put("messages", "Messages by outcome over the period.", data[outcome], outcome=outcome)
     put.each(
         "received_messages",
-        "Messages that entered the queue, by where they came from.",
+        "Messages received (smtpd client= lines, pickups), by where they came from.",
         "source",
         data["received_by_source"],
+    )
+    put.each(
+        "queued_messages",
+        "Messages that entered the queue, by where they came from.",
+        "source",
+        data["queued_by_source"],
     )
     for direction in ("received", "delivered"):
         put.put(
@@ -123,10 +132,13 @@ def _tls(put: _Families, data: Json) -> None:
                     over=over,
                 )
         messages = side.get("accepted_messages") or side.get("delivered_messages") or {}
-        for over, key in (("all", "total"), ("tls", "tls")):
+        for over, key in (("all", "total"), ("tls", "tls"), ("unknown", "unknown")):
+            if key not in messages and over == "unknown":
+                continue
             put.put(
                 "tls_messages",
-                "Messages accepted (inbound) or delivered (outbound), all and over TLS.",
+                "Messages accepted (inbound) or delivered (outbound), all, over TLS and "
+                "of unknown TLS (not logged).",
                 messages.get(key),
                 direction=direction,
                 over=over,

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from reports.builder import Report
 from reports.escape import for_terminal
+from reports.render.preface import notices, period_text, problems
 from reports.tables import SECTION_TITLES, tables
 
 
@@ -49,11 +50,15 @@ def _console(file: io.StringIO, width: int, color: bool, record: bool = False) -
 
 
 def _print(console: Console, report: Report) -> None:
-    period = report.data["period"]
-    since, until = period["since"] or "start of the logs", period["until"] or "end of the logs"
-    console.print(
-        Text(f"maillogs report: {since} to {until} ({period['time_zone']})", style="bold")
-    )
+    data = report.data
+    console.print(Text(f"maillogs report: {for_terminal(period_text(data))}", style="bold"))
+    for message in notices(data):
+        console.print(Text(f"notice: {for_terminal(message)}", style="yellow"))
+    found = problems(data)
+    if found:
+        console.rule(Text("Problems first", style="bold red"))
+        for label, count in found:
+            console.print(Text(f"{count:>8,}  {label}"))
     section = None
     for table in tables(report):
         if table.section != section:
