@@ -37,7 +37,7 @@ def _report(*options: str) -> dict[str, Any]:
         main, ["report", "--format", "json", "--tz", "UTC", *options, *inputs]
     )
     assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.output)
+    data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 
