@@ -13,7 +13,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import is_refusal
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind
 from reports.tally import Accumulator, LocalTally
 
 # (series, key) of every count; key None: counted by day and a key of the events
@@ -138,3 +138,18 @@ def add_received(timeline: Json, by_day: Iterable[tuple[str, int]]) -> None:
             entry = days[day] = _empty_day(day)
         entry["received"] = received
     timeline["days"] = [days[day] for day in sorted(days)]
+
+
+def _complete(data: Json) -> None:
+    if "timeline" in data and "overview" in data:
+        by_day = data["overview"]["by_day"].items()
+        add_received(data["timeline"], ((day, row["received"]) for day, row in by_day))
+
+
+SECTION: SectionKind[Json] = SectionKind(
+    name="timeline",
+    title="timeline",
+    version=1,
+    make=lambda options, isolated: Timeline(options),
+    complete=_complete,
+)
