@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -11,19 +12,17 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from maillogs.cli import (
-    STORE_OPTION,
-    InputOptions,
-    _environment,
-    _report_options,
+from maillogs.app import (
+    Inputs,
+    ReportArgs,
     build_report,
-    input_options,
-    main,
-    report_input_errors,
+    input_errors,
+    report_options,
 )
+from maillogs.cli.options import STORE_OPTION, environment, input_options
+from maillogs.cli.options import report_options as report_option_set
 from maillogs.config import VIAS, MailConfig
 from maillogs.errors import MaillogsError, UsageError
-from maillogs.exit_codes import ExitStatus
 from maillogs.mail_fields import (
     DEFAULT_SUBJECT,
     check_template,
@@ -36,8 +35,8 @@ from maillogs.mail_message import address, build_message
 from maillogs.mail_send import SmtpSettings, send_sendmail, send_smtp
 from maillogs.period import Period
 from maillogs.pipeline import ParseRun
+from reports import sections as registry
 from reports.builder import Report
-from reports.options import SECTIONS
 from reports.render import Format, render
 
 PASSWORD_ENV = "MAILLOGS_SMTP_PASSWORD"
@@ -47,7 +46,7 @@ _NUMBER_SECTIONS = ("overview", "tls", "spf", "sasl", "parse")
 _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
 
 
-@main.command()
+@click.command()
 @input_options
 @STORE_OPTION
 @click.option("--to", "to", multiple=True, metavar="ADDRESS", help="Recipient (repeatable).")
@@ -58,12 +57,7 @@ _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
               help="Fields: {host} {period} {received:,} {rejected} {tls_inbound:.0%} "
               "{delivered} {deferred} {bounced} {connections} {tls_outbound} {warnings} "
               "{fatal} ...")  # fmt: skip
-@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS),
-              help="Only this section in the body (repeatable).")  # fmt: skip
-@click.option("--top", type=click.IntRange(1, 10_000))
-@click.option("--header-checks", "header_checks", multiple=True, metavar="FILE")
-@click.option("--body-checks", "body_checks", multiple=True, metavar="FILE")
-@click.option("--catchall-domain", "catchall_domains", multiple=True, metavar="DOMAIN")
+@report_option_set(split=False, section_help="Only this section in the body (repeatable).")
 @click.option("--attach-csv", is_flag=True, help="Attach every table as a CSV file.")
 @click.option("--only-if", "only_if", multiple=True, metavar="COND",
               help="Send only if it holds: rejected>0, tls_inbound<0.9 (all must).")  # fmt: skip
@@ -85,7 +79,7 @@ _DEFAULT_PORT = {"implicit": 465, "starttls": 587, "none": 25}
               "never from the command line.")  # fmt: skip
 @click.option("--sendmail", "sendmail_path", metavar="PATH", help="With --via sendmail.")
 @click.option("--verbose", "-v", is_flag=True, help="Say on stderr why nothing was sent.")
-def mail(options: InputOptions, **given: Any) -> None:
+def mail(inputs: Inputs, report_args: ReportArgs, **given: Any) -> None:
     """Mail the report: plain text and HTML with inline charts, for cron.
 
     \b
@@ -94,8 +88,8 @@ def mail(options: InputOptions, **given: Any) -> None:
       30 6 1 * *  maillogs mail --since last-month --to admin@example.org --attach-csv
       maillogs mail --since yesterday --to admin@example.org --dry-run -o report.eml
     """
-    env = _environment()
-    settings = options.config.mail
+    env = environment()
+    settings = inputs.config.mail
     recipients = [address(a, "--to") for a in given["to"] or settings.to]
     if not recipients:
         raise UsageError("no recipient: give --to ADDRESS (or to = [...] in the config's [mail])")
@@ -107,25 +101,20 @@ def mail(options: InputOptions, **given: Any) -> None:
         raise UsageError("--output is for --dry-run (the message is sent otherwise)")
     transport = None if given["dry_run"] else _transport(settings, given, env.env)
 
-    shown = given["sections"] or SECTIONS
-    report_options = _report_options(
-        options,
-        header_checks=given["header_checks"],
-        body_checks=given["body_checks"],
-        sections=[name for name in SECTIONS if name in shown or name in _NUMBER_SECTIONS],
-        period=None,
-        top=given["top"],
-        catchall_domains=given["catchall_domains"],
+    shown = report_args.sections or registry.names()
+    built = dataclasses.replace(
+        report_args,
+        sections=tuple(n for n in registry.names() if n in shown or n in _NUMBER_SECTIONS),
     )
-    report, run = build_report(options, report_options, given["store"])
-    zone = ZoneInfo(options.settings.tz)
+    report, run = build_report(inputs, report_options(inputs, built), env, given["store"])
+    zone = ZoneInfo(inputs.settings.tz)
     host = settings.hostname_label or _log_host(report.data) or socket.gethostname()
-    values = fields(report.data, host, short_period(options.period, zone, run))
+    values = fields(report.data, host, short_period(inputs.period, zone, run))
     if not holds(conditions, values):
         if given["verbose"]:
             said = ", ".join(given["only_if"])
             click.echo(f"maillogs: nothing sent: --only-if {said} does not hold", err=True)
-        raise SystemExit(report_input_errors(run))
+        raise SystemExit(input_errors(run, env))
     view = sections_view(report, shown)
     message = build_message(
         view,
@@ -149,18 +138,20 @@ def mail(options: InputOptions, **given: Any) -> None:
         send_smtp(message, transport)
     else:
         send_sendmail(message, transport)
-    status = report_input_errors(run)
-    raise SystemExit(status if status else ExitStatus.OK)
+    raise SystemExit(input_errors(run, env))
 
 
 def sections_view(report: Report, shown: Sequence[str]) -> Report:
     """The report with only the sections asked for (the subject's numbers come from the
     whole one)."""
-    keys = {*_ALWAYS, *(key for name in shown for key in _KEYS.get(name, (name,)))}
+    keys = {
+        *_ALWAYS,
+        *(key for kind in registry.registered() if kind.name in shown
+          for key in registry.report_keys(kind)),
+    }  # fmt: skip
     return Report({key: value for key, value in report.data.items() if key in keys})
 
 
-_KEYS = {"checks": ("header_checks", "body_checks")}
 _ALWAYS = ("schema", "period")
 
 
