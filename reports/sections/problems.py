@@ -10,8 +10,7 @@ connection errors that differ only in numbers, addresses or queue ids group as o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
 import polars as pl
 
@@ -31,6 +30,29 @@ SESSION_ERRORS = (
     "improper_pipelining",
     "non_smtp_command",
 )
+
+
+class LogProblems(TypedDict):
+    by_severity: dict[str, int]
+    top: list[Json]  # the most frequent warnings and errors, worst first
+
+
+class TlsFailures(TypedDict):
+    inbound: int
+    outbound: int
+    by_error: list[Json]
+    top_peers: list[Json]
+
+
+class ProblemsResult(TypedDict):
+    logs: LogProblems
+    delivery_failures: list[Json]
+    session_errors: dict[str, int]
+    lost_connection_after: dict[str, int]  # the SMTP command a client had reached
+    tls_failures: TlsFailures
+    postscreen: dict[str, int]
+    master: list[Json]
+
 
 NEEDS: Needs = {
     EventKind.LOG: ["program", "severity", "text"],
@@ -80,7 +102,7 @@ class Problems:
             "master": self.master,
         }
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> ProblemsResult:
         top = self.options.top
         sessions = self.session_errors.frame()
         tls = self.tls_errors.frame()
@@ -90,6 +112,7 @@ class Problems:
             error=text_shape(pl.col("error")),
             peer_host=pl.col("peer_host"),
         )
+        directions = {"inbound": 0, "outbound": 0} | counts(tls, "direction")
         return {
             "logs": _logs(self.logs.frame(), top),
             "delivery_failures": records(failures, top),
@@ -99,7 +122,8 @@ class Problems:
                 sessions.filter(pl.col("error") == "lost_connection"), "after"
             ),
             "tls_failures": {
-                **{"inbound": 0, "outbound": 0} | counts(tls, "direction"),
+                "inbound": directions["inbound"],
+                "outbound": directions["outbound"],
                 "by_error": records(
                     regroup(tls, direction=pl.col("direction"), error=pl.col("error")), top
                 ),
@@ -118,7 +142,7 @@ class Problems:
         }
 
 
-def _logs(frame: pl.DataFrame, top: int) -> Json:
+def _logs(frame: pl.DataFrame, top: int) -> LogProblems:
     shaped = regroup(
         frame,
         severity=pl.col("severity"),
@@ -139,7 +163,7 @@ def _logs(frame: pl.DataFrame, top: int) -> Json:
     }
 
 
-def _tables(data: Mapping[str, Any]) -> list[Table]:
+def _tables(data: ProblemsResult) -> list[Table]:
     logs, tls = data["logs"], data["tls_failures"]
     return [
         count_table(
@@ -216,7 +240,7 @@ def _tables(data: Mapping[str, Any]) -> list[Table]:
     ]
 
 
-def _metrics(put: Metrics, problems: Json) -> None:
+def _metrics(put: Metrics, problems: ProblemsResult) -> None:
     put.each(
         "smtpd_session_errors",
         "smtpd sessions that ended badly, by error.",
@@ -239,7 +263,7 @@ def _metrics(put: Metrics, problems: Json) -> None:
     put.each("postscreen_verdicts", "postscreen verdicts.", "event", problems["postscreen"])
 
 
-SECTION: SectionKind[Json] = SectionKind(
+SECTION: SectionKind[ProblemsResult] = SectionKind(
     name="problems",
     title="Problems",
     version=1,

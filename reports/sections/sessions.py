@@ -10,8 +10,7 @@ is not in the logs read (they start mid-session) ended, but has no length.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 
@@ -22,6 +21,19 @@ from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, records
 from reports.tables import Table
 from reports.tally import Accumulator, Counters, LocalTally, Tally
+
+
+class SessionsResult(TypedDict):
+    ended: int
+    timed: int  # the sessions whose connect was read: their length is known
+    total_seconds: int
+    average_seconds: float | None
+    max_seconds: Any  # a number as Polars gives it, None without a timed session
+    clients: int
+    by_day: dict[str, Json]  # day → sessions, total, average and max seconds
+    top_clients: list[Json]
+    top_clients_by_time: list[Json]
+
 
 NEEDS: Needs = {EventKind.DISCONNECT: ["session", "client_host", "client_ip"]}
 
@@ -56,7 +68,7 @@ class Sessions:
     def accumulators(self) -> dict[str, Accumulator]:
         return {"ended": self.ended, "by_day": self.by_day, "clients": self.clients}
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> SessionsResult:
         clients = _lengths(self.clients.frame())
         days = _lengths(self.by_day.frame()).sort("day")
         timed = self.ended["timed"]
@@ -101,7 +113,7 @@ def _ranked(clients: pl.DataFrame, by: str, top: int) -> list[Json]:
     return records(ordered.select(*_CLIENT, "count", *_LENGTHS, "first_seen", "last_seen"), top)
 
 
-def _tables(data: Mapping[str, Any]) -> list[Table]:
+def _tables(data: SessionsResult) -> list[Table]:
     totals = (
         ("sessions ended", data["ended"]),
         ("sessions timed (connect seen)", data["timed"]),
@@ -116,7 +128,7 @@ def _tables(data: Mapping[str, Any]) -> list[Table]:
         for day, r in data["by_day"].items()
     )
 
-    def clients(key: str, title: str) -> Table:
+    def clients(key: str, title: str, ranked: list[Json]) -> Table:
         rows = tuple(
             (
                 r["client_host"],
@@ -126,7 +138,7 @@ def _tables(data: Mapping[str, Any]) -> list[Table]:
                 r["average_seconds"],
                 r["max_seconds"],
             )
-            for r in data[key]
+            for r in ranked
         )
         columns = ("client_host", "client_ip", "sessions", *lengths)
         return Table("sessions", key, title, columns, rows)
@@ -134,17 +146,17 @@ def _tables(data: Mapping[str, Any]) -> list[Table]:
     return [
         Table("sessions", "totals", "smtpd sessions", ("what", "value"), totals),
         Table("sessions", "by_day", "smtpd sessions by day", ("day", "sessions", *lengths), days),
-        clients("top_clients", "Clients with the most sessions"),
-        clients("top_clients_by_time", "Clients connected longest"),
+        clients("top_clients", "Clients with the most sessions", data["top_clients"]),
+        clients("top_clients_by_time", "Clients connected longest", data["top_clients_by_time"]),
     ]
 
 
-def _metrics(put: Metrics, sessions: Json) -> None:
-    for label, key in (("all", "ended"), ("timed", "timed")):
+def _metrics(put: Metrics, sessions: SessionsResult) -> None:
+    for label, count in (("all", sessions["ended"]), ("timed", sessions["timed"])):
         put.put(
             "smtpd_sessions",
             "smtpd sessions that ended (timed: their connect was read).",
-            sessions[key],
+            count,
             sessions=label,
         )
     put.put(
@@ -155,7 +167,7 @@ def _metrics(put: Metrics, sessions: Json) -> None:
     put.put("smtpd_longest_session_seconds", "The longest smtpd session.", sessions["max_seconds"])
 
 
-SECTION: SectionKind[Json] = SectionKind(
+SECTION: SectionKind[SessionsResult] = SectionKind(
     name="sessions",
     title="smtpd sessions",
     version=1,
