@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generate import _bind, _sh, add_ipv6, private_system, wait_for_listeners
-from postfix_config import write_all
+from postfix_config import SHOWN_ROOT, ship_config, write_all
 from syslogd import SyslogDaemon
 from truth import Truth
 from verify import _sink_tls, check_against_log
@@ -48,8 +48,11 @@ class Run:
     extra_dns: list[str] = field(default_factory=list)
     extra_addresses: list[str] = field(default_factory=list)
     listeners: list[str] = field(default_factory=list)
+    # Lines to append to the mx's tables (file name -> text); "{mx}" in any setting,
+    # master.cf line or table is the mx's configuration directory.
+    mx_files: dict[str, str] = field(default_factory=dict)
     # Extra recounts from the log: (classic lines, truth document) -> problems.
-    check: Callable[[list[str], dict[str, Any]], list[str]] | None = None
+    check: Callable[[list[str], list[str], dict[str, Any]], list[str]] | None = None
 
 
 @dataclass
@@ -78,17 +81,41 @@ def _postconf(config: Path, settings: dict[str, str]) -> None:
 
 def configure(world: World, run: Run) -> None:
     mx, sink = world.path("mx"), world.path("sink")
-    _postconf(mx, run.mx_main)
+
+    def here(text: str) -> str:
+        return text.replace("{mx}", str(mx))
+
+    for name, text in run.mx_files.items():
+        with (mx / name).open("a") as handle:
+            handle.write(here(text))
+    _postconf(mx, {k: here(v) for k, v in run.mx_main.items()})
     _postconf(sink, run.sink_main)
-    _master(mx / "master.cf", run.mx_master_replace, run.mx_master_add)
+    _master(
+        mx / "master.cf",
+        {k: here(v) for k, v in run.mx_master_replace.items()},
+        [here(line) for line in run.mx_master_add],
+    )
     _master(sink / "master.cf", {}, run.sink_master_add)
     spf = mx / "policyd-spf.conf"
     spf.write_text(spf.read_text().replace("debugLevel = 1", f"debugLevel = {run.spf_debug_level}"))
 
 
+# Inside the mount namespace the work dir is seen at a fixed path, so that the paths
+# Postfix logs (verbose table lookups, the postscreen cache) are the same on every run.
+FIXED_ROOT = Path(SHOWN_ROOT)
+
+
+def _fixed_root(work: Path) -> Path:
+    _sh("mount", "-t", "tmpfs", "tmpfs", "/srv")  # private to the namespace
+    FIXED_ROOT.mkdir()
+    _bind(work, str(FIXED_ROOT))
+    return FIXED_ROOT
+
+
 def inside_extra(
     work: Path, out: Path, seed: int, run: Run, scenario: Callable[[Env], None]
 ) -> None:
+    work = _fixed_root(work)
     private_system(work)
     world = World(root=work)
     world.clients, world.rbl_listed, world.blocked = make_clients()
@@ -126,6 +153,7 @@ def inside_extra(
         syslog.close()
         dns.terminate()
     write_run(work / "logs", out, run, env, seed)
+    ship_config(world, out / "postfix", as_run=True)
 
 
 def _gzip(lines: list[str], path: Path) -> None:
@@ -167,11 +195,15 @@ def write_run(logs: Path, out: Path, run: Run, env: Env, seed: int) -> None:
         document["tls"]["outbound"]["by_cipher"] = dict(sorted(ciphers.items()))
     (out / "truth.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     print(f"generate.py: {run.name}: {len(classic)} lines in {out}")
-    problems = run.check(classic, document) if run.check else []
+    problems = run.check(classic, sink, document) if run.check else []
     if "overview" in document:
         # The main run's recount; a submission service's smtpd counts as smtpd.
         renamed = [line.replace("postfix/submission/", "postfix/") for line in classic]
-        outputs = {"classic": renamed, "sink": sink, "truth": document, "out": out}
+        checked = document
+        if "tls" not in document:  # TLS not logged: the recount must find no TLS line
+            empty: dict[str, Any] = {"by_level": {}}
+            checked = {**document, "tls": {"inbound": empty, "outbound": empty}}
+        outputs = {"classic": renamed, "sink": sink, "truth": checked, "out": out}
         problems += check_against_log(outputs, Truth())
     if problems:
         print("generate.py: the truth and the log disagree:", *problems, sep="\n  ")

@@ -168,7 +168,7 @@ def wait_for_quiet_queues(sink: Path, timeout: float = 120) -> None:
 
 
 def inside(args: argparse.Namespace) -> None:
-    from postfix_config import write_all
+    from postfix_config import ship_config, write_all
     from scenario import Scenario
     from syslogd import SyslogDaemon
     from truth import Truth
@@ -244,6 +244,7 @@ def inside(args: argparse.Namespace) -> None:
     outputs = write_outputs(work / "logs", Path(args.out), truth, scenario, args.seed)
     for table in ("header_checks", "body_checks"):  # the tables the report can show
         shutil.copy(world.path("mx", table), Path(args.out) / table)
+    ship_config(world, Path(args.out) / "postfix")  # for --postfix-config
     problems = check_against_log(outputs, truth)
     if problems:
         print("generate.py: the truth and the log disagree:", *problems, sep="\n  ")
