@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (log lines are as long as Postfix writes them)
 """`maillogs trace` on the real Postfix logs of sample_logs/: what it finds equals the
 generator's ground truth, a message is one story however its lines are split, and the
 store tells the same stories as the logs."""
@@ -21,7 +22,7 @@ from parsers.envelope import LogFormat
 from parsers.schema import EventKind
 from parsers.stream import EventParser
 from parsers.timestamps import TimeContext
-from reports.trace import Story, Tracer, TraceQuery
+from reports.trace import Story, TraceQuery, Tracer
 from reports.trace.render import render_jsonl, render_text
 
 SAMPLE = Path(__file__).parents[1] / "sample_logs"
@@ -105,7 +106,10 @@ def test_refused_sender_has_its_refusal_and_the_sessions_tls() -> None:
         "5.7.1",
         "rbl",
     )
-    assert refusal["reply"] == "Service unavailable; Client host [127.0.6.1] blocked using zen.rbl.test"
+    assert (
+        refusal["reply"]
+        == "Service unavailable; Client host [127.0.6.1] blocked using zen.rbl.test"
+    )
     assert [e["kind"] for e in story["events"]] == ["connect", "tls", "reject", "disconnect"]
     assert story["events"][0]["time"] == datetime(2026, 11, 22, 6, 5, tzinfo=UTC)
     assert story["events"][-1]["time"] == datetime(2026, 11, 22, 6, 5, 25, tzinfo=UTC)
@@ -208,8 +212,11 @@ def test_trace_from_the_store_equals_trace_from_the_logs(tmp_path: Path) -> None
         TraceQuery(),
         TraceQuery.of(recipients=["list@example.org"]),
         TraceQuery.of(clients=["127.0.6.0/24"]),
-        TraceQuery.of(senders=["me@mx.example.net"], since=datetime(2026, 11, 23, tzinfo=UTC),
-                      until=datetime(2026, 11, 24, tzinfo=UTC)),  # fmt: skip
+        TraceQuery.of(
+            senders=["me@mx.example.net"],
+            since=datetime(2026, 11, 23, tzinfo=UTC),
+            until=datetime(2026, 11, 24, tzinfo=UTC),
+        ),
     ]
     for query in queries:
         # the days of the period, and the next ones while its messages are in the queue
@@ -220,7 +227,10 @@ def test_trace_from_the_store_equals_trace_from_the_logs(tmp_path: Path) -> None
 
 
 def test_period_selects_messages_and_follows_them_after_it() -> None:
-    since, until = datetime(2026, 11, 22, 6, 43, tzinfo=UTC), datetime(2026, 11, 22, 6, 44, tzinfo=UTC)
+    since, until = (
+        datetime(2026, 11, 22, 6, 43, tzinfo=UTC),
+        datetime(2026, 11, 22, 6, 44, tzinfo=UTC),
+    )
     stories = trace(TraceQuery.of(since=since, until=until))
     assert stories and all(since <= s["first_seen"] < until for s in stories)
     (deferred,) = [s for s in stories if s["queue_id"] == "7678620C6C4"]
@@ -240,7 +250,7 @@ def test_hostile_strings_are_escaped_in_text() -> None:
     stories = trace(TraceQuery.of(clients=["EVIL.test"]), _parse_text(HOSTILE, 1 << 20))
     text = "".join(render_text(stories, "UTC"))
     assert "\\x1b[2J" in text and "\\x1b]0;owned\\x07" in text and "\\x9b31m" in text
-    assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) <= 0x9F for c in text)
+    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in text)
     (line,) = render_jsonl(stories)
     assert json.loads(line)["sender"] == "\x1b]0;owned\x07@evil.test"
 

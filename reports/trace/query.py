@@ -83,6 +83,7 @@ class TraceQuery:
 # Criteria decided by the first line that tells (a message has one sender, one client,
 # one Message-ID): a message that fails one can be forgotten at once.
 ONCE = ("sender", "client", "message_id")
+_ENVELOPES = ("reject", "content_check")
 
 
 class Verdict:
@@ -101,9 +102,8 @@ class Verdict:
 
     def see(self, row: Row) -> None:
         q, kind = self.query, row["kind"]
-        if q.senders and kind in ("queued", "pickup", "reject", "content_check"):
-            if "sender" in row or kind in ("queued", "pickup"):
-                self._tell("sender", _address(row.get("sender") or "") in q.senders)
+        if q.senders and (kind in ("queued", "pickup") or (kind in _ENVELOPES and "sender" in row)):
+            self._tell("sender", _address(row.get("sender") or "") in q.senders)
         if q.message_ids and kind == "message_id":
             self._tell("message_id", _message_id(row.get("message_id", "")) in q.message_ids)
         if q.client_names or q.client_networks:

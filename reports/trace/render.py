@@ -81,7 +81,9 @@ _DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
         f"{e.get('usage')} {'from' if e.get('direction') == 'inbound' else 'to'} "
         f"{e.get('peer_host')}[{e.get('peer_ip')}]"
     ),
-    "tls_error": lambda e: f"TLS error with {e.get('peer_host')}[{e.get('peer_ip')}]: {e.get('error')}",
+    "tls_error": lambda e: (
+        f"TLS error with {e.get('peer_host')}[{e.get('peer_ip')}]: {e.get('error')}"
+    ),
     "spf": lambda e: (
         f"SPF {e.get('result')} ({e.get('identity')}) for {e.get('envelope_from') or '?'}"
         f", helo {e.get('helo') or '?'}: {e.get('action')}"
@@ -94,10 +96,17 @@ _DESCRIBE: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "client": lambda e: (
         f"accepted from {_client(e)}"
-        + (f", SASL {e.get('sasl_method')} user {e['sasl_username']}" if e.get("sasl_username") else "")
-        + (f", {_tls(e.get('tls_level'), e.get('tls_protocol'), e.get('tls_cipher'))}"
-           if e.get("tls_protocol") else ", no TLS")
-    ),  # fmt: skip
+        + (
+            f", SASL {e.get('sasl_method')} user {e['sasl_username']}"
+            if e.get("sasl_username")
+            else ""
+        )
+        + (
+            f", {_tls(e.get('tls_level'), e.get('tls_protocol'), e.get('tls_cipher'))}"
+            if e.get("tls_protocol")
+            else ", no TLS"
+        )
+    ),
     "pickup": lambda e: f"submitted on this host: uid={e.get('uid')} from={_addr(e.get('sender'))}",
     "message_id": lambda e: f"message-id={e.get('message_id')}",
     "content_check": lambda e: (
@@ -156,6 +165,6 @@ def render_text(stories: Iterable[Story], tz: str) -> Iterable[str]:
     for number, story in enumerate(stories):
         lines = ([""] if number else []) + _heading(story)
         for event in story["events"]:
-            describe = _DESCRIBE.get(event["kind"], lambda e: str(e))
+            describe = _DESCRIBE.get(event["kind"], str)
             lines.append(f"  {_when(event['time'], zone)}  {describe(event)}")
         yield "".join(for_terminal(line) + "\n" for line in lines)

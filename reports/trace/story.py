@@ -26,10 +26,13 @@ def _first(rows: Iterable[Row], kinds: Sequence[str], name: str) -> Any:
 
 def _tls(row: Row | None) -> dict[str, Any] | None:
     """The TLS a line's connection used; None: plaintext (or not known)."""
-    if row is None or "tls_level" not in row and "tls_protocol" not in row:
+    if row is None or ("tls_level" not in row and "tls_protocol" not in row):
         return None
-    return {"level": row.get("tls_level"), "protocol": row.get("tls_protocol"),
-            "cipher": row.get("tls_cipher")}  # fmt: skip
+    return {
+        "level": row.get("tls_level"),
+        "protocol": row.get("tls_protocol"),
+        "cipher": row.get("tls_cipher"),
+    }
 
 
 def _client(rows: list[Row], session: list[Row]) -> dict[str, Any] | None:
@@ -43,9 +46,11 @@ def _client(rows: list[Row], session: list[Row]) -> dict[str, Any] | None:
     tls = _tls(source) if source is not None and source["kind"] != "content_check" else None
     if tls is None and (source is None or source["kind"] == "content_check"):
         inbound = [r for r in session if r["kind"] == "tls"]
-        tls = _tls({f"tls_{n}": inbound[-1].get(n) for n in ("level", "protocol", "cipher")}) if (
-            inbound
-        ) else None
+        tls = (
+            _tls({f"tls_{n}": inbound[-1].get(n) for n in ("level", "protocol", "cipher")})
+            if (inbound)
+            else None
+        )
     return {
         "host": known.get("client_host"),
         "ip": known.get("client_ip"),
@@ -57,8 +62,9 @@ def _client(rows: list[Row], session: list[Row]) -> dict[str, Any] | None:
     }
 
 
-def _spf(rows: list[Row], session: list[Row], starts: Sequence[datetime], sender: str | None
-         ) -> list[Row]:  # fmt: skip
+def _spf(
+    rows: list[Row], session: list[Row], starts: Sequence[datetime], sender: str | None
+) -> list[Row]:
     """The session's SPF verdicts for this message: for its sender (a refusal names
     none), since the session's message before it was accepted, up to its own first line."""
     if not rows:
@@ -92,10 +98,17 @@ def _check(row: Row, patterns: Mapping[str, Mapping[int, str]]) -> dict[str, Any
 
 def _refusal(row: Row) -> dict[str, Any]:
     if row["kind"] == "content_check":
-        return {"time": row["time"], "by": "cleanup", "action": row.get("action"),
-                "stage": row.get("part"), "code": None, "dsn": row.get("dsn"),
-                "reason_class": f"{row.get('part')}_checks", "reply": row.get("text"),
-                "recipient": row.get("recipient")}  # fmt: skip
+        return {
+            "time": row["time"],
+            "by": "cleanup",
+            "action": row.get("action"),
+            "stage": row.get("part"),
+            "code": None,
+            "dsn": row.get("dsn"),
+            "reason_class": f"{row.get('part')}_checks",
+            "reply": row.get("text"),
+            "recipient": row.get("recipient"),
+        }
     return {
         "time": row["time"],
         "by": str(row.get("program", "")).rsplit("/", 1)[-1],
@@ -160,8 +173,16 @@ def build_story(
         "nrcpt": _first(mine, ("queued",), "nrcpt"),
         "client": _client(mine, session),
         "helo": _first(mine, ("reject", "content_check"), "helo") or _first(spf, ("spf",), "helo"),
-        "spf": [{"time": r["time"], "identity": r.get("identity"), "result": r.get("result"),
-                 "action": r.get("action"), "text": r.get("text")} for r in spf],  # fmt: skip
+        "spf": [
+            {
+                "time": r["time"],
+                "identity": r.get("identity"),
+                "result": r.get("result"),
+                "action": r.get("action"),
+                "text": r.get("text"),
+            }
+            for r in spf
+        ],
         "checks": [_check(r, patterns) for r in mine if r["kind"] == "content_check"],
         "refused": refusals,
         "deliveries": [_delivery(r) for r in mine if r["kind"] == "delivery"],

@@ -305,8 +305,8 @@ class Tracer:
         for message in list(self._messages.values()):
             if message.queued or message.held or message.last is None or message.last >= stale:
                 continue
-            session = self._sessions.get(message.session) if message.session else None
-            if session is None or session.ended:
+            owner = self._sessions.get(message.session) if message.session else None
+            if owner is None or owner.ended:
                 self._tell(message)
 
 
