@@ -7,6 +7,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import domain, is_refusal
 from reports.options import ReportOptions
+from reports.reject_detail import RejectDetail
 from reports.section import Batch, Json, Needs, ParseSummary, ranked
 from reports.tally import Accumulator, Tally, counts, regroup
 
@@ -30,6 +31,10 @@ NEEDS: Needs = {
         "client_host",
         "client_ip",
         "sender",
+        "recipient",
+        "code",
+        "dsn",
+        "reason",
     ]
 }
 
@@ -43,15 +48,22 @@ class Rejects:
         self.classes = Tally(["reason_class", "rbl_list"], seen=False)
         self.clients = Tally(["client_host", "client_ip"])
         self.senders = Tally(["sender"])
+        self.detail = RejectDetail()
 
     def add(self, batch: Batch) -> None:
         rejects = batch[EventKind.REJECT].filter(is_refusal())
         self.classes.add(rejects.select("time", "reason_class", "rbl_list"))
         self.clients.add(rejects.select("time", "client_host", "client_ip"))
         self.senders.add(rejects.select("time", "sender"))
+        self.detail.add(rejects)
 
     def accumulators(self) -> dict[str, Accumulator]:
-        return {"classes": self.classes, "clients": self.clients, "senders": self.senders}
+        return {
+            "classes": self.classes,
+            "clients": self.clients,
+            "senders": self.senders,
+            **self.detail.accumulators(),
+        }
 
     def result(self, summary: ParseSummary) -> Json:
         classes = self.classes.frame()
@@ -69,4 +81,5 @@ class Rejects:
                 "sender_domain",
                 top,
             ),
+            **self.detail.result(top, CLASSES),
         }

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports.builder import Report
+from reports.reject_detail import tables as reject_detail_tables
 
 Cell = str | int | float | None
 
@@ -375,6 +376,7 @@ def _rejects(data: Mapping[str, Any]) -> list[Table]:
             "sender_domain",
             data["top_sender_domains"],
         ),
+        *(Table("rejects", *parts) for parts in reject_detail_tables(data)),
     ]
 
 

@@ -38,8 +38,8 @@ from reports.options import ReportOptions
 
 # Bump when a section's accumulators change: summaries of another version are not read.
 # 2: milter rejects count as rejects; 3: messages and bytes per sender and recipient,
-# and the problems section; 4: the sessions section; 5: the sasl section
-VERSION = 5
+# and the problems section; 4: the sessions section; 5: the sasl section; 6: the reject detail
+VERSION = 6
 _STATE = "state."
 _COUNT_SCHEMA = {
     "kind": pl.String(),
