@@ -8,7 +8,6 @@ import gzip
 import re
 from collections import Counter
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import polars as pl
