@@ -48,6 +48,8 @@ class _Session:
     ended: bool = False
     last: datetime | None = None
     waiting: set[str] = field(default_factory=set)  # messages told after it ends
+    process: tuple[str, int] | None = None  # its keys in the tracer's lookups
+    client: tuple[str, str] | None = None
 
 
 @dataclass
@@ -172,9 +174,11 @@ class Tracer:
             previous = self._by_process.get((host, pid))
             if previous is not None and previous != session.id:
                 self._superseded.append((row["time"], previous))  # one smtpd, one session
-            self._by_process[(host, pid)] = session.id
+            session.process = (host, pid)
+            self._by_process[session.process] = session.id
         if "client_ip" in row:
-            self._by_client[(host, row["client_ip"])] = session.id
+            session.client = (host, row["client_ip"])
+            self._by_client[session.client] = session.id
 
     def _connect(self, row: Row) -> None:
         if self._late(row["time"]) or "session" not in row:
@@ -222,6 +226,11 @@ class Tracer:
     def _forget_session(self, session: _Session) -> None:
         if session.ended and not session.waiting:
             self._sessions.pop(session.id, None)
+            # the lookups hold only sessions still known: memory follows open sessions
+            if session.process and self._by_process.get(session.process) == session.id:
+                del self._by_process[session.process]
+            if session.client and self._by_client.get(session.client) == session.id:
+                del self._by_client[session.client]
 
     # --- messages
     def _key_of(self, row: Row) -> str:
