@@ -20,7 +20,7 @@ from maillogs.errors import UsageError
 from maillogs.pipeline import ParseRun
 from parsers.stream import EventBatch
 from reports.check_tables import rules_by_id
-from reports.trace import Story, Tracer, TraceQuery
+from reports.trace import Story, TraceQuery, Tracer
 from reports.trace.render import render_jsonl, render_text
 
 
@@ -100,10 +100,7 @@ def trace(
     run = ParseRun()
     out = _environment().stdout
     stories = _stories(tracer, _batches(options, run, store))
-    if fmt == "jsonl":
-        lines = render_jsonl(stories)
-    else:
-        lines = render_text(stories, options.settings.tz)
+    lines = render_jsonl(stories) if fmt == "jsonl" else render_text(stories, options.settings.tz)
     for text in lines:
         out.write(text)
         out.flush()  # a story as soon as it is known: a long search shows progress

@@ -52,6 +52,7 @@ def test_check_hits_show_the_rules_pattern_with_the_table() -> None:
     plain = [c for s in _jsonl(_run(*args)[1]) for c in s["checks"]]  # type: ignore[attr-defined]
     assert plain and all(c["pattern"] is None for c in plain)
     code, output = _run("--body-checks", str(SAMPLE / "body_checks"), *args)
+    assert code == 0
     hits = [c for s in _jsonl(output) for c in s["checks"]]  # type: ignore[attr-defined]
     with_id = [c for c in hits if c["part"] == "body" and c["rule_id"] is not None]
     assert with_id and all(c["pattern"] for c in with_id)
