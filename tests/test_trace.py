@@ -252,7 +252,9 @@ def test_hostile_strings_are_escaped_in_text() -> None:
     assert "\\x1b[2J" in text and "\\x1b]0;owned\\x07" in text and "\\x9b31m" in text
     assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in text)
     (line,) = render_jsonl(stories)
+    assert not any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in line)
     assert json.loads(line)["sender"] == "\x1b]0;owned\x07@evil.test"
+    assert json.loads(line)["helo"] == "\x9b31m"
 
 
 def _ids(stories: Iterable[Story]) -> Iterator[str | None]:

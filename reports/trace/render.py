@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -27,9 +28,15 @@ def _json_value(value: object) -> object:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+# json.dumps escapes C0 controls only: DEL and C1 (U+009B is a CSI to some terminals)
+# are written as \u escapes too, so that the lines are safe to look at.
+_DEL_C1 = re.compile("[\x7f-\x9f]")
+
+
 def to_json(story: Story) -> str:
     """One story as one line of JSON (times in ISO 8601, UTC as logged)."""
-    return json.dumps(story, default=_json_value, ensure_ascii=False)
+    text = json.dumps(story, default=_json_value, ensure_ascii=False)
+    return _DEL_C1.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def render_jsonl(stories: Iterable[Story]) -> Iterable[str]:
