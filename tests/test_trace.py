@@ -270,3 +270,16 @@ def test_criteria_combine_with_and() -> None:
     assert sorted(_ids(both)) == sorted(_ids(ipv6))
     by_id = trace(TraceQuery.of(message_ids=[ipv6[0]["message_id"]]))
     assert list(_ids(by_id)) == [ipv6[0]["queue_id"]]
+
+
+def test_hosts_sharing_a_log_have_their_own_queues() -> None:
+    """The sample's pickup message logged by two hosts under the same queue id."""
+    lines = RETRIED.splitlines(keepends=True)[:4]
+    other = [line.replace(b" mx ", b" mx2 ").replace(b"friend11@", b"friend12@") for line in lines]
+    mixed = b"".join(line for pair in zip(lines, other, strict=True) for line in pair)
+    stories = trace(TraceQuery.of(queue_ids=["7678620C6C4"]), _parse_text(mixed, 1 << 20))
+    assert sorted(s["deliveries"][0]["recipient"] for s in stories) == [
+        "friend11@encrypt.test",
+        "friend12@encrypt.test",
+    ]
+    assert all(len(s["events"]) == 4 for s in stories)

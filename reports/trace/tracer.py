@@ -56,6 +56,7 @@ class _Session:
 class _Message:
     key: str
     queue_id: str | None
+    place: tuple[str, str] | None  # (host, queue id)
     verdict: Verdict
     rows: list[Row] = field(default_factory=list)
     session: str | None = None
@@ -92,7 +93,9 @@ class Tracer:
         self._by_process: dict[tuple[str, int], str] = {}  # (host, pid) → its session
         self._by_client: dict[tuple[str, str], str] = {}  # (host, client ip) → session
         self._messages: dict[str, _Message] = {}
-        self._current: dict[str, str] = {}  # queue id → key of its message in the queue
+        # (host, queue id) → key of its message in the queue: hosts sharing a log each
+        # have their own queue
+        self._current: dict[tuple[str, str], str] = {}
         self._told: list[Story] = []
         # sessions whose process has started another: ended once the log is past that
         # second (their disconnect may come after the new connect within it)
@@ -236,7 +239,8 @@ class Tracer:
     def _key_of(self, row: Row) -> str:
         qid = row.get("queue_id")
         if qid is not None:
-            return self._current.get(qid) or f"{qid}@{row['time'].isoformat()}"
+            known = self._current.get((row.get("host") or "", qid))
+            return known or f"{row.get('host')}/{qid}@{row['time'].isoformat()}"
         sender = str(row.get("sender", "")).lower()
         if "session" in row:
             return f"NOQUEUE@{row['session']}@{sender}"
@@ -250,9 +254,10 @@ class Tracer:
             if self._late(row["time"]):
                 return
             qid = row.get("queue_id")
-            message = self._messages[key] = _Message(key, qid, Verdict(self.query))
-            if qid is not None:
-                self._current[qid] = key
+            place = None if qid is None else (row.get("host") or "", qid)
+            message = self._messages[key] = _Message(key, qid, place, Verdict(self.query))
+            if place is not None:
+                self._current[place] = key
             if self.query.queue_ids and (qid is None or qid.upper() not in self.query.queue_ids):
                 message.excluded = True
         session = self._session_of(row)
@@ -278,7 +283,8 @@ class Tracer:
                 message.rows.append(row)
         if _closes(row):
             message.closed = True
-            self._current.pop(message.queue_id or "", None)
+            if message.place is not None:
+                self._current.pop(message.place, None)
         if message.queue_id is None and "session" not in row:
             message.closed = True  # postscreen's: one line, no session
         if message.closed:
@@ -291,8 +297,8 @@ class Tracer:
     def _tell(self, message: _Message) -> None:
         """The message is done: its story, if it matches."""
         self._messages.pop(message.key, None)
-        if self._current.get(message.queue_id or "") == message.key:
-            del self._current[message.queue_id or ""]
+        if message.place is not None and self._current.get(message.place) == message.key:
+            del self._current[message.place]
         session = self._sessions.get(message.session) if message.session else None
         if session is not None:
             session.waiting.discard(message.key)
@@ -339,4 +345,6 @@ def _state(message: _Message) -> str:
         return "held"
     if "queued" in kinds or "pickup" in kinds:
         return "in_queue"
+    if any(row.get("action") in ("reject", "milter-reject") for row in message.rows):
+        return "refused"  # at the end of DATA (smtpd's milter): it never got queued
     return "never_queued"
