@@ -52,10 +52,10 @@ _SESSION_KINDS = (
 )
 
 
-def _wanted(kind: EventKind, columns: list[str]) -> pl.Expr:
-    """The lines of a kind that a story can hold."""
+def _wanted(kind: EventKind, columns: list[str]) -> pl.Expr | None:
+    """The lines of a kind that a story can hold (None: all)."""
     if kind in (EventKind.SPF, EventKind.REJECT):
-        return pl.lit(True)
+        return None
     keep = pl.col("queue_id").is_not_null()
     if kind in _SESSION_KINDS and "session" in columns:
         keep = keep | pl.col("session").is_not_null()
@@ -72,8 +72,9 @@ def story_rows(batch: Mapping[EventKind, pl.DataFrame], since: datetime | None) 
             continue
         keep = _wanted(kind, frame.columns)
         if since is not None:
-            keep = keep & (pl.col("time") >= since)
-        for row in frame.filter(keep).iter_rows(named=True):
+            after = pl.col("time") >= since
+            keep = after if keep is None else keep & after
+        for row in (frame if keep is None else frame.filter(keep)).iter_rows(named=True):
             present = {name: value for name, value in row.items() if value is not None}
             present["kind"] = kind.value
             present["_rank"] = rank
