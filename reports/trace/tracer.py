@@ -139,10 +139,10 @@ class Tracer:
 
     def _take(self, row: Row) -> None:
         time: datetime = row["time"]
-        if self.query.until is not None and time >= self.query.until + FOLLOW:
-            return
         if self.newest is None or time > self.newest:
             self.newest = time
+        if self.query.until is not None and time >= self.query.until + FOLLOW:
+            return
         while self._superseded and self._superseded[0][0] < time:
             self._end(self._superseded.pop(0)[1])
         kind = row["kind"]
