@@ -73,3 +73,11 @@ def test_store_gives_the_logs_stories(tmp_path: Path) -> None:
 def test_a_bad_network_is_a_usage_error() -> None:
     code, output = _run("--client", "192.0.2.0/99", *LOGS)
     assert code == 2 and "--client" in output
+
+
+def test_the_docs_example_is_the_output() -> None:
+    docs = (SAMPLE.parent / "docs" / "trace.md").read_text(encoding="utf-8")
+    example = docs.split("```\n5E02120C6B2", 1)[1].split("```", 1)[0]
+    code, output = _run("--queue-id", "5E02120C6B2", *LOGS)
+    assert code == 0
+    assert output == "5E02120C6B2" + example
