@@ -10,21 +10,15 @@ query of a link (SPF's `Why?s=...;ip=...`), so the same refusal counts as one re
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import polars as pl
 
 from reports.section import Json, records
+from reports.tables import Cell, Table, stamp
 from reports.tally import Accumulator, Tally, merge_tallies
 
 _CLIENT = ["client_host", "client_ip"]
-Cell = str | int | float | None
-# slug, title, columns, rows: reports.tables makes them its Tables
-TableParts = tuple[str, str, tuple[str, ...], tuple[tuple[Cell, ...], ...]]
-
-
-def day(value: object) -> str:
-    return str(value)[:19].replace("T", " ") if value else ""
 
 
 def reply_shape() -> pl.Expr:
@@ -40,6 +34,12 @@ def reply_shape() -> pl.Expr:
         [pl.col("code").cast(pl.String), pl.col("dsn")], separator=" ", ignore_nulls=True
     )
     return pl.concat_str([head, text], separator=" ", ignore_nulls=True).str.strip_chars()
+
+
+class RejectDetailResult(TypedDict):
+    reject_detail: dict[str, list[Json]]  # class → [{reply, count, clients}]
+    unknown_recipients: list[Json]
+    unknown_recipient_clients: list[Json]
 
 
 class RejectDetail:
@@ -59,7 +59,7 @@ class RejectDetail:
     def accumulators(self) -> dict[str, Accumulator]:
         return {"detail_replies": self.replies, "unknown_recipients": self.unknown}
 
-    def result(self, top: int, classes: Sequence[str]) -> Json:
+    def result(self, top: int, classes: Sequence[str]) -> RejectDetailResult:
         """`classes`: the reject classes in the order the report lists them."""
         return {
             "reject_detail": _detail(self.replies.frame(), top, classes),
@@ -114,10 +114,8 @@ def _detail(frame: pl.DataFrame, top: int, classes: Sequence[str]) -> dict[str, 
     return detail
 
 
-def tables(data: Mapping[str, Any]) -> list[TableParts]:
+def tables(data: Mapping[str, Any]) -> list[Table]:
     """The rejects section's detail tables (text, Markdown, HTML, CSV)."""
-    if "reject_detail" not in data:
-        return []
     replies: list[tuple[Cell, ...]] = []
     clients: list[tuple[Cell, ...]] = []
     for klass, listed in data["reject_detail"].items():
@@ -125,23 +123,23 @@ def tables(data: Mapping[str, Any]) -> list[TableParts]:
             number = len(replies) + 1
             replies.append((number, klass, reply["reply"], reply["count"]))
             clients += [
-                (number, c["client_host"], c["client_ip"], c["count"], day(c["last_seen"]))
+                (number, c["client_host"], c["client_ip"], c["count"], stamp(c["last_seen"]))
                 for c in reply["clients"]
             ]  # fmt: skip
     seen = ("first seen", "last seen")
     return [
-        ("reject_replies", "Reject detail: replies by reason",
+        Table("rejects", "reject_replies", "Reject detail: replies by reason",
               ("#", "reason", "reply", "count"), tuple(replies)),
-        ("reject_reply_clients", "Reject detail: clients by reply",
+        Table("rejects", "reject_reply_clients", "Reject detail: clients by reply",
               ("reply #", "client_host", "client_ip", "count", "last seen"), tuple(clients)),
-        ("unknown_recipients", "Recipients refused as unknown",
+        Table("rejects", "unknown_recipients", "Recipients refused as unknown",
               ("recipient", "count", *seen),
-              tuple((r["recipient"], r["count"], day(r["first_seen"]), day(r["last_seen"]))
+              tuple((r["recipient"], r["count"], stamp(r["first_seen"]), stamp(r["last_seen"]))
                     for r in data["unknown_recipients"])),
         # "tried": distinct unknown recipients (the JSON has the refusals too)
-        ("unknown_recipient_clients", "Clients that tried unknown recipients",
+        Table("rejects", "unknown_recipient_clients", "Clients that tried unknown recipients",
               ("client_host", "client_ip", "tried", *seen),
               tuple((c["client_host"], c["client_ip"], c["recipients"],
-                     day(c["first_seen"]), day(c["last_seen"]))
+                     stamp(c["first_seen"]), stamp(c["last_seen"]))
                     for c in data["unknown_recipient_clients"])),
     ]  # fmt: skip

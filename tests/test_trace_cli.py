@@ -7,7 +7,6 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import maillogs.trace_command  # noqa: F401  (registers the command)
 from maillogs.cli import main
 from maillogs.pipeline import ParseSettings
 from maillogs.store.ingest import ingest

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import domain, is_refusal
+from reports.metrics import Metrics
 from reports.options import ReportOptions
 from reports.reject_detail import RejectDetail
-from reports.section import Batch, Json, Needs, ParseSummary, ranked
+from reports.reject_detail import tables as detail_tables
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked
+from reports.tables import Table, count_table, ranked_table
 from reports.tally import Accumulator, Tally, counts, regroup
 
 CLASSES = (
@@ -21,6 +26,17 @@ CLASSES = (
     "helo",
     "other",
 )
+
+
+class RejectsResult(TypedDict):
+    total: int
+    by_class: dict[str, int]  # reason class → rejects
+    rbl_by_list: dict[str, int]
+    top_clients: list[Json]
+    top_sender_domains: list[Json]
+    reject_detail: dict[str, list[Json]]  # reason class → [{reply, count, clients}]
+    unknown_recipients: list[Json]
+    unknown_recipient_clients: list[Json]
 
 
 NEEDS: Needs = {
@@ -65,10 +81,11 @@ class Rejects:
             **self.detail.accumulators(),
         }
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> RejectsResult:
         classes = self.classes.frame()
         by_class = dict.fromkeys(CLASSES, 0) | counts(classes, "reason_class")
         top = self.options.top
+        detail = self.detail.result(top, CLASSES)
         return {
             "total": int(classes.get_column("count").sum() or 0),
             "by_class": by_class,
@@ -81,5 +98,45 @@ class Rejects:
                 "sender_domain",
                 top,
             ),
-            **self.detail.result(top, CLASSES),
+            "reject_detail": detail["reject_detail"],
+            "unknown_recipients": detail["unknown_recipients"],
+            "unknown_recipient_clients": detail["unknown_recipient_clients"],
         }
+
+
+def _tables(data: RejectsResult) -> list[Table]:
+    return [
+        count_table("rejects", "by_class", "Rejects by reason", "reason", data["by_class"]),
+        count_table("rejects", "rbl_by_list", "RBL rejects by list", "list", data["rbl_by_list"]),
+        ranked_table(
+            "rejects",
+            "top_clients",
+            "Most rejected clients",
+            "client_host",
+            data["top_clients"],
+            ("client_ip",),
+        ),
+        ranked_table(
+            "rejects",
+            "top_sender_domains",
+            "Most rejected sender domains",
+            "sender_domain",
+            data["top_sender_domains"],
+        ),
+        *detail_tables(data),
+    ]
+
+
+def _metrics(put: Metrics, rejects: RejectsResult) -> None:
+    put.each("rejects", "smtpd rejects by reason class.", "class", rejects["by_class"])
+    put.each("rbl_rejects", "RBL rejects by list.", "list", rejects["rbl_by_list"])
+
+
+SECTION: SectionKind[RejectsResult] = SectionKind(
+    name="rejects",
+    title="Rejects",
+    version=2,  # 2: the reject detail
+    make=lambda options, isolated: Rejects(options),
+    tables=_tables,
+    metrics=_metrics,
+)

@@ -7,24 +7,18 @@ from pathlib import Path
 
 import click
 
-from maillogs.cli import (
-    STORE_OPTION,
-    InputOptions,
-    _environment,
-    input_options,
-    main,
-    parse_inputs,
-    report_input_errors,
-)
+from maillogs.app import Inputs, check_tables, input_errors
+from maillogs.cli.options import STORE_OPTION, environment, input_options
 from maillogs.errors import UsageError
-from maillogs.pipeline import ParseRun
+from maillogs.period import Period
+from maillogs.sources import open_source
 from parsers.stream import EventBatch
 from reports.check_tables import rules_by_id
 from reports.trace import Story, TraceQuery, Tracer
 from reports.trace.render import render_jsonl, render_text
 
 
-@main.command("trace")
+@click.command("trace")
 @input_options
 @STORE_OPTION
 @click.option("--queue-id", "queue_ids", multiple=True, metavar="QID", help="Repeatable.")
@@ -64,7 +58,7 @@ from reports.trace.render import render_jsonl, render_text
     "--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True
 )
 def trace(
-    options: InputOptions,
+    inputs: Inputs,
     store: Path | None,
     queue_ids: tuple[str, ...],
     message_ids: tuple[str, ...],
@@ -89,56 +83,36 @@ def trace(
       maillogs trace --from someone@example.com --since yesterday --format jsonl
       maillogs trace --queue-id 4E55020C6B2 --store /var/lib/maillogs --since 2026-11-22
     """
+    env = environment()
+    period = inputs.period
     try:
         query = TraceQuery.of(
             queue_ids, message_ids, senders, recipients, clients,
-            since=options.period.since, until=options.period.until,
+            since=period.since, until=period.until,
         )  # fmt: skip
     except ValueError as error:
         raise UsageError(f"--client: {error}") from None
-    tracer = Tracer(query, _patterns(options, header_checks, body_checks))
-    run = ParseRun()
-    out = _environment().stdout
-    stories = _stories(tracer, _batches(options, run, store))
-    lines = render_jsonl(stories) if fmt == "jsonl" else render_text(stories, options.settings.tz)
+    patterns = {
+        "header": _patterns(check_tables(header_checks, inputs.config.header_checks)),
+        "body": _patterns(check_tables(body_checks, inputs.config.body_checks)),
+    }
+    tracer = Tracer(query, patterns)
+    # Read on after the period: its messages still in the queue are followed to their
+    # end, and the tracer says when the rest can be skipped.
+    paths = inputs.paths if store is not None else inputs.paths or inputs.config.logs
+    source = open_source(
+        paths, inputs.settings, Period(period.since, None), env, store, progress=not inputs.quiet
+    )
+    stories = _stories(tracer, source.batches())
+    lines = render_jsonl(stories) if fmt == "jsonl" else render_text(stories, inputs.settings.tz)
     for text in lines:
-        out.write(text)
-        out.flush()  # a story as soon as it is known: a long search shows progress
-    raise SystemExit(report_input_errors(run))
+        env.stdout.write(text)
+        env.stdout.flush()  # a story as soon as it is known: a long search shows progress
+    raise SystemExit(input_errors(source.run, env))
 
 
-def _patterns(
-    options: InputOptions, header: tuple[str, ...], body: tuple[str, ...]
-) -> dict[str, dict[int, str]]:
-    tables = {"header": header or options.config.header_checks,
-              "body": body or options.config.body_checks}  # fmt: skip
-    patterns = {}
-    for part, paths in tables.items():
-        for path in paths:
-            if not Path(path).is_file():
-                raise UsageError(f"{path}: no such check table file")
-        rules = rules_by_id(tuple(Path(p) for p in paths))
-        patterns[part] = {rule_id: rule.pattern for rule_id, rule in rules.items()}
-    return patterns
-
-
-def _batches(options: InputOptions, run: ParseRun, store: Path | None) -> Iterator[EventBatch]:
-    if store is None:
-        yield from parse_inputs(options, run)
-        return
-    from maillogs.store.report_input import report_items
-    from maillogs.store.summaries import DaySummary
-
-    run.files.append(str(store))
-    # From the period's first day on; the tracer stops once the period is over and
-    # none of its messages is still in the queue.
-    items = report_items(
-        store, list(options.paths), options.settings, _environment().now(),
-        options.period.since, None, run.stats, run.errors,
-    )  # fmt: skip
-    for item in items:
-        assert not isinstance(item, DaySummary)  # none asked for
-        yield item
+def _patterns(tables: tuple[Path, ...]) -> dict[int, str]:
+    return {rule_id: rule.pattern for rule_id, rule in rules_by_id(tables).items()}
 
 
 def _stories(tracer: Tracer, batches: Iterable[EventBatch]) -> Iterator[Story]:
