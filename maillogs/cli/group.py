@@ -17,6 +17,7 @@ from maillogs.cli.mail import mail
 from maillogs.cli.report import report
 from maillogs.cli.store import ingest, store
 from maillogs.cli.suggest import suggest_rules
+from maillogs.cli.trace import trace
 from maillogs.errors import ConfigError, MaillogsError, UsageError
 from maillogs.exit_codes import ExitStatus
 
@@ -47,5 +48,5 @@ def main() -> None:
     """
 
 
-for command in (blog, events, ingest, mail, report, store, suggest_rules):
+for command in (blog, events, ingest, mail, report, store, suggest_rules, trace):
     main.add_command(command)

@@ -10,6 +10,8 @@ from parsers.schema import EventKind
 from reports.expr import domain, is_refusal
 from reports.metrics import Metrics
 from reports.options import ReportOptions
+from reports.reject_detail import RejectDetail
+from reports.reject_detail import tables as detail_tables
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked
 from reports.tables import Table, count_table, ranked_table
 from reports.tally import Accumulator, Tally, counts, regroup
@@ -32,6 +34,9 @@ class RejectsResult(TypedDict):
     rbl_by_list: dict[str, int]
     top_clients: list[Json]
     top_sender_domains: list[Json]
+    reject_detail: dict[str, list[Json]]  # reason class → [{reply, count, clients}]
+    unknown_recipients: list[Json]
+    unknown_recipient_clients: list[Json]
 
 
 NEEDS: Needs = {
@@ -42,6 +47,10 @@ NEEDS: Needs = {
         "client_host",
         "client_ip",
         "sender",
+        "recipient",
+        "code",
+        "dsn",
+        "reason",
     ]
 }
 
@@ -55,20 +64,28 @@ class Rejects:
         self.classes = Tally(["reason_class", "rbl_list"], seen=False)
         self.clients = Tally(["client_host", "client_ip"])
         self.senders = Tally(["sender"])
+        self.detail = RejectDetail()
 
     def add(self, batch: Batch) -> None:
         rejects = batch[EventKind.REJECT].filter(is_refusal())
         self.classes.add(rejects.select("time", "reason_class", "rbl_list"))
         self.clients.add(rejects.select("time", "client_host", "client_ip"))
         self.senders.add(rejects.select("time", "sender"))
+        self.detail.add(rejects)
 
     def accumulators(self) -> dict[str, Accumulator]:
-        return {"classes": self.classes, "clients": self.clients, "senders": self.senders}
+        return {
+            "classes": self.classes,
+            "clients": self.clients,
+            "senders": self.senders,
+            **self.detail.accumulators(),
+        }
 
     def result(self, summary: ParseSummary) -> RejectsResult:
         classes = self.classes.frame()
         by_class = dict.fromkeys(CLASSES, 0) | counts(classes, "reason_class")
         top = self.options.top
+        detail = self.detail.result(top, CLASSES)
         return {
             "total": int(classes.get_column("count").sum() or 0),
             "by_class": by_class,
@@ -81,6 +98,9 @@ class Rejects:
                 "sender_domain",
                 top,
             ),
+            "reject_detail": detail["reject_detail"],
+            "unknown_recipients": detail["unknown_recipients"],
+            "unknown_recipient_clients": detail["unknown_recipient_clients"],
         }
 
 
@@ -103,6 +123,7 @@ def _tables(data: RejectsResult) -> list[Table]:
             "sender_domain",
             data["top_sender_domains"],
         ),
+        *detail_tables(data),
     ]
 
 
@@ -114,7 +135,7 @@ def _metrics(put: Metrics, rejects: RejectsResult) -> None:
 SECTION: SectionKind[RejectsResult] = SectionKind(
     name="rejects",
     title="Rejects",
-    version=1,
+    version=2,  # 2: the reject detail
     make=lambda options, isolated: Rejects(options),
     tables=_tables,
     metrics=_metrics,
