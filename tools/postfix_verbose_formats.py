@@ -3,7 +3,11 @@
 Reads Postfix source trees (one per release, e.g. `git archive v3.10.0 postfix/src`
 of the vdukhovni/postfix mirror) and takes every msg_info() call that is guarded by
 `msg_verbose`, a `*_verbose`/debug flag or a TLS log level in the lines just before it
-(what `-v`, `debug_peer_list` and `*_tls_loglevel >= 2` turn on). Each call's format
+(what `-v`, `debug_peer_list` and `*_tls_loglevel >= 2` turn on), and every call,
+guarded or not, whose format starts with the name of the function that logs it
+(`"%s: ...", myname` or a literal `"name_with_underscore: ..."`): Postfix's own
+convention for debugging output, often guarded by a caller (deliver_attr_dump,
+qmgr_message_sort, smtp_print_addr only run under msg_verbose). Each call's format
 string becomes an anchored regex (`%s` → `.*`, numbers → `[-0-9a-fx.]*`); a leading `%s`
 that is the function's `myname` becomes that name. Formats with too little literal text
 to tell a line apart (`"%s"`, `"%s = %s"`) are left out.
@@ -23,6 +27,7 @@ LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
 GUARD = re.compile(r"msg_verbose|verbose|debug|DEBUG|log_mask|log_level|loglevel|TLS_LOG_")
 MYNAME = re.compile(r'myname(?:\[\])?\s*=\s*"([A-Za-z_][A-Za-z0-9_]*)"')
 SPEC = re.compile(r"%[-#0 +']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|z|j|t|L)?([a-zA-Z%])")
+FUNCTION_PREFIX = re.compile(r"[a-z]+_[a-z0-9_]*: ")
 MIN_LITERAL = 6
 
 
@@ -109,17 +114,18 @@ def formats(root: Path) -> set[str]:
         for call in CALL.finditer(text):
             number = bisect.bisect_right(line_starts, call.start()) - 1
             context = "\n".join(lines[max(0, number - 4) : number + 1])
-            if not GUARD.search(context):
-                continue
             parsed = _format_of(_call_args(text, call.end()))
             if parsed is None:
                 continue
             fmt, rest = parsed
             first_arg = rest.lstrip(", \n\t").split(",")[0].strip()
             myname = None
-            if first_arg == "myname":
+            if first_arg == "myname" and fmt.startswith("%s"):
                 before = [name for start, name in names if start < call.start()]
                 myname = before[-1] if before else None
+            named = myname is not None or FUNCTION_PREFIX.match(fmt) is not None
+            if not GUARD.search(context) and not named:
+                continue
             regex = to_regex(fmt, myname)
             if regex is not None:
                 found.add(regex)

@@ -11,9 +11,17 @@ from parsers.daemons.queue import (
     POSTSUPER_RULES,
     QMGR_RULES,
 )
+from parsers.daemons.smtpd import QMQPD_RULES
 from parsers.daemons.smtpd import RULES as SMTPD_RULES
 from parsers.daemons.smtpd import WARNING_RULES as SMTPD_WARNING_RULES
-from parsers.daemons.system import MASTER_RULES, SCRIPT_RULES, STATISTICS_RULES
+from parsers.daemons.system import (
+    MASTER_NOTICE_RULES,
+    MASTER_RULES,
+    POSTLOG_RULES,
+    SCRIPT_RULES,
+    STATISTICS_RULES,
+    TLSMGR_RULES,
+)
 from parsers.daemons.tls import TLS_RULES
 from parsers.daemons.verbose import SPF_DEBUG_RULES, debug_rules
 from parsers.rules import Rule
@@ -54,7 +62,10 @@ _BY_DAEMON: dict[str, tuple[Rule, ...]] = {
     "defer": BOUNCE_RULES,
     "trace": BOUNCE_RULES,
     "postsuper": POSTSUPER_RULES,
-    "master": MASTER_RULES,
+    "master": (*MASTER_RULES, *MASTER_NOTICE_RULES),
+    "tlsmgr": TLSMGR_RULES,
+    "qmqpd": QMQPD_RULES,
+    "postlog": POSTLOG_RULES,
     "postfix-script": MASTER_RULES,
     "anvil": STATISTICS_RULES,
     "scache": STATISTICS_RULES,

@@ -30,6 +30,12 @@ RESTART_RULES = (
 
 # Informational lines of library code, in every daemon that links it.
 NOTICE_RULES = (
+    # tlsproxy.c, tlsmgr.c: built without TLS.
+    Rule(
+        EventKind.NOTICE,
+        "TLS support is not compiled in -- exiting",
+        r"^(?P<topic>TLS support is not compiled in -- exiting)$",
+    ),
     # Postfix >= 3.0 compatibility_level: a default that is about to change was used
     # (smtpd_check.c, smtpd.c, postscreen.c, master_ent.c, ...).
     Rule(

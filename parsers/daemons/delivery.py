@@ -45,8 +45,10 @@ DELIVERY_RULES = (Rule(EventKind.DELIVERY, ": to=<", DELIVERY, Test.CONTAINS, fa
 # failed; cannot authenticate to server H[A]: REASON", "... no compatible ...").
 # The peer, reply, its code and DSN, and the SMTP stage are split out of the reason
 # by derive.py, which does the same for "connect to" lines.
+# smtp_connect.c also logs a failed server's reason alone, without a queue id, before it
+# tries the next address ("The reason already includes the IP address and TCP port").
 SOFT_ERROR = (
-    rf"^{QID}: (?P<error>(?:host |lost connection with |conversation with )[^\s\[]*\[.*"
+    rf"^(?:{QID}: )?(?P<error>(?:host |lost connection with |conversation with )[^\s\[]*\[.*"
     r"|SASL (?:\[CACHED\] )?authentication failed[;:] .*)$"
 )
 
@@ -54,7 +56,8 @@ SOFT_ERROR = (
 SMTP_CLIENT_RULES = (
     Rule(
         EventKind.CONNECT_ERROR,
-        r"^\S+: (?:host|lost connection with|conversation with) [^\s\[]*\[|"
+        r"^(?:\S+: )?(?:host \S+ (?:said|refused to talk to me):|lost connection with "
+        r"[^\s\[]*\[|conversation with [^\s\[]*\[)|"
         r"^\S+: SASL (?:\[CACHED\] )?authentication failed",
         SOFT_ERROR,
         Test.REGEX,

@@ -103,4 +103,9 @@ TLSPROXY_RULES = (
         "TLS handshake failed for service=",
         rf"^(?P<error>TLS handshake failed for service=\S+) peer={PEER}$",
     ),
+    Rule(
+        EventKind.TLS_ERROR,
+        "SSL_set_fd error to ",
+        rf"^(?P<error>SSL_set_fd error) to {PEER}$",
+    ),
 )

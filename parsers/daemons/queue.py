@@ -75,6 +75,14 @@ CLEANUP_RULES = (
         Test.CONTAINS,
         fast=FastPath(rf"^{QID_FAST}: message-id=(?P<message_id>.*)$", checks=QID_CHECK),
     ),
+    # cleanup_masquerade.c: masquerade_exceptions could not be read.
+    Rule(
+        EventKind.NOTICE,
+        " map lookup problem -- message not accepted, try again later",
+        rf"^{QID}: (?P<detail>\S+) (?P<topic>map lookup problem) -- message not accepted, "
+        r"try again later$",
+        Test.CONTAINS,
+    ),
     # cleanup_api.c: a message a milter or check refused (canceled) or discarded.
     Rule(
         EventKind.NOTICE,

@@ -11,6 +11,28 @@ SMTP_CLIENT_NOTICE_RULES = (
         rf"^{QID}: (?P<topic>enabling PIX workarounds): (?P<detail>.*) for {PEER}$",
         Test.CONTAINS,
     ),
+    # smtp_proto.c of Postfix 2.x: "QID: enabling PIX <CRLF>.<CRLF> workaround for H[A]".
+    Rule(
+        EventKind.NOTICE,
+        ": enabling PIX <CRLF>.<CRLF> workaround for ",
+        rf"^{QID}: (?P<topic>enabling PIX) (?P<detail><CRLF>\.<CRLF>) workaround for {PEER}$",
+        Test.CONTAINS,
+    ),
+    # smtp_connect.c of Postfix 2.x: port 465 asked for, which that smtp cannot do.
+    Rule(
+        EventKind.NOTICE,
+        r"^(?:CLIENT wrappermode \(port smtps/465\) is unimplemented|instead, send to )",
+        r"^(?P<topic>CLIENT wrappermode \(port smtps/465\) is unimplemented|instead, send to)"
+        r"(?P<detail>.*)$",
+        Test.REGEX,
+    ),
+    # smtp_connect.c of Postfix 2.x (a warning since 3.0): the TLS policy table failed.
+    Rule(
+        EventKind.NOTICE,
+        "TLS policy lookup ",
+        r"^(?P<topic>TLS policy lookup(?: error)?) for (?P<peer_host>[^\[\]\s/]*)"
+        r"(?:\[(?P<peer_ip>[^\]]*)\](?::\d+)?)?(?P<detail>/.*)$",
+    ),
     # smtp_proto.c: a header line longer than smtp_line_length_limit was folded.
     Rule(
         EventKind.NOTICE,

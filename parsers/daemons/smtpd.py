@@ -80,6 +80,14 @@ SESSION_ERROR_RULES = tuple(
 
 RULES = (
     Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$"),
+    # With smtpd_proxy_filter, smtpd logs the client before the before-queue filter has
+    # a queue id for it ("NOQUEUE: client=host[ip]", smtpd.c mail_open_stream): not an
+    # accepted message (the filter's proxy-accept, or the next smtpd's QID: client=, is).
+    Rule(
+        EventKind.NOTICE,
+        "NOQUEUE: client=",
+        rf"^NOQUEUE: (?P<topic>client)={CLIENT_PEER}(?:, (?P<detail>.*))?$",
+    ),
     Rule(
         EventKind.DISCONNECT,
         "disconnect from ",
@@ -101,6 +109,14 @@ RULES = (
     *TLS_RULES,
     *SERVER_TLS_ERROR_RULES,
     *SESSION_ERROR_RULES,
+    # smtpd.c of Postfix 2.6-2.8 (smtpd_pregreet_*): a client that talked before the
+    # greeting.
+    Rule(
+        EventKind.SESSION_ERROR,
+        "PREGREET from ",
+        rf"^PREGREET from {CLIENT}: (?P<detail>.*)$",
+        constants={"error": "pregreet"},
+    ),
     # smtpd.c: smtpd_command_filter rewrote a command; smtpd_dsn_fix.c: a DSN status
     # that does not fit its reply code.
     Rule(
@@ -113,6 +129,29 @@ RULES = (
         EventKind.NOTICE,
         "mapping DSN status ",
         r"^(?P<topic>mapping DSN status) (?P<detail>.*)$",
+    ),
+)
+
+# qmqpd.c: connect/disconnect and client= as smtpd writes them, its verdict on the
+# message ("QID: host[ip]: Ok: queued as QID", warnings for refusals), and an aborted
+# session ("QID|NOQUEUE: host[ip]: lost connection while receiving ...").
+QMQPD_RULES = (
+    Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$"),
+    Rule(EventKind.DISCONNECT, "disconnect from ", rf"^disconnect from {CLIENT}$"),
+    Rule(EventKind.CLIENT, ": client=", rf"^{QID}: client={CLIENT}$", Test.CONTAINS),
+    Rule(
+        EventKind.SESSION_ERROR,
+        r"^\S+: [^\s\[\]]*\[[^\]]*\]: .* while ",
+        rf"^{QID_OR_NOQUEUE}: {CLIENT}: (?P<detail>.*) while (?P<after>.*)$",
+        Test.REGEX,
+        constants={"error": "qmqp_session"},
+    ),
+    Rule(
+        EventKind.NOTICE,
+        r"^\S+: [^\s\[\]]*\[[^\]]*\]: ",
+        rf"^{QID_OR_NOQUEUE}: {CLIENT_PEER}: (?P<detail>.*)$",
+        Test.REGEX,
+        constants={"topic": "qmqp reply"},
     ),
 )
 

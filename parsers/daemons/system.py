@@ -24,6 +24,26 @@ MASTER_RULES = (
     ),
 )
 
+# master_status.c: a status update from a child of an older generation (after reload).
+MASTER_NOTICE_RULES = (
+    Rule(
+        EventKind.NOTICE,
+        "ignoring status update from child pid ",
+        r"^(?P<topic>ignoring status update from child) (?P<detail>pid \d+ generation \d+)$",
+    ),
+)
+
+# tlsmgr.c: its entropy source went away and it restarts to reopen it.
+TLSMGR_RULES = (
+    Rule(
+        EventKind.NOTICE,
+        r"^(?:cannot read from entropy device|lost connection to EGD server|exiting to reopen)",
+        r"^(?P<topic>cannot read from entropy device|lost connection to EGD server|"
+        r"exiting to reopen external entropy source) ?(?P<detail>.*)$",
+        Test.REGEX,
+    ),
+)
+
 # postfix-script's $WARN and $FATAL life-cycle lines come through postlog as warning:
 # and fatal:; they are life-cycle events, not problems of a daemon.
 SCRIPT_RULES = (
@@ -57,3 +77,7 @@ STATISTICS_RULES = (
         r"|.*)$",
     ),
 )
+
+# postlog(1) logs whatever text an administrator or script gives it (postfix-script
+# logs through it under its own name): any line of its own is an informational log.
+POSTLOG_RULES = (Rule(EventKind.LOG, "", r"^(?P<text>.*)$", constants={"severity": "info"}),)

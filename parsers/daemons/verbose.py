@@ -15,7 +15,11 @@ took (see parsers/stream.py), cheapest first:
    and `unknown_address_tempfail_action = defer_if_permit`, and the formats whose
    prefix is an argument: attr_scan0.c/attr_scan64.c/attr_scan_plain.c's
    `msg_info("%s: %s", context, ...)` (`input attribute name: flags`, `input
-   attribute value: 0`) and smtp_stream.c's (`smtp_get: EOF`, `... timeout`);
+   attribute value: 0`) and smtp_stream.c's (`smtp_get: EOF`, `... timeout`), and the
+   dumps that run only under msg_verbose: local/virtual deliver_attr.c (`level: 1`,
+   `sender: a@b`, ...), master_ent.c (`====start service entry`, `max_proc: 100`, ...),
+   smtp_addr.c (`begin MX address list`, `pref 10 host ...`), qmgr_message.c (`end
+   sorted recipient list`);
 3. every other verbose format, as one regex.
 """
 
@@ -64,7 +68,13 @@ def debug_rules() -> tuple[Rule, ...]:
         Rule(
             EventKind.DEBUG,
             r"^(?:[<>] \S+: |>>> |<<< |input attribute (?:name|value): |"
-            r"[a-z_]+_tempfail_action = |[a-z_]+: (?:EOF|timeout)$)",
+            r"[a-z_]+_tempfail_action = |[a-z_]+: (?:EOF|timeout)$|"
+            r"(?:level|path|fp|queue_name|queue_id|offset|sender|recipient|domain|local|"
+            r"user|extension|unmatched|owner|delivered|relay|exp_type|exp_from|why|flags|"
+            r"name|type|listen_fd_count|wakeup|max_proc|avail_proc|total_proc|"
+            r"throttle_delay|children|next|arg\[\d+\]): |====(?:start|end) service entry$|"
+            r"status_fd -?\d+ -?\d+$|(?:begin|end) \S+ address list$|pref +\d+ host |"
+            r"(?:start|end) sorted recipient list$)",
             _WHOLE,
             Test.REGEX,
         ),
