@@ -180,6 +180,11 @@ def _spf(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _postscreen(frame: pl.DataFrame) -> pl.DataFrame:
+    # the verdict rule's other places for the detail: HANGUP's test, PREGREET's text,
+    # a 2.8 NON-SMTP COMMAND's command
+    others = [pl.col(name) for name in ("test", "text", "command") if name in frame.columns]
+    if others:
+        frame = frame.with_columns(pl.coalesce(pl.col("detail"), *others).alias("detail"))
     return _with_family(frame, "client_ip")
 
 

@@ -37,11 +37,14 @@ POSTSCREEN_RULES = (
     # "HANGUP after 1.2 from [ip]:port in tests before SMTP handshake", "COMMAND
     # PIPELINING from [ip]:port after CMD: TEXT", "NON-SMTP COMMAND from [ip]:port after
     # CMD: TEXT", "BARE NEWLINE|COMMAND TIME|COUNT|LENGTH LIMIT from [ip]:port after CMD".
+    # The text after "after" is the command (BARE NEWLINE: the whole line that had it,
+    # "MAIL FROM:<a@b>"); a ": " ends it where the offending text follows.
     Rule(
         EventKind.POSTSCREEN,
         rf"^(?:{_VERDICTS}) ",
         rf"^(?P<event>{_VERDICTS})(?: (?P<bytes>\d+))?(?: after (?P<delay>[\d.]+))? "
-        rf"from {_ADDR}(?: after (?P<stage>[^:]*?))?(?:(?:: | in | )(?P<detail>.*))?$",
+        rf"from {_ADDR}(?: after (?P<stage>.*?)(?:: (?P<detail>.*))?| in (?P<test>.*)"
+        r"|: (?P<text>.*)| (?P<command>.*))?$",
         Test.REGEX,
     ),
     Rule(

@@ -43,7 +43,7 @@ ACCESS = (
 # to=<> proto=ESMTP helo=<>" or "proxy-reject: END-OF-MESSAGE: 554 5.7.1 ...; from=...".
 PROXY = (
     rf"^(?:{QID_OR_NOQUEUE}: )?(?P<action>proxy-accept|proxy-reject): (?P<stage>[A-Z-]+): "
-    r"(?:(?P<code>[245]\d\d) )?(?:(?P<dsn>[245]\.\d{1,3}\.\d{1,3}) )?"
+    r"(?:(?P<code>[2-5]\d\d) )?(?:(?P<dsn>[245]\.\d{1,3}\.\d{1,3}) )?"
     rf"(?P<reason>.*?)(?:;{ENVELOPE_TAIL})?$"
 )
 
