@@ -98,46 +98,28 @@ def test_mutated_real_lines_are_accounted_for(name: str) -> None:
     _accounted(b"\n".join(lines) + b"\n", LogFormat.CLASSIC)
 
 
-@pytest.mark.parametrize(
-    ("line", "kind", "column"),
-    [
-        (
-            b"Nov 24 17:18:10 mx postfix/qmgr[1]: 4516420F32: from=<a@b>, size="
-            + HUGE
-            + b", nrcpt=1 (queue active)",
-            EventKind.QUEUED,
-            "size",
-        ),
-        (
-            b"Nov 24 17:18:10 mx postfix/qmgr[1]: 4516420F32: from=<a@b>, size=1, nrcpt="
-            + HUGE
-            + b" (queue active)",
-            EventKind.QUEUED,
-            "nrcpt",
-        ),
-        (
-            b"Nov 24 17:18:10 mx postfix/smtp[1]: 4516420F32: to=<a@b>, relay=x[192.0.2.1]:"
-            + HUGE
-            + b", delay=1, delays=1/1/1/1, dsn=2.0.0, status=sent (ok)",
-            EventKind.DELIVERY,
-            "relay_port",
-        ),
-        (
-            b"Nov 24 17:18:10 mx postfix/anvil[1]: statistics: max connection rate "
-            + HUGE
-            + b"/60s for (smtp:192.0.2.1) at Nov 24 17:00:00",
-            EventKind.STATISTICS,
-            "value",
-        ),
-        (
-            b"Nov 24 17:18:10 mx postfix/postscreen[1]: PREGREET "
-            + HUGE
-            + b" after 0.1 from [192.0.2.1]:25: x",
-            EventKind.POSTSCREEN,
-            "bytes",
-        ),
-    ],  # fmt: skip
-)
+_Q = b"Nov 24 17:18:10 mx postfix/qmgr[1]: 4516420F32: from=<a@b>, "
+_RELAY = b"Nov 24 17:18:10 mx postfix/smtp[1]: 4516420F32: to=<a@b>, relay=x[192.0.2.1]:"
+_ANVIL = b"Nov 24 17:18:10 mx postfix/anvil[1]: statistics: max connection rate "
+_PREGREET = b"Nov 24 17:18:10 mx postfix/postscreen[1]: PREGREET "
+PAST_RANGE = [
+    (_Q + b"size=" + HUGE + b", nrcpt=1 (queue active)", EventKind.QUEUED, "size"),
+    (_Q + b"size=1, nrcpt=" + HUGE + b" (queue active)", EventKind.QUEUED, "nrcpt"),
+    (
+        _RELAY + HUGE + b", delay=1, delays=1/1/1/1, dsn=2.0.0, status=sent (ok)",
+        EventKind.DELIVERY,
+        "relay_port",
+    ),
+    (
+        _ANVIL + HUGE + b"/60s for (smtp:192.0.2.1) at Nov 24 17:00:00",
+        EventKind.STATISTICS,
+        "value",
+    ),
+    (_PREGREET + HUGE + b" after 0.1 from [192.0.2.1]:25: x", EventKind.POSTSCREEN, "bytes"),
+]
+
+
+@pytest.mark.parametrize(("line", "kind", "column"), PAST_RANGE)
 def test_number_past_its_column_is_null(line: bytes, kind: EventKind, column: str) -> None:
     batch = EventParser().parse_chunk(line + b"\n", LogFormat.CLASSIC, TIMES)
     got = [found for found, frame in batch.items() if frame.height]
