@@ -149,10 +149,19 @@ def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) ->
     unparsed = [no_envelope.with_columns(pl.lit(NO_ENVELOPE).alias("program"))]
     for (daemon,), rows in mail.partition_by("daemon", as_dict=True).items():
         result = classify(rows, rules_for(str(daemon)))
-        # Verbose-mode shapes are tried only on what the daemon's own rules left.
-        verbose = classify(result.unparsed, debug_rules_for(str(daemon)))
-        unparsed.append(verbose.unparsed)
-        for kind, hits in [*result.events, *verbose.events]:
+        events = list(result.events)
+        left = result.unparsed
+        # Verbose-mode shapes are tried only on what the daemon's own rules left, one
+        # rule at a time: each takes most of what reaches it, so the dearer ones after
+        # it see few lines.
+        for rule in debug_rules_for(str(daemon)):
+            if left.height == 0:
+                break
+            verbose = classify(left, (rule,))
+            events += verbose.events
+            left = verbose.unparsed
+        unparsed.append(left)
+        for kind, hits in events:
             captured.setdefault(kind, []).append(hits)
     derived = {
         kind: derive(kind, pl.concat(parts, how="diagonal_relaxed"))

@@ -72,4 +72,14 @@ SMTP_CLIENT_RULES = (
         rf"^connect to {PEER}: (?P<error>.*)$",
     ),
     *SMTP_CLIENT_NOTICE_RULES,
+    # Any other "QID: REASON" of smtp/lmtp is smtp_trouble.c's msg_info("%s: %s",
+    # queue_id, reason) of a soft error with a backup left ("Cannot start TLS:
+    # handshake failure", "server dropped connection without sending the initial SMTP
+    # greeting", ...): the reasons are many, the writer is one.
+    Rule(
+        EventKind.CONNECT_ERROR,
+        r"^[0-9A-Za-z]{5,}: ",
+        rf"^{QID}: (?P<error>(?:[^t]|t[^o]|to[^=]).*)$",
+        Test.REGEX,
+    ),
 )
