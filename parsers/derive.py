@@ -225,16 +225,28 @@ def _connect_error(frame: pl.DataFrame) -> pl.DataFrame:
 # H[A] for service smtp"). Only for the daemons whose peers are clients.
 _CLIENT_DAEMONS = ("smtpd", "postscreen", "qmqpd")
 _RESOLVE = r"^(?:\S+: )?hostname (\S+) does not resolve to address ([0-9A-Fa-f:.]+?)(?:: |$)"
+# Postfix 2.x (smtpd_peer.c): "ADDR: hostname H verification failed: ...", "ADDR: address
+# not listed for hostname H".
+_VERIFY = (
+    r"^([0-9A-Fa-f:.]+): "
+    r"(?:hostname (\S+) verification failed|address not listed for hostname (\S+))"
+)
 _NAMADDR = r"(?:^|from |client=)([^\s\[\]]*)\[([0-9A-Fa-f:.]+)\](?::\d+)?(?:[:,;\s]|$)"
 
 
 def _log(frame: pl.DataFrame) -> pl.DataFrame:
     text = pl.col("text")
     resolve = text.str.extract_groups(_RESOLVE)
+    verify = text.str.extract_groups(_VERIFY)
     namaddr = text.str.extract_groups(_NAMADDR)
     is_client = pl.col("daemon").is_in(_CLIENT_DAEMONS)
-    host = pl.coalesce(resolve.struct.field("1"), namaddr.struct.field("1"))
-    ip = pl.coalesce(resolve.struct.field("2"), namaddr.struct.field("2"))
+    host = pl.coalesce(
+        resolve.struct.field("1"),
+        verify.struct.field("2"),
+        verify.struct.field("3"),
+        namaddr.struct.field("1"),
+    )
+    ip = pl.coalesce(resolve.struct.field("2"), verify.struct.field("1"), namaddr.struct.field("2"))
     return frame.with_columns(
         # policyd-spf's ERROR/WARNING lines, or none (an exception report): an error
         pl.col("severity").str.to_lowercase().fill_null("error"),
