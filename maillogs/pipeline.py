@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from maillogs.errors import InputError
 from maillogs.inputs import Source, iter_chunks
+from parsers import garbage
 from parsers.envelope import LogFormat
 from parsers.stream import EventBatch, EventParser, ParseStats
 from parsers.timestamps import TimeContext
@@ -56,6 +57,7 @@ def parse_sources(
             yield from run.parser.parse_chunks(counted, times, settings.log_format)
         except InputError as error:
             run.errors.append(error)
+        garbage.report(source.name, run.parser.source)
 
 
 def _counting(chunks: Iterator[bytes], on_bytes: Callable[[int], None]) -> Iterator[bytes]:

@@ -18,9 +18,16 @@ import polars as pl
 
 from parsers.classify import classify
 from parsers.correlate import SessionCorrelator, SmtpTlsCorrelator, restore, state_of
-from parsers.daemons import POSTFIX_DAEMONS, SPF_DAEMON, SPF_PROGRAMS, rules_for
+from parsers.daemons import (
+    POSTFIX_DAEMONS,
+    SPF_DAEMON,
+    SPF_PROGRAMS,
+    debug_rules_for,
+    rules_for,
+)
 from parsers.derive import derive
 from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, split_envelope
+from parsers.garbage import SourceTally
 from parsers.schema import EventKind, conform, empty_frame
 from parsers.timestamps import TimeContext
 
@@ -48,6 +55,7 @@ class ParseStats:
     events_by_kind: Counter[str] = field(default_factory=Counter)
     unparsed_by_program: Counter[str] = field(default_factory=Counter)
     not_mail_by_program: Counter[str] = field(default_factory=Counter)
+    debug_by_program: Counter[str] = field(default_factory=Counter)  # verbose-mode lines
     first_time: datetime | None = None
     last_time: datetime | None = None
 
@@ -117,6 +125,7 @@ class Extracted:
     derived: dict[EventKind, pl.DataFrame]
     unparsed: pl.DataFrame
     not_mail_by_program: dict[str, int]
+    odd: pl.Series  # unparsed and not-mail messages (the raw line without envelope)
 
 
 def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) -> Extracted:
@@ -140,8 +149,19 @@ def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) ->
     unparsed = [no_envelope.with_columns(pl.lit(NO_ENVELOPE).alias("program"))]
     for (daemon,), rows in mail.partition_by("daemon", as_dict=True).items():
         result = classify(rows, rules_for(str(daemon)))
-        unparsed.append(result.unparsed)
-        for kind, hits in result.events:
+        events = list(result.events)
+        left = result.unparsed
+        # Verbose-mode shapes are tried only on what the daemon's own rules left, one
+        # rule at a time: each takes most of what reaches it, so the dearer ones after
+        # it see few lines.
+        for rule in debug_rules_for(str(daemon)):
+            if left.height == 0:
+                break
+            verbose = classify(left, (rule,))
+            events += verbose.events
+            left = verbose.unparsed
+        unparsed.append(left)
+        for kind, hits in events:
             captured.setdefault(kind, []).append(hits)
     derived = {
         kind: derive(kind, pl.concat(parts, how="diagonal_relaxed"))
@@ -151,11 +171,25 @@ def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) ->
         str(program): int(count)
         for program, count in not_mail.group_by("program").len().iter_rows()
     }
+    unparsed_frame = pl.concat(unparsed, how="diagonal_relaxed")
+    odd = pl.concat(
+        [
+            unparsed_frame.select(
+                pl.concat_str(
+                    pl.col("program").fill_null(""),
+                    pl.lit(": "),
+                    pl.coalesce(pl.col("message"), pl.col("line")),
+                ).alias("odd")
+            ),
+            not_mail.select(pl.concat_str("program", pl.lit(": "), "message").alias("odd")),
+        ]
+    ).get_column("odd")
     return Extracted(
         lines=raw.height,
         derived=derived,
-        unparsed=pl.concat(unparsed, how="diagonal_relaxed"),
+        unparsed=unparsed_frame,
         not_mail_by_program=not_mail_counts,
+        odd=odd,
     )
 
 
@@ -177,6 +211,7 @@ class EventParser:
         self._smtp_tls = SmtpTlsCorrelator()
         self._chunks = 0
         self._workers = max(1, workers)
+        self.source = SourceTally()  # the source parse_chunks is reading (or last read)
 
     def export_state(self) -> dict[str, pl.DataFrame]:
         """Open connections and the line counter, for a later run to go on from here
@@ -202,6 +237,7 @@ class EventParser:
         """Parse one source's chunks; its format is detected from the first chunk unless given."""
         pending: deque[Future[Extracted]] = deque()
         failure: Exception | None = None
+        self.source = SourceTally()
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
             source = iter(chunks)
             while True:
@@ -229,6 +265,7 @@ class EventParser:
     def finish(self, extracted: Extracted) -> EventBatch:
         """Correlate with the state of earlier chunks, conform to the schema, count."""
         self.stats.lines += extracted.lines
+        self.source.add(extracted.lines, extracted.odd)
         for program, count in extracted.not_mail_by_program.items():
             self.stats.not_mail += count
             self.stats.not_mail_by_program[program] += count
@@ -252,6 +289,9 @@ class EventParser:
                     self.stats.unparsed_by_program[str(program)] += int(count)
             elif events.height:
                 self.stats.events_by_kind[kind.value] += events.height
+                if kind is EventKind.DEBUG:
+                    for program, count in events.group_by("program").len().iter_rows():
+                        self.stats.debug_by_program[str(program)] += int(count)
                 times = events.get_column("time")
                 self.stats.widen(times.min(), times.max())
 
