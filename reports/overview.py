@@ -254,7 +254,8 @@ def _by_recipient_domain(
 ) -> list[Json]:
     """pflogsumm's "Host/Domain Summary: Message Delivery": sent deliveries, the bytes
     they carried, deferrals and bounces, the average delay of the sent ones and the
-    longest delay of a sent or deferred one."""
+    longest delay of a sent or deferred one. The `top` domains by sent deliveries,
+    then the `top` domains with none sent (only deferred or bounced) by trouble."""
     by_domain = _domain_or_self(pl.col("recipient"))
     statuses = regroup(by_recipient, domain=by_domain, status=pl.col("status"))
     sized = regroup(bytes_to, domain=by_domain)
@@ -288,4 +289,7 @@ def _by_recipient_domain(
     ordered = domains.sort(
         ["sent", "deferred", "bounced", "domain"], descending=[True, True, True, False]
     )
-    return records(ordered, top)
+    # Domains nothing reached rank last by sent mail, yet they are the trouble: the
+    # top by sent, then up to as many of those (pflogsumm, unlimited, lists them too).
+    unreached = pl.col("sent") == 0
+    return records(ordered.filter(~unreached), top) + records(ordered.filter(unreached), top)
