@@ -55,8 +55,7 @@ def text_shape(text: pl.Expr, hosts: bool = False) -> pl.Expr:
     if hosts:
         text = text.str.replace_all(_HOST_NAME, "$1...")
     return (
-        text
-        .str.replace_all(r"\b[0-9A-F]{8,}\b", "...")
+        text.str.replace_all(r"\b[0-9A-F]{8,}\b", "...")
         .str.replace_all(r"\[[0-9a-fA-F:.]+\]", "[...]")
         .str.replace_all(r"\b\d+(?:\.\d+)*\b", "N")
         .str.slice(0, 160)
