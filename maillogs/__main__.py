@@ -8,6 +8,7 @@ shutdown an interrupt would otherwise turn into a traceback).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -21,10 +22,8 @@ INTERRUPTED_MESSAGE = "maillogs: interrupted"
 def _end(status: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C changes nothing now
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os._exit(status)
 
 
