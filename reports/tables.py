@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports.builder import Report
+from reports.units import Bytes, Seconds
 
-Cell = str | int | float | None
+Cell = str | int | float | Bytes | Seconds | None
 
 # A section's heading, in every renderer.
 SECTION_TITLES = {

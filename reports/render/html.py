@@ -18,6 +18,7 @@ from reports.charts import Chart, report_charts
 from reports.escape import for_terminal
 from reports.render.templates import environment
 from reports.tables import SECTION_TITLES, Table, share, tables
+from reports.units import Bytes, Seconds, human
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ def _cell(value: object) -> tuple[str, bool]:
     """(text, is a number)."""
     if isinstance(value, bool):
         return str(value), False
+    if isinstance(value, Bytes | Seconds):
+        return human(value), True
     if isinstance(value, int):
         return f"{value:,}", True
     if isinstance(value, float):

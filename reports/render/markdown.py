@@ -7,9 +7,12 @@ from collections.abc import Iterable
 from reports.builder import Report
 from reports.escape import for_markdown
 from reports.tables import SECTION_TITLES, tables
+from reports.units import Bytes, Seconds, human
 
 
 def _cell(value: object) -> str:
+    if isinstance(value, Bytes | Seconds):
+        return human(value)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -20,7 +23,7 @@ def _cell(value: object) -> str:
 def _numeric(column: Iterable[object]) -> bool:
     """A column is aligned right when its first value (a missing one aside) is a number."""
     first = next((value for value in column if value is not None), None)
-    return isinstance(first, int | float)
+    return isinstance(first, int | float | Bytes | Seconds)
 
 
 def render(report: Report) -> str:

@@ -12,9 +12,12 @@ from rich.text import Text
 from reports.builder import Report
 from reports.escape import for_terminal
 from reports.tables import SECTION_TITLES, tables
+from reports.units import Bytes, Seconds, human
 
 
 def _cell(value: object) -> Text:
+    if isinstance(value, Bytes | Seconds):
+        return Text(human(value), justify="right")
     if isinstance(value, int):
         return Text(f"{value:,}", justify="right")
     if isinstance(value, float):
