@@ -33,13 +33,10 @@ from maillogs.store import checkpoint as checkpoints
 from maillogs.store.layout import SUMMARIES, UNKNOWN_DATE, PartFile, write_atomically
 from maillogs.store.read import KindCount, days_of, read_day
 from parsers.schema import EventKind
+from reports import sections
 from reports.builder import ReportBuilder
 from reports.options import ReportOptions
 
-# Bump when a section's accumulators change: summaries of another version are not read.
-# 2: milter rejects count as rejects; 3: messages and bytes per sender and recipient,
-# and the problems section; 4: the sessions section; 5: the sasl section
-VERSION = 5
 _STATE = "state."
 _COUNT_SCHEMA = {
     "kind": pl.String(),
@@ -69,7 +66,9 @@ def fingerprint(options: ReportOptions) -> str:
     """The options, besides the events, that a day's state depends on."""
     split = options.bucket.value if options.bucket else None
     key = {
-        "version": VERSION,
+        # each section's own version (reports.sections): one changed, the summaries
+        # made before are not read
+        "sections": sections.versions(),
         "split": split,
         # period labels are local days, weeks or months; without a split, counts are
         # kept per UTC quarter hour and labelled only when the report is made
@@ -111,9 +110,14 @@ def day_summary(
     return summary
 
 
-@functools.cache
 def _state_names() -> frozenset[str]:
-    """The accumulators every summary holds (no option changes which)."""
+    """The accumulators every summary holds (no option changes which; the registered
+    sections do)."""
+    return _state_names_of(tuple(sections.versions().items()))
+
+
+@functools.cache
+def _state_names_of(registered: tuple[tuple[str, int], ...]) -> frozenset[str]:
     return frozenset(ReportBuilder(ReportOptions(), isolated=True).dump_state())
 
 

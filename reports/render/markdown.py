@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from reports.builder import Report
 from reports.escape import for_markdown
-from reports.tables import SECTION_TITLES, tables
+from reports.sections import tables
+from reports.tables import Table
 from reports.units import Bytes, Seconds, human
 
 
@@ -34,23 +35,24 @@ def render(report: Report) -> str:
         "",
         f"{for_markdown(since)} to {for_markdown(until)} ({for_markdown(period['time_zone'])})",
     ]
-    section = None
-    for table in tables(report):
-        if table.section != section:
-            section = table.section
-            lines += ["", f"## {SECTION_TITLES.get(section, section)}"]
-        lines += ["", f"### {for_markdown(table.title)}", ""]
-        if not table.rows:
-            lines.append("None.")
-            continue
-        lines.append("| " + " | ".join(for_markdown(c) for c in table.columns) + " |")
-        lines.append(
-            "|"
-            + "|".join(
-                "---:" if _numeric(row[i] for row in table.rows) else "---"
-                for i in range(len(table.columns))
-            )
-            + "|"
-        )
-        lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table.rows]
+    for section, section_tables in tables(report.data):
+        lines += ["", f"## {section.title}"]
+        for table in section_tables:
+            lines += _table(table)
     return "\n".join(lines) + "\n"
+
+
+def _table(table: Table) -> list[str]:
+    lines = ["", f"### {for_markdown(table.title)}", ""]
+    if not table.rows:
+        return [*lines, "None."]
+    lines.append("| " + " | ".join(for_markdown(c) for c in table.columns) + " |")
+    lines.append(
+        "|"
+        + "|".join(
+            "---:" if _numeric(row[i] for row in table.rows) else "---"
+            for i in range(len(table.columns))
+        )
+        + "|"
+    )
+    return lines + ["| " + " | ".join(_cell(v) for v in row) + " |" for row in table.rows]

@@ -11,7 +11,8 @@ from rich.text import Text
 
 from reports.builder import Report
 from reports.escape import for_terminal
-from reports.tables import SECTION_TITLES, tables
+from reports.sections import tables
+from reports.tables import Table
 from reports.units import Bytes, Seconds, human
 
 
@@ -57,17 +58,19 @@ def _print(console: Console, report: Report) -> None:
     console.print(
         Text(f"maillogs report: {since} to {until} ({period['time_zone']})", style="bold")
     )
-    section = None
-    for table in tables(report):
-        if table.section != section:
-            section = table.section
-            console.rule(Text(SECTION_TITLES.get(section, section), style="bold"))
-        if not table.rows:
-            console.print(Text(f"{table.title}: none", style="dim"))
-            continue
-        rich_table = RichTable(title=escape_markup(table.title), title_justify="left", expand=False)
-        for column in table.columns:
-            rich_table.add_column(escape_markup(column), overflow="fold")
-        for row in table.rows:
-            rich_table.add_row(*(_cell(value) for value in row))
-        console.print(rich_table)
+    for section, section_tables in tables(report.data):
+        console.rule(Text(section.title, style="bold"))
+        for table in section_tables:
+            _print_table(console, table)
+
+
+def _print_table(console: Console, table: Table) -> None:
+    if not table.rows:
+        console.print(Text(f"{table.title}: none", style="dim"))
+        return
+    rich_table = RichTable(title=escape_markup(table.title), title_justify="left", expand=False)
+    for column in table.columns:
+        rich_table.add_column(escape_markup(column), overflow="fold")
+    for row in table.rows:
+        rich_table.add_row(*(_cell(value) for value in row))
+    console.print(rich_table)

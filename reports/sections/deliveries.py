@@ -3,15 +3,28 @@ and how long delivery took."""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import text_shape
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked
+from reports.tables import Table, count_table, ranked_table
 from reports.tally import Accumulator, Tally, Values, counts, regroup
 
 STATUSES = ("sent", "deferred", "bounced", "expired")
+
+
+class DeliveriesResult(TypedDict):
+    by_status: dict[str, int]
+    by_transport: dict[str, dict[str, int]]  # transport → status → attempts
+    by_relay: dict[str, int]
+    top_deferral_reasons: list[Json]
+    top_bounce_reasons: list[Json]
+    delay_seconds: dict[str, float | None]  # p50, p90, p99
 
 
 NEEDS: Needs = {
@@ -49,7 +62,7 @@ class Deliveries:
             "delays": self.delays,
         }
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> DeliveriesResult:
         transports = self.by_transport.frame()
         by_transport: dict[str, dict[str, int]] = {}
         for transport, status, count in (
@@ -88,3 +101,68 @@ class Deliveries:
                 for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))
             },
         }
+
+
+def _tables(data: DeliveriesResult) -> list[Table]:
+    statuses = tuple(data["by_status"].keys())
+    delay = data["delay_seconds"]
+    return [
+        count_table("deliveries", "by_status", "Deliveries by status", "status", data["by_status"]),
+        Table(
+            "deliveries",
+            "by_transport",
+            "Deliveries by transport",
+            ("transport", *statuses),
+            tuple(
+                (t, *(row.get(s, 0) for s in statuses)) for t, row in data["by_transport"].items()
+            ),
+        ),
+        count_table("deliveries", "by_relay", "Deliveries by relay", "relay", data["by_relay"]),
+        ranked_table(
+            "deliveries",
+            "deferral_reasons",
+            "Top deferral reasons",
+            "reason",
+            data["top_deferral_reasons"],
+        ),
+        ranked_table(
+            "deliveries",
+            "bounce_reasons",
+            "Top bounce reasons",
+            "reason",
+            data["top_bounce_reasons"],
+        ),
+        Table(
+            "deliveries",
+            "delay",
+            "Delivery delay of sent mail (seconds)",
+            ("p50", "p90", "p99"),
+            ((delay["p50"], delay["p90"], delay["p99"]),),
+        ),
+    ]
+
+
+def _metrics(put: Metrics, deliveries: DeliveriesResult) -> None:
+    put.nested(
+        "deliveries",
+        "Delivery attempts by transport and status.",
+        ("transport", "status"),
+        deliveries["by_transport"],
+    )
+    for name, quantile in (("p50", "0.5"), ("p90", "0.9"), ("p99", "0.99")):
+        put.put(
+            "delivery_delay_seconds",
+            "Delay of sent mail (delay=), by quantile.",
+            deliveries["delay_seconds"][name],
+            quantile=quantile,
+        )
+
+
+SECTION: SectionKind[DeliveriesResult] = SectionKind(
+    name="deliveries",
+    title="Deliveries",
+    version=1,
+    make=lambda options, isolated: Deliveries(options),
+    tables=_tables,
+    metrics=_metrics,
+)

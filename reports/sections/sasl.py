@@ -9,12 +9,29 @@ plaintext: a password sent without TLS could be read on the way.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import polars as pl
 
 from parsers.schema import EventKind
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked
+from reports.tables import Table, count_table, ranked_table
 from reports.tally import Accumulator, Tally, counts
+
+
+class SaslResult(TypedDict):
+    messages: int
+    messages_by_method: dict[str, int]
+    messages_over: dict[str, int]  # tls, plaintext
+    top_users: list[Json]
+    failures: dict[str, int]  # failed, aborted
+    failures_by_mechanism: dict[str, int]
+    failures_over: dict[str, int]
+    top_failing_clients: list[Json]
+    top_tried_usernames: list[Json]
+
 
 NEEDS: Needs = {
     EventKind.CLIENT: ["sasl_method", "sasl_username", "tls_level"],
@@ -62,7 +79,7 @@ class SaslAuth:
             "tried_usernames": self.tried_usernames,
         }
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> SaslResult:
         senders = self.senders.frame()
         failures = self.failures.frame()
         by_user = (
@@ -93,3 +110,72 @@ class SaslAuth:
             ),
             "top_tried_usernames": ranked(self.tried_usernames.frame(), "sasl_username", top),
         }
+
+
+def _tables(data: SaslResult) -> list[Table]:
+    over, failures, failed_over = data["messages_over"], data["failures"], data["failures_over"]
+    totals = (
+        ("messages sent after AUTH", data["messages"], over["plaintext"]),
+        ("failed logins", failures["failed"], ""),
+        ("aborted logins", failures["aborted"], ""),
+        ("failed or aborted logins", sum(failures.values()), failed_over["plaintext"]),
+    )
+    return [
+        Table("sasl", "totals", "SMTP AUTH", ("what", "count", "over plaintext"), totals),
+        ranked_table(
+            "sasl",
+            "top_users",
+            "Users who sent mail after AUTH",
+            "sasl_username",
+            data["top_users"],
+            ("plaintext",),
+        ),
+        count_table(
+            "sasl",
+            "failures_by_mechanism",
+            "Failed logins by mechanism",
+            "mechanism",
+            data["failures_by_mechanism"],
+        ),
+        ranked_table(
+            "sasl",
+            "top_failing_clients",
+            "Clients that failed to log in",
+            "client_host",
+            data["top_failing_clients"],
+            ("client_ip",),
+        ),
+        ranked_table(
+            "sasl",
+            "top_tried_usernames",
+            "User names tried in failed logins",
+            "sasl_username",
+            data["top_tried_usernames"],
+        ),
+    ]
+
+
+def _metrics(put: Metrics, sasl: SaslResult) -> None:
+    put.each(
+        "sasl_messages",
+        "Messages sent after SMTP AUTH, over TLS or plaintext.",
+        "over",
+        sasl["messages_over"],
+    )
+    put.each("sasl_failures", "Failed and aborted SMTP AUTH logins.", "outcome", sasl["failures"])
+    put.each(
+        "sasl_failures_by_mechanism",
+        "Failed and aborted logins by SASL mechanism.",
+        "mechanism",
+        sasl["failures_by_mechanism"],
+    )
+
+
+SECTION: SectionKind[SaslResult] = SectionKind(
+    name="sasl",
+    title="SMTP AUTH",
+    version=1,
+    make=lambda options, isolated: SaslAuth(options),
+    tables=_tables,
+    metrics=_metrics,
+)

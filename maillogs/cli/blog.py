@@ -7,37 +7,44 @@ import dataclasses
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
 
-from maillogs.cli import (
+from maillogs.app import (
+    Inputs,
+    ReportArgs,
+    event_source,
+    input_errors,
+    parse_summary,
+    report_options,
+)
+from maillogs.cli.options import (
     STORE_OPTION,
-    InputOptions,
-    _environment,
-    _report_options,
-    _summary,
+    body_checks_option,
+    environment,
+    header_checks_option,
     input_options,
-    main,
-    report_batches,
-    report_input_errors,
+    top_option,
 )
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.period import resolve_period
 from maillogs.pipeline import ParseRun
+from maillogs.sources import in_period
 from reports.blog import BlockedSpam, Post, build_post
 from reports.builder import ReportBuilder
 from reports.render import blog as render_blog
 
+_LOOK_BACK = timedelta(days=31)
 
-@main.command()
+
+@click.command()
 @input_options
 @STORE_OPTION
 @click.option("--month", metavar="YYYY-MM", help="The month to write about (or --since/--until).")
-@click.option("--top", type=click.IntRange(1, 100), default=5, show_default=True)
-@click.option("--header-checks", "header_checks", multiple=True, metavar="FILE")
-@click.option("--body-checks", "body_checks", multiple=True, metavar="FILE")
+@top_option(default=5, help=None)
+@header_checks_option()
+@body_checks_option()
 @click.option("--title", help='Title (default: "Top spammers, Nov 1 2026 - Nov 30 2026").')
 @click.option(
     "--format",
@@ -60,15 +67,16 @@ from reports.render import blog as render_blog
     help="The post; Markdown's charts are written beside it (POST-spam-per-day.png ...).",
 )
 def blog(
-    options: InputOptions,
+    inputs: Inputs,
     store: Path | None,
     month: str | None,
     top: int,
+    header_checks: tuple[str, ...],
+    body_checks: tuple[str, ...],
     title: str | None,
     fmt: str,
     front: str,
     output: Path | None,
-    **given: Any,
 ) -> None:
     """Write the top-spammers post for a month, in the shape of a blog post.
 
@@ -78,30 +86,26 @@ def blog(
       maillogs blog --month last-month --front-matter hugo -o content/posts/spam-2026-11.md
       maillogs blog --since 2026-11-01 --until 2026-11-21 --format html -o post.html
     """
-    options = _with_month(options, month)
-    report_options = _report_options(
-        options,
-        **given,
-        sections=("tls",),
-        period=None,
-        top=None,
-        catchall_domains=(),
-    )
-    run = ParseRun()
-    builder = ReportBuilder(report_options)
-    since, until = options.period.since, options.period.until
-    blocked = BlockedSpam(options.settings.tz, since, until)
-    # From a store, the month before too: a rule that fired then is not new.
-    for batch in report_batches(options, run, store, look_back=timedelta(days=31)):
-        builder.add(batch)
+    env = environment()
+    inputs = _with_month(inputs, month)
+    args = ReportArgs(sections=("tls",), header_checks=header_checks, body_checks=body_checks)
+    options = report_options(inputs, args)
+    builder = ReportBuilder(options)
+    since, until = inputs.period.since, inputs.period.until
+    blocked = BlockedSpam(inputs.settings.tz, since, until)
+    # The month before too: a rule that fired then is not new.
+    source = event_source(inputs, env, store, look_back=_LOOK_BACK)
+    for batch in source.batches():
+        builder.add(in_period(batch, inputs.period))
         blocked.add(batch)
-    report = builder.finish(_summary(run))
-    first_day, last_day = _days(options, run)
+    run = source.run
+    report = builder.finish(parse_summary(run))
+    first_day, last_day = _days(inputs, run)
     post = build_post(
         blocked,
         report.data,
-        header_checks=list(report_options.header_checks),
-        body_checks=list(report_options.body_checks),
+        header_checks=list(options.header_checks),
+        body_checks=list(options.body_checks),
         top=top,
         title=title,
         first_day=first_day,
@@ -120,28 +124,28 @@ def blog(
                 links[name] = image.name
         document = render_blog.markdown(post, style, links)
     if output is None:
-        _environment().stdout.write(document)
+        env.stdout.write(document)
     else:
         _write(output, document.encode("utf-8"))
-    raise SystemExit(report_input_errors(run))
+    raise SystemExit(input_errors(run, env))
 
 
-def _with_month(options: InputOptions, month: str | None) -> InputOptions:
+def _with_month(inputs: Inputs, month: str | None) -> Inputs:
     if month is None:
-        return options
-    if options.period.since is not None or options.period.until is not None:
+        return inputs
+    if inputs.period.since is not None or inputs.period.until is not None:
         raise UsageError("--month cannot be combined with --since or --until")
     if not re.fullmatch(r"\d{4}-\d{2}|this-month|last-month", month):
         raise UsageError(f"--month {month!r}: give YYYY-MM, this-month or last-month")
-    zone = ZoneInfo(options.settings.tz)
-    period = resolve_period(month, None, _environment().now(), zone)
-    return dataclasses.replace(options, period=period)
+    zone = ZoneInfo(inputs.settings.tz)
+    period = resolve_period(month, None, environment().now(), zone)
+    return dataclasses.replace(inputs, period=period)
 
 
-def _days(options: InputOptions, run: ParseRun) -> tuple[date, date]:
+def _days(inputs: Inputs, run: ParseRun) -> tuple[date, date]:
     """The period's first and last local day; the logs' own where a bound is open."""
-    zone = ZoneInfo(options.settings.tz)
-    since, until = options.period.since, options.period.until
+    zone = ZoneInfo(inputs.settings.tz)
+    since, until = inputs.period.since, inputs.period.until
     first: datetime | None = since or run.stats.first_time
     last: datetime | None = (until - timedelta(microseconds=1)) if until else run.stats.last_time
     if first is None or last is None:

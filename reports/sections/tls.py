@@ -4,11 +4,16 @@ encryption were required."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 
 from parsers.schema import EventKind
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked
+from reports.tables import Table, count_table, ranked_table, share
 from reports.tally import Accumulator, Counters, LocalTally, Tally, counts
 
 LEVELS = ("Verified", "Trusted", "Untrusted", "Anonymous")
@@ -175,3 +180,126 @@ def _share_by_day(all_rows: pl.DataFrame, tls: pl.DataFrame) -> Json:
     return {
         day: {"connections": n, "tls": encrypted.get(day, 0)} for day, n in sorted(total.items())
     }
+
+
+def _tables(data: Mapping[str, Any]) -> list[Table]:
+    return _direction("inbound", data["inbound"]) + _direction("outbound", data["outbound"])
+
+
+def _direction(name: str, data: Mapping[str, Any]) -> list[Table]:
+    what = "connections" if name == "inbound" else "delivery attempts"
+    title = name.capitalize()
+    tables = [
+        count_table(
+            "tls",
+            f"{name}_by_level",
+            f"{title} TLS by trust level ({what})",
+            "level",
+            data["by_level"],
+        ),
+        count_table(
+            "tls", f"{name}_by_protocol", f"{title} TLS protocols", "protocol", data["by_protocol"]
+        ),
+        count_table(
+            "tls", f"{name}_by_cipher", f"{title} TLS ciphers", "cipher", data["by_cipher"]
+        ),
+        Table(
+            "tls",
+            f"{name}_by_ip_family",
+            f"{title} by IP family",
+            ("family", what, "over TLS", "share"),
+            tuple(
+                (family, row["connections"], row["tls"], share(row["tls"], row["connections"]))
+                for family, row in data["by_ip_family"].items()
+            ),
+        ),
+    ]
+    messages = data.get("accepted_messages") or data.get("delivered_messages")
+    if messages:
+        label = "accepted messages" if name == "inbound" else "delivered messages"
+        tables.append(
+            Table(
+                "tls",
+                f"{name}_messages",
+                f"{title} {label} over TLS",
+                ("messages", "over TLS", "share"),
+                ((messages["total"], messages["tls"], share(messages["tls"], messages["total"])),),
+            )
+        )
+    if name == "inbound":
+        tables.append(
+            ranked_table(
+                "tls",
+                "plaintext_clients",
+                "Top plaintext clients (accepted messages)",
+                "client_host",
+                data["top_plaintext_clients"],
+                ("client_ip",),
+            )
+        )
+        refuse = data["encrypt_would_refuse"]
+        tables.append(
+            Table(
+                "tls",
+                "encrypt_would_refuse",
+                "Refused had smtpd_tls_security_level = encrypt been set",
+                ("plaintext clients", "accepted messages"),
+                ((refuse["clients"], refuse["messages"]),),
+            )
+        )
+    else:
+        for key, label in (
+            ("encrypt_would_fail", "plaintext"),
+            ("verify_would_fail", "unverified"),
+        ):
+            rows = tuple((d["destination"], d["attempts"], d[label]) for d in data[key])
+            level = key.split("_")[0]
+            tables.append(
+                Table(
+                    "tls",
+                    key,
+                    f"Destinations that would fail under {level}",
+                    ("destination", "attempts", label),
+                    rows,
+                )
+            )
+    return tables
+
+
+def _metrics(put: Metrics, data: Json) -> None:
+    for direction, side in data.items():
+        for name, label, what in (
+            ("tls_connections", "level", "Connections by TLS trust level (none: no TLS)."),
+            ("tls_protocol_connections", "protocol", "TLS connections by protocol."),
+            ("tls_cipher_connections", "cipher", "TLS connections by cipher."),
+        ):
+            put.each(name, what, label, side[f"by_{label}"], direction=direction)
+        for family, row in side["by_ip_family"].items():
+            for over, count in (("all", row["connections"]), ("tls", row["tls"])):
+                put.put(
+                    "ip_family_connections",
+                    "Connections by IP family, all and over TLS.",
+                    count,
+                    direction=direction,
+                    family=family,
+                    over=over,
+                )
+        messages = side.get("accepted_messages") or side.get("delivered_messages") or {}
+        for over, key in (("all", "total"), ("tls", "tls")):
+            put.put(
+                "tls_messages",
+                "Messages accepted (inbound) or delivered (outbound), all and over TLS.",
+                messages.get(key),
+                direction=direction,
+                over=over,
+            )
+
+
+SECTION: SectionKind[Json] = SectionKind(
+    name="tls",
+    title="TLS",
+    version=1,
+    make=lambda options, isolated: TlsCoverage(options),
+    tables=_tables,
+    metrics=_metrics,
+)

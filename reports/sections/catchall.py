@@ -3,13 +3,26 @@ was given to), first and last seen, and how much of it was refused as spam."""
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import bucket_label, domain, is_refusal
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, iso
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, iso
+from reports.tables import Table, stamp
 from reports.tally import Accumulator, Distinct, Tally
+
+
+class CatchAllResult(TypedDict):
+    domains: list[str]
+    by_address: dict[str, int]
+    rejected_by_address: dict[str, int]
+    addresses: list[Json]
+    by_period: Json
+
 
 NEEDS: Needs = {
     EventKind.DELIVERY: ["queue_id", "orig_recipient", "recipient", "status"],
@@ -50,7 +63,7 @@ class CatchAll:
     def accumulators(self) -> dict[str, Accumulator]:
         return {"delivered": self.delivered, "refused": self.refused}
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> CatchAllResult:
         delivered = (
             self.delivered.frame()
             .sort("time")
@@ -110,3 +123,52 @@ def _by_period(delivered: pl.DataFrame) -> dict[str, dict[str, int]]:
     ):
         table.setdefault(str(period), {})[str(address)] = int(count)
     return table
+
+
+def _tables(data: CatchAllResult) -> list[Table]:
+    rows = tuple(
+        (
+            a["address"],
+            a["site"],
+            a["delivered"],
+            a["rejected"],
+            stamp(a["first_seen"]),
+            stamp(a["last_seen"]),
+        )
+        for a in data["addresses"]
+    )
+    domains = ", ".join(data["domains"]) or "none configured"
+    return [
+        Table(
+            "catchall",
+            "addresses",
+            f"Catch-all addresses ({domains})",
+            ("address", "given to", "delivered", "rejected", "first seen", "last seen"),
+            rows,
+        )
+    ]
+
+
+def _metrics(put: Metrics, catchall: CatchAllResult) -> None:
+    put.each(
+        "catchall_deliveries",
+        "Deliveries to each catch-all address.",
+        "address",
+        catchall["by_address"],
+    )
+    put.each(
+        "catchall_rejects",
+        "Mail to each catch-all address refused as spam.",
+        "address",
+        catchall["rejected_by_address"],
+    )
+
+
+SECTION: SectionKind[CatchAllResult] = SectionKind(
+    name="catchall",
+    title="Catch-all addresses",
+    version=1,
+    make=lambda options, isolated: CatchAll(options),
+    tables=_tables,
+    metrics=_metrics,
+)

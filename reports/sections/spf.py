@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import domain
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked
+from reports.tables import Cell, Table, ranked_table
 from reports.tally import Accumulator, Tally
 
 RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
 IDENTITIES = ("mailfrom", "helo")
+
+
+class SpfResult(TypedDict):
+    by_identity: dict[str, dict[str, int]]  # identity → result → verdicts
+    rejected: int
+    deferred: int
+    top_failing_domains: list[Json]
 
 
 NEEDS: Needs = {EventKind.SPF: ["identity", "result", "action", "helo", "envelope_from"]}
@@ -41,7 +52,7 @@ class SpfVerdicts:
     def accumulators(self) -> dict[str, Accumulator]:
         return {"verdicts": self.verdicts, "failing": self.failing}
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> SpfResult:
         verdicts = self.verdicts.frame()
         by_identity: dict[str, dict[str, int]] = {
             identity: dict.fromkeys(RESULTS, 0) for identity in IDENTITIES
@@ -63,3 +74,48 @@ class SpfVerdicts:
                 self.failing.frame().drop_nulls("domain"), "domain", self.options.top
             ),
         }
+
+
+def _tables(data: SpfResult) -> list[Table]:
+    results = list(next(iter(data["by_identity"].values())).keys())
+    rows: tuple[tuple[Cell, ...], ...] = tuple(
+        (identity, *counts.values()) for identity, counts in data["by_identity"].items()
+    )
+    return [
+        Table("spf", "by_identity", "SPF verdicts by identity", ("identity", *results), rows),
+        Table(
+            "spf",
+            "actions",
+            "SPF actions",
+            ("rejected", "deferred"),
+            ((data["rejected"], data["deferred"]),),
+        ),
+        ranked_table(
+            "spf",
+            "failing_domains",
+            "Top SPF-failing domains",
+            "domain",
+            data["top_failing_domains"],
+        ),
+    ]
+
+
+def _metrics(put: Metrics, spf: SpfResult) -> None:
+    put.nested(
+        "spf_verdicts",
+        "policyd-spf verdicts by identity and result.",
+        ("identity", "result"),
+        spf["by_identity"],
+    )
+    for action in ("rejected", "deferred"):
+        put.put("spf_actions", "Messages SPF refused or deferred.", spf[action], action=action)
+
+
+SECTION: SectionKind[SpfResult] = SectionKind(
+    name="spf",
+    title="SPF",
+    version=1,
+    make=lambda options, isolated: SpfVerdicts(options),
+    tables=_tables,
+    metrics=_metrics,
+)

@@ -3,13 +3,17 @@ with the most refusals, SPF failures; each with count, first and last seen."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.check_tables import CheckRule, rules_by_id
 from reports.expr import bucket_label, domain, is_refusal, networks_of
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, iso, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, iso, ranked
+from reports.tables import Table, ranked_table, stamp
 from reports.tally import Accumulator, Tally, regroup
 
 NEEDS: Needs = {
@@ -145,3 +149,68 @@ class Spammers:
 def _in(frame: pl.DataFrame, period: object) -> pl.DataFrame:
     """The rows of one period (unique by the other keys already), in their order."""
     return frame.filter(pl.col("period") == period).drop("period")
+
+
+def _tables(data: Mapping[str, Any]) -> list[Table]:
+    tables = []
+    for period, lists in data["periods"].items():
+        suffix = "" if period == "all" else f" ({period})"
+        slug = "" if period == "all" else f"_{period}"
+        for part in ("header_checks", "body_checks"):
+            rows = tuple(
+                (
+                    r["id"],
+                    r["label"],
+                    r["pattern"],
+                    r["count"],
+                    stamp(r["first_seen"]),
+                    stamp(r["last_seen"]),
+                )
+                for r in lists[part]
+            )
+            tables.append(
+                Table(
+                    "spammers",
+                    f"{part}{slug}",
+                    f"Top {part} rules{suffix}",
+                    ("id", "label", "pattern", "count", "first seen", "last seen"),
+                    rows,
+                )
+            )
+        tables.append(
+            ranked_table(
+                "spammers",
+                f"sender_domains{slug}",
+                f"Most refused sender domains{suffix}",
+                "sender_domain",
+                lists["sender_domains"],
+            )
+        )
+        tables.append(
+            ranked_table(
+                "spammers",
+                f"client_networks{slug}",
+                f"Most refused client networks{suffix}",
+                "network",
+                lists["client_networks"],
+            )
+        )
+        tables.append(
+            ranked_table(
+                "spammers",
+                f"spf_failing{slug}",
+                f"SPF-failing sender domains{suffix}",
+                "domain",
+                lists["spf_failing_domains"],
+            )
+        )
+    return tables
+
+
+SECTION: SectionKind[Json] = SectionKind(
+    name="spammers",
+    title="Spammers",
+    version=1,
+    make=lambda options, isolated: Spammers(options),
+    tables=_tables,
+)

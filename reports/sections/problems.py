@@ -11,12 +11,16 @@ shape about many clients does not hide the rare ones.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import text_shape
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, records
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, records
+from reports.tables import Table, count_table, ranked_table
 from reports.tally import Accumulator, Tally, counts, regroup
 
 SEVERITIES = ("panic", "fatal", "error", "warning")  # the worst first
@@ -27,6 +31,29 @@ SESSION_ERRORS = (
     "improper_pipelining",
     "non_smtp_command",
 )
+
+
+class LogProblems(TypedDict):
+    by_severity: dict[str, int]
+    top: list[Json]  # the most frequent warnings and errors, worst first
+
+
+class TlsFailures(TypedDict):
+    inbound: int
+    outbound: int
+    by_error: list[Json]
+    top_peers: list[Json]
+
+
+class ProblemsResult(TypedDict):
+    logs: LogProblems
+    delivery_failures: list[Json]
+    session_errors: dict[str, int]
+    lost_connection_after: dict[str, int]  # the SMTP command a client had reached
+    tls_failures: TlsFailures
+    postscreen: dict[str, int]
+    master: list[Json]
+
 
 NEEDS: Needs = {
     EventKind.LOG: ["program", "severity", "text"],
@@ -76,7 +103,7 @@ class Problems:
             "master": self.master,
         }
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> ProblemsResult:
         top = self.options.top
         sessions = self.session_errors.frame()
         tls = self.tls_errors.frame()
@@ -86,6 +113,7 @@ class Problems:
             error=text_shape(pl.col("error")),
             peer_host=pl.col("peer_host"),
         )
+        directions = {"inbound": 0, "outbound": 0} | counts(tls, "direction")
         return {
             "logs": _logs(self.logs.frame(), top),
             "delivery_failures": records(failures, top),
@@ -95,7 +123,8 @@ class Problems:
                 sessions.filter(pl.col("error") == "lost_connection"), "after"
             ),
             "tls_failures": {
-                **{"inbound": 0, "outbound": 0} | counts(tls, "direction"),
+                "inbound": directions["inbound"],
+                "outbound": directions["outbound"],
                 "by_error": records(
                     regroup(tls, direction=pl.col("direction"), error=pl.col("error")), top
                 ),
@@ -114,7 +143,7 @@ class Problems:
         }
 
 
-def _logs(frame: pl.DataFrame, top: int) -> Json:
+def _logs(frame: pl.DataFrame, top: int) -> LogProblems:
     shaped = regroup(
         frame,
         severity=pl.col("severity"),
@@ -133,3 +162,113 @@ def _logs(frame: pl.DataFrame, top: int) -> Json:
         "by_severity": dict.fromkeys(SEVERITIES, 0) | counts(frame, "severity"),
         "top": records(ordered, top),
     }
+
+
+def _tables(data: ProblemsResult) -> list[Table]:
+    logs, tls = data["logs"], data["tls_failures"]
+    return [
+        count_table(
+            "problems",
+            "by_severity",
+            "Postfix warnings and errors",
+            "severity",
+            logs["by_severity"],
+        ),
+        ranked_table(
+            "problems",
+            "logs",
+            "Most frequent warnings and errors",
+            "severity",
+            logs["top"],
+            ("program", "text"),
+            first_seen=False,
+        ),
+        ranked_table(
+            "problems",
+            "delivery_failures",
+            "Failed connections to other servers",
+            "program",
+            data["delivery_failures"],
+            ("error", "peer_host"),
+        ),
+        count_table(
+            "problems",
+            "session_errors",
+            "smtpd sessions that ended badly",
+            "error",
+            data["session_errors"],
+        ),
+        count_table(
+            "problems",
+            "lost_connection_after",
+            "Clients that hung up, by the command they had reached",
+            "after",
+            data["lost_connection_after"],
+        ),
+        Table(
+            "problems",
+            "tls_failures",
+            "TLS handshake failures",
+            ("inbound", "outbound"),
+            ((tls["inbound"], tls["outbound"]),),
+        ),
+        ranked_table(
+            "problems",
+            "tls_failures_by_error",
+            "TLS handshake failures by error",
+            "direction",
+            tls["by_error"],
+            ("error",),
+        ),
+        ranked_table(
+            "problems",
+            "tls_failures_by_peer",
+            "TLS handshake failures by peer",
+            "direction",
+            tls["top_peers"],
+            ("peer_host", "peer_ip"),
+            first_seen=False,
+        ),
+        count_table("problems", "postscreen", "postscreen verdicts", "event", data["postscreen"]),
+        ranked_table(
+            "problems",
+            "master",
+            "Starts, stops and reloads",
+            "program",
+            data["master"],
+            ("action",),
+        ),
+    ]
+
+
+def _metrics(put: Metrics, problems: ProblemsResult) -> None:
+    put.each(
+        "smtpd_session_errors",
+        "smtpd sessions that ended badly, by error.",
+        "error",
+        problems["session_errors"],
+    )
+    put.each(
+        "smtpd_lost_connections",
+        "Clients that hung up, by the SMTP command they had reached.",
+        "after",
+        problems["lost_connection_after"],
+    )
+    for direction in ("inbound", "outbound"):
+        put.put(
+            "tls_handshake_failures",
+            "Failed TLS handshakes.",
+            problems["tls_failures"][direction],
+            direction=direction,
+        )
+    put.each("postscreen_verdicts", "postscreen verdicts.", "event", problems["postscreen"])
+
+
+SECTION: SectionKind[ProblemsResult] = SectionKind(
+    name="problems",
+    title="Problems",
+    version=1,
+    make=lambda options, isolated: Problems(options),
+    tables=_tables,
+    metrics=_metrics,
+)

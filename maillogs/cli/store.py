@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
-from maillogs.cli import InputOptions, _environment, input_options, main
-from maillogs.config import find_config_path, load_config
+from maillogs.app import Inputs
+from maillogs.cli.options import environment, input_options
+from maillogs.config import domain_name, find_config_path, load_config
 from maillogs.errors import UsageError
 from maillogs.exit_codes import ExitStatus
 from maillogs.inputs import default_log_paths
@@ -28,14 +29,14 @@ STORE = click.option(
 )
 
 
-@main.command()
+@click.command()
 @input_options
 @STORE
 @click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
 @click.option("--follow", is_flag=True, help="Keep reading new lines (polling; rotation-safe).")
 @click.option("--interval", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True,
               help="Seconds between polls with --follow.")  # fmt: skip
-def ingest(options: InputOptions, store: Path, wait: bool, follow: bool, interval: float) -> None:
+def ingest(inputs: Inputs, store: Path, wait: bool, follow: bool, interval: float) -> None:
     """Add what is new in the logs to a Parquet event store (for cron, or --follow).
 
     \b
@@ -44,18 +45,18 @@ def ingest(options: InputOptions, store: Path, wait: bool, follow: bool, interva
       */5 * * * *  maillogs ingest --quiet --store /var/lib/maillogs   (crontab)
       maillogs ingest --follow --store /var/lib/maillogs /var/log/mail.log*
     """
-    env = _environment()
-    paths = list(options.paths or options.config.logs or default_log_paths())
+    env = environment()
+    paths = list(inputs.paths or inputs.config.logs or default_log_paths())
     if not paths:
         raise UsageError("no log files given and none found at /var/log/mail.log*")
-    summarize = ReportOptions(catchall_domains=options.config.catchall_domains)
+    summarize = ReportOptions(catchall_domains=inputs.config.catchall_domains)
     while True:
         report = run_ingest(
-            paths, store, options.settings, env.now(), wait=wait or follow, summarize=summarize
+            paths, store, inputs.settings, env.now(), wait=wait or follow, summarize=summarize
         )
         for error in report.errors:
             click.echo(f"maillogs: error: {error}", err=True)
-        if not options.quiet:
+        if not inputs.quiet:
             click.echo(
                 f"ingested {report.new_lines:,} lines ({report.new_bytes:,} bytes) of "
                 f"{len(report.sources)} files: {report.events:,} events in {report.parts:,} files"
@@ -67,7 +68,7 @@ def ingest(options: InputOptions, store: Path, wait: bool, follow: bool, interva
         time.sleep(interval)
 
 
-@main.group()
+@click.group()
 def store() -> None:
     """Look after an event store: info, compact, prune, summarize."""
 
@@ -79,7 +80,7 @@ def info(store: Path) -> None:
     if not store.is_dir():
         raise UsageError(f"{store}: no such store directory")
     found = maintenance.info(store)
-    out = _environment().stdout
+    out = environment().stdout
     out.write(f"days:     {found.first_day or '-'} .. {found.last_day or '-'} (UTC)\n")
     out.write(f"files:    {found.files:,} ({found.bytes:,} bytes)\n")
     out.write(f"zone:     {found.tz or '-'} (classic syslog stamps were read in it)\n")
@@ -127,9 +128,9 @@ def summarize(
     """
     if not store.is_dir():
         raise UsageError(f"{store}: no such store directory")
-    env = _environment()
+    env = environment()
     config = load_config(find_config_path(config_path, env.env, env.home))
-    domains = tuple(d.lower() for d in catchall_domains) or config.catchall_domains
+    domains = tuple(domain_name(d) for d in catchall_domains) or config.catchall_domains
     with locked(store, wait):
         made = summaries.refresh(store, ReportOptions(catchall_domains=tuple(domains)))
     click.echo(f"made {made:,} day summaries", err=True)
@@ -146,5 +147,5 @@ def prune(store: Path, keep: str, wait: bool) -> None:
         raise UsageError(f"--keep {keep!r}: give days or weeks, like 400d or 8w")
     age = timedelta(days=int(found[1]) * (7 if found[2] == "w" else 1))
     with locked(store, wait):
-        dropped = maintenance.prune(store, age, _environment().now())
+        dropped = maintenance.prune(store, age, environment().now())
     click.echo(f"deleted {dropped:,} day partitions", err=True)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import domain, is_forwarding, is_refusal
 from reports.ledger import LEDGER_NEEDS, MessageLedger
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, records, union
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, records, union
+from reports.tables import Table, share
 from reports.tally import Accumulator, LocalTally, Tally, counts, regroup
 
 _ONE_DAY_SECONDS = 86400
@@ -293,3 +298,155 @@ def _by_recipient_domain(
     # top by sent, then up to as many of those (pflogsumm, unlimited, lists them too).
     unreached = pl.col("sent") == 0
     return records(ordered.filter(~unreached), top) + records(ordered.filter(unreached), top)
+
+
+def _tables(data: Mapping[str, Any]) -> list[Table]:
+    received, rejected = data["received"], data["rejected"]
+    totals = (
+        ("messages received", received, ""),
+        ("delivered", data["delivered"], ""),
+        ("forwarded", data["forwarded"], ""),
+        ("deferred", data["deferred"], ""),
+        ("bounced", data["bounced"], ""),
+        ("rejected", rejected, share(rejected, received + rejected)),
+        ("discarded", data["discarded"], ""),
+        ("held", data["held"], ""),
+        ("connections", data["connections"], ""),
+        ("bytes received", data["bytes_received"], ""),
+        ("bytes delivered", data["bytes_delivered"], ""),
+        ("senders", data["senders"], ""),
+        ("sending domains", data["sending_domains"], ""),
+        ("recipients", data["recipients"], ""),
+        ("recipient domains", data["recipient_domains"], ""),
+        (
+            "warnings / errors / fatal / panic",
+            f"{data['warnings']} / {data['errors']} / {data['fatal']} / {data['panic']}",
+            "",
+        ),
+    )
+    tables = [Table("overview", "totals", "Grand totals", ("what", "count", "share"), totals)]
+    traffic = ("connections", "received", "delivered", "deferred", "bounced", "rejected")
+    for key, unit, title in (
+        ("by_day", "day", "Traffic by day"),
+        ("by_hour", "hour", "Traffic by hour"),
+        ("by_hour_of_day", "hour", "Traffic by hour of day (every day added up)"),
+    ):
+        rows = data.get(key) or {}
+        if rows:
+            tables.append(
+                Table(
+                    "overview",
+                    key,
+                    title,
+                    (unit, *traffic),
+                    tuple((label, *(r[name] for name in traffic)) for label, r in rows.items()),
+                )
+            )
+    return tables + _people_tables(data)
+
+
+def _people_tables(data: Mapping[str, Any]) -> list[Table]:
+    """pflogsumm's host/domain summaries and its senders and recipients."""
+    tables = []
+    if "by_recipient_domain" in data:
+        tables.append(
+            Table(
+                "overview",
+                "recipient_domains",
+                "Delivery by recipient domain",
+                ("domain", "sent", "bytes", "deferred", "bounced", "avg delay s", "max delay s"),
+                tuple(
+                    (
+                        r["domain"],
+                        r["sent"],
+                        r["bytes"],
+                        r["deferred"],
+                        r["bounced"],
+                        r["average_delay"],
+                        r["max_delay"],
+                    )
+                    for r in data["by_recipient_domain"]
+                ),
+            )
+        )
+    if "by_sending_domain" in data:
+        tables.append(
+            Table(
+                "overview",
+                "sending_domains",
+                "Received by sender domain",
+                ("domain", "messages", "bytes"),
+                tuple((r["domain"], r["messages"], r["bytes"]) for r in data["by_sending_domain"]),
+            )
+        )
+    for key, title in (
+        ("top_senders", "Top senders by messages"),
+        ("top_recipients", "Top recipients by messages"),
+        ("top_senders_by_size", "Top senders by size"),
+        ("top_recipients_by_size", "Top recipients by size"),
+    ):
+        name = "sender" if "sender" in key else "recipient"
+        if key in data:
+            tables.append(
+                Table(
+                    "overview",
+                    key,
+                    title,
+                    (name, "messages", "bytes"),
+                    tuple((r[name], r["messages"], r["bytes"]) for r in data[key]),
+                )
+            )
+    return tables
+
+
+def _metrics(put: Metrics, data: Json) -> None:
+    for outcome in (
+        "received",
+        "delivered",
+        "forwarded",
+        "deferred",
+        "bounced",
+        "expired",
+        "rejected",
+        "discarded",
+        "held",
+        "warned",
+    ):
+        put.put("messages", "Messages by outcome over the period.", data[outcome], outcome=outcome)
+    put.each(
+        "received_messages",
+        "Messages that entered the queue, by where they came from.",
+        "source",
+        data["received_by_source"],
+    )
+    for direction in ("received", "delivered"):
+        put.put(
+            "message_bytes",
+            "Bytes of the messages received and delivered.",
+            data[f"bytes_{direction}"],
+            direction=direction,
+        )
+    put.put("smtpd_connections", "smtpd connections (connect from lines).", data["connections"])
+    for what in ("senders", "sending_domains", "recipients", "recipient_domains"):
+        put.put(
+            "distinct", "Distinct senders, recipients and their domains.", data[what], what=what
+        )
+    for severity, key in (
+        ("warning", "warnings"),
+        ("error", "errors"),
+        ("fatal", "fatal"),
+        ("panic", "panic"),
+    ):
+        put.put(
+            "log_messages", "Postfix's own log lines by severity.", data[key], severity=severity
+        )
+
+
+SECTION: SectionKind[Json] = SectionKind(
+    name="overview",
+    title="Overview",
+    version=1,
+    make=Overview,
+    tables=_tables,
+    metrics=_metrics,
+)

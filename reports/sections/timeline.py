@@ -7,13 +7,14 @@ these kinds appear; a chart spans them in order.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
 
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import is_refusal
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind
 from reports.tally import Accumulator, LocalTally
 
 # (series, key) of every count; key None: counted by day and a key of the events
@@ -29,6 +30,12 @@ _SERIES = (
     ("spf", None),
 )
 SPF_RESULTS = ("pass", "fail", "softfail", "neutral", "none", "permerror", "temperror")
+
+
+class TimelineResult(TypedDict):
+    # per local day, in order: inbound and outbound TLS, received, rejected, the
+    # checks' REJECT hits by rule id, SPF results (charts draw them)
+    days: list[Json]
 
 
 NEEDS: Needs = {
@@ -89,7 +96,7 @@ class Timeline:
     def _by_key(self, series: str, frame: pl.DataFrame, key: pl.Expr) -> None:
         self._tally(series, None).add(frame.select("time", key.alias("key")))
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> TimelineResult:
         days: dict[str, Json] = {}
         for (series, fixed), tally in sorted(self._tallies.items(), key=lambda item: item[0][0]):
             frame = tally.frame()
@@ -129,7 +136,7 @@ def _empty_day(day: str) -> Json:
     }
 
 
-def add_received(timeline: Json, by_day: Iterable[tuple[str, int]]) -> None:
+def add_received(timeline: TimelineResult, by_day: Iterable[tuple[str, int]]) -> None:
     """The overview's messages received per day (counted once per stay in the queue)."""
     days = {entry["date"]: entry for entry in timeline["days"]}
     for day, received in by_day:
@@ -138,3 +145,18 @@ def add_received(timeline: Json, by_day: Iterable[tuple[str, int]]) -> None:
             entry = days[day] = _empty_day(day)
         entry["received"] = received
     timeline["days"] = [days[day] for day in sorted(days)]
+
+
+def _complete(data: Json) -> None:
+    if "timeline" in data and "overview" in data:
+        by_day = data["overview"]["by_day"].items()
+        add_received(data["timeline"], ((day, row["received"]) for day, row in by_day))
+
+
+SECTION: SectionKind[TimelineResult] = SectionKind(
+    name="timeline",
+    title="timeline",
+    version=1,
+    make=lambda options, isolated: Timeline(options),
+    complete=_complete,
+)

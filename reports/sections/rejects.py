@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.expr import domain, is_refusal
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, ranked
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked
+from reports.tables import Table, count_table, ranked_table
 from reports.tally import Accumulator, Tally, counts, regroup
 
 CLASSES = (
@@ -20,6 +24,14 @@ CLASSES = (
     "helo",
     "other",
 )
+
+
+class RejectsResult(TypedDict):
+    total: int
+    by_class: dict[str, int]  # reason class → rejects
+    rbl_by_list: dict[str, int]
+    top_clients: list[Json]
+    top_sender_domains: list[Json]
 
 
 NEEDS: Needs = {
@@ -53,7 +65,7 @@ class Rejects:
     def accumulators(self) -> dict[str, Accumulator]:
         return {"classes": self.classes, "clients": self.clients, "senders": self.senders}
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> RejectsResult:
         classes = self.classes.frame()
         by_class = dict.fromkeys(CLASSES, 0) | counts(classes, "reason_class")
         top = self.options.top
@@ -70,3 +82,40 @@ class Rejects:
                 top,
             ),
         }
+
+
+def _tables(data: RejectsResult) -> list[Table]:
+    return [
+        count_table("rejects", "by_class", "Rejects by reason", "reason", data["by_class"]),
+        count_table("rejects", "rbl_by_list", "RBL rejects by list", "list", data["rbl_by_list"]),
+        ranked_table(
+            "rejects",
+            "top_clients",
+            "Most rejected clients",
+            "client_host",
+            data["top_clients"],
+            ("client_ip",),
+        ),
+        ranked_table(
+            "rejects",
+            "top_sender_domains",
+            "Most rejected sender domains",
+            "sender_domain",
+            data["top_sender_domains"],
+        ),
+    ]
+
+
+def _metrics(put: Metrics, rejects: RejectsResult) -> None:
+    put.each("rejects", "smtpd rejects by reason class.", "class", rejects["by_class"])
+    put.each("rbl_rejects", "RBL rejects by list.", "list", rejects["rbl_by_list"])
+
+
+SECTION: SectionKind[RejectsResult] = SectionKind(
+    name="rejects",
+    title="Rejects",
+    version=1,
+    make=lambda options, isolated: Rejects(options),
+    tables=_tables,
+    metrics=_metrics,
+)

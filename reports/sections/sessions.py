@@ -10,13 +10,30 @@ is not in the logs read (they start mid-session) ended, but has no length.
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 import polars as pl
 
 from parsers.correlate import session_start_epoch
 from parsers.schema import EventKind
+from reports.metrics import Metrics
 from reports.options import ReportOptions
-from reports.section import Batch, Json, Needs, ParseSummary, records
+from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, records
+from reports.tables import Table
 from reports.tally import Accumulator, Counters, LocalTally, Tally
+
+
+class SessionsResult(TypedDict):
+    ended: int
+    timed: int  # the sessions whose connect was read: their length is known
+    total_seconds: int
+    average_seconds: float | None
+    max_seconds: Any  # a number as Polars gives it, None without a timed session
+    clients: int
+    by_day: dict[str, Json]  # day → sessions, total, average and max seconds
+    top_clients: list[Json]
+    top_clients_by_time: list[Json]
+
 
 NEEDS: Needs = {EventKind.DISCONNECT: ["session", "client_host", "client_ip"]}
 
@@ -51,7 +68,7 @@ class Sessions:
     def accumulators(self) -> dict[str, Accumulator]:
         return {"ended": self.ended, "by_day": self.by_day, "clients": self.clients}
 
-    def result(self, summary: ParseSummary) -> Json:
+    def result(self, summary: ParseSummary) -> SessionsResult:
         clients = _lengths(self.clients.frame())
         days = _lengths(self.by_day.frame()).sort("day")
         timed = self.ended["timed"]
@@ -94,3 +111,67 @@ def _ranked(clients: pl.DataFrame, by: str, top: int) -> list[Json]:
     """The top clients by `by`, largest first (ties by client)."""
     ordered = clients.sort([by, *_CLIENT], descending=[True, False, False])
     return records(ordered.select(*_CLIENT, "count", *_LENGTHS, "first_seen", "last_seen"), top)
+
+
+def _tables(data: SessionsResult) -> list[Table]:
+    totals = (
+        ("sessions ended", data["ended"]),
+        ("sessions timed (connect seen)", data["timed"]),
+        ("clients", data["clients"]),
+        ("total connect time s", data["total_seconds"]),
+        ("average s", data["average_seconds"]),
+        ("longest s", data["max_seconds"]),
+    )
+    lengths = ("total s", "avg s", "max s")
+    days = tuple(
+        (day, r["sessions"], r["total_seconds"], r["average_seconds"], r["max_seconds"])
+        for day, r in data["by_day"].items()
+    )
+
+    def clients(key: str, title: str, ranked: list[Json]) -> Table:
+        rows = tuple(
+            (
+                r["client_host"],
+                r["client_ip"],
+                r["count"],
+                r["total_seconds"],
+                r["average_seconds"],
+                r["max_seconds"],
+            )
+            for r in ranked
+        )
+        columns = ("client_host", "client_ip", "sessions", *lengths)
+        return Table("sessions", key, title, columns, rows)
+
+    return [
+        Table("sessions", "totals", "smtpd sessions", ("what", "value"), totals),
+        Table("sessions", "by_day", "smtpd sessions by day", ("day", "sessions", *lengths), days),
+        clients("top_clients", "Clients with the most sessions", data["top_clients"]),
+        clients("top_clients_by_time", "Clients connected longest", data["top_clients_by_time"]),
+    ]
+
+
+def _metrics(put: Metrics, sessions: SessionsResult) -> None:
+    for label, count in (("all", sessions["ended"]), ("timed", sessions["timed"])):
+        put.put(
+            "smtpd_sessions",
+            "smtpd sessions that ended (timed: their connect was read).",
+            count,
+            sessions=label,
+        )
+    put.put(
+        "smtpd_connect_seconds",
+        "Connect time of the timed smtpd sessions, added up.",
+        sessions["total_seconds"],
+    )
+    put.put("smtpd_longest_session_seconds", "The longest smtpd session.", sessions["max_seconds"])
+
+
+SECTION: SectionKind[SessionsResult] = SectionKind(
+    name="sessions",
+    title="smtpd sessions",
+    version=1,
+    make=lambda options, isolated: Sessions(options),
+    tables=_tables,
+    metrics=_metrics,
+)

@@ -6,35 +6,28 @@ from pathlib import Path
 
 import click
 
-from maillogs.cli import (
+from maillogs import app
+from maillogs.app import Inputs, check_tables, event_source, input_errors
+from maillogs.cli.options import (
     STORE_OPTION,
-    InputOptions,
-    _environment,
+    catchall_option,
+    environment,
+    header_checks_option,
     input_options,
-    main,
-    report_batches,
-    report_input_errors,
+    top_option,
 )
 from maillogs.errors import MaillogsError, UsageError
-from maillogs.event_output import in_period
-from maillogs.pipeline import ParseRun
 from reports import suggest as suggestions
 
 
-@main.command("suggest-rules")
+@click.command("suggest-rules")
 @input_options
 @STORE_OPTION
-@click.option(
-    "--header-checks",
-    "header_checks",
-    multiple=True,
-    metavar="FILE",
-    help="Your header_checks table: its rules are not suggested again, ids continue from it.",
+@header_checks_option(
+    "Your header_checks table: its rules are not suggested again, ids continue from it."
 )
-@click.option(
-    "--catchall-domain", "catchall_domains", multiple=True, metavar="DOMAIN", help="Repeatable."
-)
-@click.option("--top", type=click.IntRange(1, 1000), default=10, show_default=True)
+@catchall_option()
+@top_option(default=10, help=None)
 @click.option(
     "--output",
     "-o",
@@ -42,7 +35,7 @@ from reports import suggest as suggestions
     help="Write the rules to this new file (never to your table).",
 )
 def suggest_rules(
-    options: InputOptions,
+    inputs: Inputs,
     header_checks: tuple[str, ...],
     catchall_domains: tuple[str, ...],
     top: int,
@@ -63,19 +56,16 @@ def suggest_rules(
       maillogs suggest-rules --since 7d --header-checks /etc/postfix/header_checks -o new_rules
       maillogs suggest-rules --store /var/lib/maillogs --since last-month
     """
-    config = options.config
-    tables = [Path(p) for p in header_checks or config.header_checks]
-    for table in tables:
-        if not table.is_file():
-            raise UsageError(f"{table}: no such check table file")
+    env = environment()
+    config = inputs.config
+    tables = list(check_tables(header_checks, config.header_checks))
     if output is not None and any(_same(output, table) for table in tables):
         raise UsageError(f"--output {output} is your header_checks table: give a new file")
-    catchall = tuple(d.lower() for d in catchall_domains) or config.catchall_domains
-    run = ParseRun()
+    catchall = app.catchall_domains(inputs, catchall_domains)
     collector = suggestions.SuspectCollector(catchall)
-    since, until = options.period.since, options.period.until
-    for batch in report_batches(options, run, store):
-        collector.add({kind: in_period(frame, since, until) for kind, frame in batch.items()})
+    source = event_source(inputs, env, store)
+    for batch in source.batches():
+        collector.add(batch)
     found = suggestions.suggest(
         collector.evidence(),
         header_checks=tables,
@@ -84,13 +74,13 @@ def suggest_rules(
     )
     text = suggestions.render(found, tables)
     if output is None:
-        _environment().stdout.write(text)
+        env.stdout.write(text)
     else:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as error:
             raise MaillogsError(f"{output}: cannot write: {error.strerror}") from error
-    raise SystemExit(report_input_errors(run))
+    raise SystemExit(input_errors(source.run, env))
 
 
 def _same(one: Path, other: Path) -> bool:
