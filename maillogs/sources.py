@@ -140,6 +140,7 @@ class StoreSource:
         from maillogs.store.summaries import DaySummary
 
         self.run.files.append(str(self.store))
+        self.run.store = True
         since, until = self.period.since, self.period.until
         for item in report_items(
             self.store, list(self.paths), self.settings, self.env.now(), since, until,

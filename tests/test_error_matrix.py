@@ -95,10 +95,12 @@ def test_an_input_that_cannot_be_read(
     command: str, fault: str, faulty: dict[str, str], store: Path
 ) -> None:
     result = _run([*_commands(store)[command], faulty[fault]])
-    said = _check(result, FAILURE)
+    # what ingest took of a cut file, it says, as it always does
+    said = _check(result, FAILURE, lines=2 if (command, fault) == ("ingest", "cut") else 1)
     assert said[0].startswith(f"maillogs: error: {faulty[fault]}: "), said
-    if command != "ingest":
+    if command != "ingest" and fault != "cut":
         assert result.stdout == ""  # no report of nothing: the input was not read
+    # a gzip file cut short: what it held before the cut is read and reported on
 
 
 @pytest.mark.parametrize("command", COMMANDS)
