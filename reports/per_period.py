@@ -31,11 +31,24 @@ def traffic_by(by_day: Mapping[str, Mapping[str, int]], bucket: str) -> dict[str
     return table
 
 
+def traffic_table(by_day: Mapping[str, Mapping[str, int]], bucket: str) -> Table:
+    """The overview's traffic per week or month (`--period`)."""
+    rows = traffic_by(by_day, bucket)
+    names = next(iter(rows.values()), {}).keys()
+    return Table(
+        "overview",
+        f"by_{bucket}",
+        f"Traffic by {bucket}",
+        (bucket, *names),
+        tuple((label, *row.values()) for label, row in rows.items()),
+    )
+
+
 def timeline_table(days: Sequence[Mapping[str, Any]]) -> Table:
     """The timeline's series per day: mail received and refused, connections and TLS
-    in and out, and SPF verdicts of the envelope sender."""
-    columns = ("day", "received", "rejected", "connections in", "TLS in", "attempts out",
-               "TLS out", "SPF pass", "SPF fail", "SPF softfail")  # fmt: skip
+    in and out, and SPF's pass and fail of the envelope sender."""
+    columns = ("day", "received", "rejected", "conn in", "TLS in", "out",
+               "TLS out", "SPF pass", "SPF fail")  # fmt: skip
     rows: list[tuple[Cell, ...]] = []
     for day in days:
         inbound, outbound, spf = day["inbound"], day["outbound"], day["spf"]
@@ -50,7 +63,6 @@ def timeline_table(days: Sequence[Mapping[str, Any]]) -> Table:
                 share(outbound["tls"], outbound["attempts"]),
                 spf.get("pass", 0),
                 spf.get("fail", 0),
-                spf.get("softfail", 0),
             )
         )
     return Table("timeline", "days", "Per day", columns, tuple(rows))

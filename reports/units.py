@@ -52,6 +52,11 @@ def human_seconds(seconds: float) -> str:
     return _scaled(seconds, "s")
 
 
+def seconds(value: float | None) -> Seconds | None:
+    """A duration cell; none stays none."""
+    return None if value is None else Seconds(value)
+
+
 def plain(value: object) -> object:
     """The number inside a marked cell (for JSON and CSV); other values as they are."""
     return value.value if isinstance(value, Bytes | Seconds) else value

@@ -35,5 +35,5 @@ def test_timeline_rows() -> None:
         "spf": {"pass": 40, "fail": 2, "softfail": 5, "neutral": 1},
     }
     table = timeline_table([day])
-    assert table.rows == (("2026-11-22", 90, 30, 200, "75.0%", 10, "100.0%", 40, 2, 5),)
+    assert table.rows == (("2026-11-22", 90, 30, 200, "75.0%", 10, "100.0%", 40, 2),)
     assert len(table.columns) == len(table.rows[0])

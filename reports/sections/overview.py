@@ -15,6 +15,7 @@ from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, records, union
 from reports.tables import Table, share
 from reports.tally import Accumulator, LocalTally, Tally, counts, regroup
+from reports.units import Bytes, seconds
 
 _ONE_DAY_SECONDS = 86400
 
@@ -312,8 +313,8 @@ def _tables(data: Mapping[str, Any]) -> list[Table]:
         ("discarded", data["discarded"], ""),
         ("held", data["held"], ""),
         ("connections", data["connections"], ""),
-        ("bytes received", data["bytes_received"], ""),
-        ("bytes delivered", data["bytes_delivered"], ""),
+        ("bytes received", Bytes(data["bytes_received"]), ""),
+        ("bytes delivered", Bytes(data["bytes_delivered"]), ""),
         ("senders", data["senders"], ""),
         ("sending domains", data["sending_domains"], ""),
         ("recipients", data["recipients"], ""),
@@ -354,16 +355,16 @@ def _people_tables(data: Mapping[str, Any]) -> list[Table]:
                 "overview",
                 "recipient_domains",
                 "Delivery by recipient domain",
-                ("domain", "sent", "bytes", "deferred", "bounced", "avg delay s", "max delay s"),
+                ("domain", "sent", "bytes", "deferred", "bounced", "avg delay", "max delay"),
                 tuple(
                     (
                         r["domain"],
                         r["sent"],
-                        r["bytes"],
+                        Bytes(r["bytes"]),
                         r["deferred"],
                         r["bounced"],
-                        r["average_delay"],
-                        r["max_delay"],
+                        seconds(r["average_delay"]),
+                        seconds(r["max_delay"]),
                     )
                     for r in data["by_recipient_domain"]
                 ),
@@ -376,7 +377,10 @@ def _people_tables(data: Mapping[str, Any]) -> list[Table]:
                 "sending_domains",
                 "Received by sender domain",
                 ("domain", "messages", "bytes"),
-                tuple((r["domain"], r["messages"], r["bytes"]) for r in data["by_sending_domain"]),
+                tuple(
+                    (r["domain"], r["messages"], Bytes(r["bytes"]))
+                    for r in data["by_sending_domain"]
+                ),
             )
         )
     for key, title in (
@@ -393,7 +397,7 @@ def _people_tables(data: Mapping[str, Any]) -> list[Table]:
                     key,
                     title,
                     (name, "messages", "bytes"),
-                    tuple((r[name], r["messages"], r["bytes"]) for r in data[key]),
+                    tuple((r[name], r["messages"], Bytes(r["bytes"])) for r in data[key]),
                 )
             )
     return tables
