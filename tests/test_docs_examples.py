@@ -54,7 +54,7 @@ def _commands(text: str) -> list[str]:
     """The `maillogs ...` commands of a document's shell blocks and inline code."""
     found: list[str] = []
     for block in re.findall(r"```(?:sh|bash|)\n(.*?)```", text, re.DOTALL):
-        joined = re.sub(r"\\\n\s*", " ", block)
+        joined = re.sub(r" *\\\n\s*", " ", block)
         for line in joined.splitlines():
             line = _CRON.sub("", line.strip())
             for part in line.split("&&"):
