@@ -145,8 +145,32 @@ def build_report(
     return builder.finish(parse_summary(source.run)), source.run
 
 
+def nothing_read(run: ParseRun) -> bool:
+    """Every input failed: there is no report to give, only the errors."""
+    return bool(run.errors) and run.stats.lines == 0
+
+
 def input_errors(run: ParseRun, env: Environment) -> ExitStatus:
-    """Each input that could not be read, one line on stderr; FAILURE if there was one."""
+    """Each input that could not be read, one line on stderr; FAILURE if there was one.
+    Inputs that were read but held no mail log are said too (a notice, not a failure)."""
     for error in run.errors:
         env.stderr.write(f"maillogs: error: {error}\n")
+    if not run.errors and not run.store:
+        notice = no_mail_notice(run)
+        if notice is not None:
+            env.stderr.write(notice + "\n")
     return ExitStatus.FAILURE if run.errors else ExitStatus.OK
+
+
+def no_mail_notice(run: ParseRun) -> str | None:
+    """One line when the inputs held no mail log at all: empty, binary, or read with a
+    --log-format that does not fit them."""
+    stats, files = run.stats, ", ".join(run.files) or "the input"
+    if stats.lines == 0:
+        return f"maillogs: notice: {files}: no log lines (empty)"
+    if stats.events == 0:
+        return (
+            f"maillogs: notice: {files}: {stats.lines:,} lines and none of them a Postfix "
+            "log line (not a mail log? a wrong --log-format?)"
+        )
+    return None

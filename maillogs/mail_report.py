@@ -12,10 +12,18 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from maillogs.app import Inputs, ReportArgs, build_report, input_errors, report_options
+from maillogs import output
+from maillogs.app import (
+    Inputs,
+    ReportArgs,
+    build_report,
+    input_errors,
+    nothing_read,
+    report_options,
+)
 from maillogs.config import MailConfig
 from maillogs.environment import Environment
-from maillogs.errors import MaillogsError, UsageError
+from maillogs.errors import UsageError
 from maillogs.exit_codes import ExitStatus
 from maillogs.mail_fields import (
     DEFAULT_SUBJECT,
@@ -81,6 +89,8 @@ def mail_report(
     conditions = parse_conditions(args.only_if)
     if args.output is not None and not args.dry_run:
         raise UsageError("--output is for --dry-run (the message is sent otherwise)")
+    if args.output is not None:
+        output.check_file(args.output)  # before the work, not after
     transport = None if args.dry_run else _transport(settings, args, env.env)
 
     shown = report_args.sections or registry.names()
@@ -89,6 +99,8 @@ def mail_report(
         sections=tuple(n for n in registry.names() if n in shown or n in _NUMBER_SECTIONS),
     )
     report, run = build_report(inputs, report_options(inputs, built), env, store)
+    if nothing_read(run):
+        return input_errors(run, env)
     zone = ZoneInfo(inputs.settings.tz)
     host = settings.hostname_label or _log_host(report.data) or socket.gethostname()
     values = fields(report.data, host, short_period(inputs.period, zone, run))
@@ -112,10 +124,7 @@ def mail_report(
         if args.output is None:
             _write_bytes(env.stdout, data)
         else:
-            try:
-                args.output.write_bytes(data)
-            except OSError as error:
-                raise MaillogsError(f"{args.output}: cannot write: {error.strerror}") from error
+            output.write_bytes(args.output, data)
     elif isinstance(transport, SmtpSettings):
         send_smtp(message, transport)
     else:

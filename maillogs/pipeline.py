@@ -32,6 +32,7 @@ class ParseRun:
     parser: EventParser = field(default_factory=EventParser)
     files: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
+    store: bool = False  # events came from an event store too: its lines are not counted
 
     @property
     def stats(self) -> ParseStats:

@@ -16,7 +16,13 @@ import polars as pl
 
 from maillogs.environment import Environment
 from maillogs.errors import MaillogsError, UsageError
-from maillogs.inputs import Source, default_log_paths, expand_inputs_lenient, total_size
+from maillogs.inputs import (
+    Source,
+    default_log_paths,
+    expand_inputs_lenient,
+    skip_older,
+    total_size,
+)
 from maillogs.period import Period
 from maillogs.pipeline import ParseRun, ParseSettings, parse_sources
 from parsers.stream import EventBatch
@@ -66,6 +72,7 @@ class LogsSource:
     env: Environment
     progress: bool = False  # a progress bar on stderr (where it is a terminal)
     run: ParseRun = field(default_factory=ParseRun)
+    skipped: list[Source] = field(default_factory=list)  # too old for the period
 
     def batches(self) -> Iterator[EventBatch]:
         sources = self._sources()
@@ -100,7 +107,12 @@ class LogsSource:
         self.run.errors.extend(errors)
         if not sources:
             raise MaillogsError(errors[0].args[0] if errors else "no readable input")
-        return sources
+        # rotated files last written before the period cannot hold a line of it: not
+        # opened (a daily run over mail.log* reads a day, not a month of .gz)
+        kept, self.skipped = skip_older(
+            sources, self.period.since, year_given=self.settings.year is not None
+        )
+        return kept or sources[-1:]
 
 
 @dataclass
@@ -140,6 +152,7 @@ class StoreSource:
         from maillogs.store.summaries import DaySummary
 
         self.run.files.append(str(self.store))
+        self.run.store = True
         since, until = self.period.since, self.period.until
         for item in report_items(
             self.store, list(self.paths), self.settings, self.env.now(), since, until,

@@ -238,8 +238,12 @@ class EventParser:
         pending: deque[Future[Extracted]] = deque()
         failure: Exception | None = None
         self.source = SourceTally()
-        with ThreadPoolExecutor(max_workers=self._workers) as pool:
-            source = iter(chunks)
+        # The first chunk waits for a second before threads start: a small input (one
+        # chunk) is parsed here, without a pool.
+        held: tuple[bytes, int] | None = None
+        pool: ThreadPoolExecutor | None = None
+        source = iter(chunks)
+        try:
             while True:
                 try:
                     chunk = next(source)
@@ -251,11 +255,27 @@ class EventParser:
                     break
                 if fmt is None:
                     fmt = detect_format(chunk[:4096].decode("utf-8", "replace").splitlines()[:20])
-                pending.append(pool.submit(extract, chunk, fmt, times, self._next_seq()))
-                if len(pending) >= self._workers:
+                seq = self._next_seq()
+                if pool is None and held is None:
+                    held = (chunk, seq)
+                    continue
+                if pool is None:
+                    pool = ThreadPoolExecutor(max_workers=self._workers)
+                if held is not None:
+                    pending.append(pool.submit(extract, held[0], fmt, times, held[1]))
+                    held = None
+                pending.append(pool.submit(extract, chunk, fmt, times, seq))
+                while len(pending) >= self._workers:
                     yield self.finish(pending.popleft().result())
+            if held is not None:
+                assert fmt is not None  # detected from the held chunk
+                yield self.finish(extract(held[0], fmt, times, held[1]))
             while pending:
                 yield self.finish(pending.popleft().result())
+        finally:
+            if pool is not None:
+                # stopped early (Ctrl-C, an error, a closed generator): drop what waits
+                pool.shutdown(wait=True, cancel_futures=True)
         if failure is not None:
             raise failure
 

@@ -31,6 +31,13 @@ class ReportBuilder:
         self.kinds: list[SectionKind[Any]] = [
             kind for kind in sections.registered() if chosen is None or kind.name in chosen
         ]
+        # the timeline's messages received per day are the overview's: counted for it
+        # when it is asked for alone, not shown
+        self.hidden: set[str] = set()
+        names = {kind.name for kind in self.kinds}
+        if "timeline" in names and "overview" not in names:
+            self.kinds.insert(0, next(k for k in sections.registered() if k.name == "overview"))
+            self.hidden.add("overview")
         self.sections: list[Section[Any]] = [kind.make(options, isolated) for kind in self.kinds]
         # what the sections read of each kind: a store reads only that
         self.needs: Needs = union(*(section.needs for section in self.sections))
@@ -74,4 +81,6 @@ class ReportBuilder:
         for kind in self.kinds:
             if kind.complete is not None:
                 kind.complete(data)
+        for name in self.hidden:
+            del data[name]
         return Report(data)

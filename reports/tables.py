@@ -7,7 +7,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-Cell = str | int | float | None
+from reports.units import Bytes, Seconds
+
+Cell = str | int | float | Bytes | Seconds | None
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from maillogs import output as output_file
 from maillogs.app import (
     Inputs,
     ReportArgs,
     event_source,
     input_errors,
+    nothing_read,
     parse_summary,
     report_options,
 )
@@ -63,7 +65,7 @@ _LOOK_BACK = timedelta(days=31)
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="The post; Markdown's charts are written beside it (POST-spam-per-day.png ...).",
 )
 def blog(
@@ -86,6 +88,8 @@ def blog(
       maillogs blog --month last-month --front-matter hugo -o content/posts/spam-2026-11.md
       maillogs blog --since 2026-11-01 --until 2026-11-21 --format html -o post.html
     """
+    if output is not None:
+        output_file.check_file(output)  # before the work, not after
     env = environment()
     inputs = _with_month(inputs, month)
     args = ReportArgs(sections=("tls",), header_checks=header_checks, body_checks=body_checks)
@@ -99,6 +103,8 @@ def blog(
         builder.add(in_period(batch, inputs.period))
         blocked.add(batch)
     run = source.run
+    if nothing_read(run):
+        raise SystemExit(input_errors(run, env))
     report = builder.finish(parse_summary(run))
     first_day, last_day = _days(inputs, run)
     post = build_post(
@@ -186,7 +192,4 @@ def _data_uri(png: bytes | None) -> str | None:
 
 
 def _write(path: Path, content: bytes) -> None:
-    try:
-        path.write_bytes(content)
-    except OSError as error:
-        raise MaillogsError(f"{path}: cannot write: {error.strerror}") from error
+    output_file.write_bytes(path, content)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from maillogs import output as output_file
 from maillogs.app import Inputs, event_source, input_errors
 from maillogs.cli.options import environment, input_options
 from maillogs.cli.output import text_output
@@ -13,6 +14,7 @@ from maillogs.errors import UsageError
 from maillogs.event_output import EventFormat, write_files, write_jsonl, write_single_csv
 from maillogs.pipeline import ParseRun
 from parsers.schema import EventKind
+from reports.escape import for_terminal
 
 
 def _kinds(value: str | None) -> list[EventKind]:
@@ -51,7 +53,11 @@ def _kinds(value: str | None) -> list[EventKind]:
     is_flag=True,
     help="Print lines read, events by kind and unparsed lines by program instead.",
 )
-@click.option("--unparsed", is_flag=True, help="Print the lines no rule understood, as they were.")
+@click.option(
+    "--unparsed",
+    is_flag=True,
+    help="Print the lines no rule understood (control characters shown as \\x1b).",
+)
 def events(
     inputs: Inputs,
     kinds: str | None,
@@ -71,6 +77,17 @@ def events(
     """
     env = environment()
     chosen = [EventKind.UNPARSED] if unparsed else _kinds(kinds)
+    event_format = EventFormat(fmt)
+    # one stream (JSON lines, one kind's CSV, the unparsed lines) is one file
+    one_file = (
+        unparsed
+        or event_format is EventFormat.JSONL
+        or (event_format is EventFormat.CSV and len(chosen) == 1)
+    )
+    if not stats and output is not None:
+        (output_file.check_file if one_file else output_file.check_folder)(output)
+    elif not stats and not one_file:
+        raise UsageError(f"--format {fmt} with several kinds needs --output DIR")
     source = event_source(inputs, env, store=None)
     batches = source.batches()
     if stats:
@@ -81,18 +98,17 @@ def events(
         with text_output(output, env.stdout) as out:
             for batch in batches:
                 for line in batch[EventKind.UNPARSED].get_column("line"):
-                    out.write(f"{line}\n")
+                    out.write(f"{for_terminal(line)}\n")  # a log's ESC never reaches a terminal
+    elif event_format is EventFormat.JSONL:
+        with text_output(output, env.stdout) as out:
+            write_jsonl(batches, chosen, out)
+    elif one_file:
+        with text_output(output, env.stdout) as out:
+            write_single_csv(batches, chosen[0], out)
     else:
-        event_format = EventFormat(fmt)
-        if event_format is EventFormat.JSONL:
-            with text_output(output, env.stdout) as out:
-                write_jsonl(batches, chosen, out)
-        elif event_format is EventFormat.CSV and len(chosen) == 1 and output is None:
-            write_single_csv(batches, chosen[0], env.stdout)
-        else:
-            if output is None:
-                raise UsageError(f"--format {fmt} with several kinds needs --output DIR")
-            write_files(batches, chosen, event_format, output)
+        assert output is not None
+        output_file.make_folder(output)
+        write_files(batches, chosen, event_format, output)
     raise SystemExit(input_errors(source.run, env))
 
 

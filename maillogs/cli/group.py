@@ -36,6 +36,10 @@ class MaillogsGroup(click.Group):
             ctx.exit(ExitStatus.FAILURE)
         except BrokenPipeError:
             ctx.exit(ExitStatus.OK)
+        except KeyboardInterrupt:
+            # what was half written is gone by now (maillogs.output); one line, 130
+            click.echo("maillogs: interrupted", err=True)
+            ctx.exit(ExitStatus.INTERRUPTED)
 
 
 @click.group(cls=MaillogsGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,7 +48,8 @@ def main() -> None:
     """Postfix mail logs → TLS coverage, top spammers, SPF, header_checks hits, catch-all leaks.
 
     \b
-    Exit status: 0 ok, 1 runtime failure (some input unreadable), 2 usage error.
+    Exit status: 0 ok, 1 runtime failure (some input unreadable), 2 usage error,
+    130 interrupted.
     """
 
 

@@ -30,7 +30,7 @@ from maillogs.mail_report import PASSWORD_ENV, TLS_MODES, MailArgs, mail_report
 @click.option("--only-if", "only_if", multiple=True, metavar="COND",
               help="Send only if it holds: rejected>0, tls_inbound<0.9 (all must).")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Write the message (.eml) instead of sending it.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=click.Path(path_type=Path),
               help="With --dry-run: the .eml file (default: stdout).")  # fmt: skip
 @click.option("--via", type=click.Choice(VIAS), help="smtp (default) or the local sendmail.")
 @click.option("--smtp-host", metavar="HOST", help="SMTP server (default: config, else localhost).")

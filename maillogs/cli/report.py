@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import click
 
-from maillogs.app import Inputs, ReportArgs, build_report, input_errors, report_options
+from maillogs import output as output_file
+from maillogs.app import (
+    Inputs,
+    ReportArgs,
+    build_report,
+    input_errors,
+    nothing_read,
+    report_options,
+)
 from maillogs.cli.options import STORE_OPTION, environment, input_options
 from maillogs.cli.options import report_options as report_option_set
 from maillogs.cli.output import text_output
@@ -59,26 +66,33 @@ def report(
       maillogs report --store /var/lib/maillogs --since last-month
     """
     env = environment()
-    result, run = build_report(inputs, report_options(inputs, report_args), env, store)
     chosen = Format(fmt)
+    if chosen is Format.CSV and output is None:
+        raise UsageError("--format csv writes one file per table: give --output DIR")
+    # where it writes, checked before the work
+    if output is not None:
+        (output_file.check_folder if chosen is Format.CSV else output_file.check_file)(output)
+    if charts_dir is not None:
+        output_file.check_folder(charts_dir)
+    result, run = build_report(inputs, report_options(inputs, report_args), env, store)
+    if nothing_read(run):
+        raise SystemExit(input_errors(run, env))
     if chosen is Format.CSV:
-        if output is None:
-            raise UsageError("--format csv writes one file per table: give --output DIR")
+        assert output is not None
+        output_file.make_folder(output)
         csv_render.write(result, output)
     elif chosen is Format.PROMETHEUS and output is not None:
         write_metrics(result, output)
     else:
         color = output is None and env.stdout_is_tty and not env.no_color
-        width = (
-            shutil.get_terminal_size((100, 24)).columns
-            if output is None and env.stdout_is_tty
-            else 100
-        )
+        width = env.columns() if output is None else 100
         document = render(result, chosen, width=width, color=color)
         with text_output(output, env.stdout) as out:
             out.write(document)
     if charts_dir is not None:
         write_charts(result, charts_dir)
+    if output is not None and not inputs.quiet:
+        env.stderr.write(output_file.size_note(output) + "\n")
     raise SystemExit(input_errors(run, env))
 
 
@@ -94,9 +108,6 @@ def write_metrics(result: Report, path: Path) -> None:
 def write_charts(result: Report, directory: Path) -> None:
     from reports.charts import report_charts  # matplotlib loads only when asked for
 
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        for chart in report_charts(result):
-            (directory / f"{chart.name}.png").write_bytes(chart.png)
-    except OSError as error:
-        raise MaillogsError(f"{directory}: cannot write charts: {error.strerror}") from error
+    output_file.make_folder(directory)
+    for chart in report_charts(result):
+        output_file.write_bytes(directory / f"{chart.name}.png", chart.png)

@@ -12,7 +12,7 @@ import click
 from maillogs.app import Inputs
 from maillogs.cli.options import environment, input_options
 from maillogs.config import domain_name, find_config_path, load_config
-from maillogs.errors import UsageError
+from maillogs.errors import MaillogsError, UsageError
 from maillogs.exit_codes import ExitStatus
 from maillogs.inputs import default_log_paths
 from maillogs.store import maintenance, summaries
@@ -56,7 +56,18 @@ def ingest(inputs: Inputs, store: Path, wait: bool, follow: bool, interval: floa
         )
         for error in report.errors:
             click.echo(f"maillogs: error: {error}", err=True)
-        if not inputs.quiet:
+        said = bool(report.errors) and report.new_lines == 0  # the errors were all of it
+        if not said and report.new_lines and not report.events:
+            # read, and none of it a Postfix line: a binary file, a wrong --log-format
+            names = ", ".join(paths)
+            click.echo(f"maillogs: notice: {names}: {report.new_lines:,} lines and none of "
+                       "them a Postfix log line (not a mail log? a wrong --log-format?)",
+                       err=True)  # fmt: skip
+            said = True
+        if not said and not report.errors and not report.new_lines and not report.sources:
+            click.echo(f"maillogs: notice: {', '.join(paths)}: no log lines (empty)", err=True)
+            said = True
+        if not inputs.quiet and not said:
             click.echo(
                 f"ingested {report.new_lines:,} lines ({report.new_bytes:,} bytes) of "
                 f"{len(report.sources)} files: {report.events:,} events in {report.parts:,} files"
@@ -77,8 +88,7 @@ def store() -> None:
 @STORE
 def info(store: Path) -> None:
     """Date range, events by kind, files and bytes, sources and how far they are read."""
-    if not store.is_dir():
-        raise UsageError(f"{store}: no such store directory")
+    _existing(store)
     found = maintenance.info(store)
     out = environment().stdout
     out.write(f"days:     {found.first_day or '-'} .. {found.last_day or '-'} (UTC)\n")
@@ -98,6 +108,7 @@ def info(store: Path) -> None:
 @click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
 def compact(store: Path, wait: bool) -> None:
     """Merge each day's small part files into one per kind, atomically."""
+    _existing(store)
     with locked(store, wait):
         removed = maintenance.compact(store)
     click.echo(f"merged away {removed:,} files", err=True)
@@ -126,8 +137,7 @@ def summarize(
       maillogs store summarize --store /var/lib/maillogs
       maillogs store summarize --store /var/lib/maillogs --catchall-domain example.org
     """
-    if not store.is_dir():
-        raise UsageError(f"{store}: no such store directory")
+    _existing(store)
     env = environment()
     config = load_config(find_config_path(config_path, env.env, env.home))
     domains = tuple(domain_name(d) for d in catchall_domains) or config.catchall_domains
@@ -146,6 +156,14 @@ def prune(store: Path, keep: str, wait: bool) -> None:
     if not found:
         raise UsageError(f"--keep {keep!r}: give days or weeks, like 400d or 8w")
     age = timedelta(days=int(found[1]) * (7 if found[2] == "w" else 1))
+    _existing(store)
     with locked(store, wait):
         dropped = maintenance.prune(store, age, environment().now())
     click.echo(f"deleted {dropped:,} day partitions", err=True)
+
+
+def _existing(store: Path) -> None:
+    """A missing store is the same fault for every command: a runtime failure (exit 1),
+    as `report --store` says it, and nothing is made."""
+    if not store.is_dir():
+        raise MaillogsError(f"{store}: no such store directory")

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from maillogs import app
-from maillogs.app import Inputs, check_tables, event_source, input_errors
+from maillogs import output as output_file
+from maillogs.app import Inputs, check_tables, event_source, input_errors, nothing_read
 from maillogs.cli.options import (
     STORE_OPTION,
     catchall_option,
@@ -16,7 +17,7 @@ from maillogs.cli.options import (
     input_options,
     top_option,
 )
-from maillogs.errors import MaillogsError, UsageError
+from maillogs.errors import UsageError
 from reports import suggest as suggestions
 
 
@@ -31,7 +32,7 @@ from reports import suggest as suggestions
 @click.option(
     "--output",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Write the rules to this new file (never to your table).",
 )
 def suggest_rules(
@@ -61,11 +62,15 @@ def suggest_rules(
     tables = list(check_tables(header_checks, config.header_checks))
     if output is not None and any(_same(output, table) for table in tables):
         raise UsageError(f"--output {output} is your header_checks table: give a new file")
+    if output is not None:
+        output_file.check_file(output)  # before the work, not after
     catchall = app.catchall_domains(inputs, catchall_domains)
     collector = suggestions.SuspectCollector(catchall)
     source = event_source(inputs, env, store)
     for batch in source.batches():
         collector.add(batch)
+    if nothing_read(source.run):
+        raise SystemExit(input_errors(source.run, env))
     found = suggestions.suggest(
         collector.evidence(),
         header_checks=tables,
@@ -76,10 +81,7 @@ def suggest_rules(
     if output is None:
         env.stdout.write(text)
     else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise MaillogsError(f"{output}: cannot write: {error.strerror}") from error
+        output_file.write_text(output, text)
     raise SystemExit(input_errors(source.run, env))
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from reports.builder import Report
 from reports.escape import for_csv
 from reports.sections import tables
+from reports.units import plain
 
 
 def documents(report: Report) -> dict[str, str]:
@@ -19,7 +20,7 @@ def documents(report: Report) -> dict[str, str]:
             buffer = io.StringIO(newline="")
             writer = csv.writer(buffer)
             writer.writerow(table.columns)
-            writer.writerows([for_csv(value) for value in row] for row in table.rows)
+            writer.writerows([for_csv(plain(value)) for value in row] for row in table.rows)
             out[f"{table.section}-{table.slug}.csv"] = buffer.getvalue()
     return out
 

@@ -20,6 +20,7 @@ from reports.render.templates import environment
 from reports.section import SectionKind
 from reports.sections import tables
 from reports.tables import Table, share
+from reports.units import Bytes, Seconds, human
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ def _cell(value: object) -> tuple[str, bool]:
     """(text, is a number)."""
     if isinstance(value, bool):
         return str(value), False
+    if isinstance(value, Bytes | Seconds):
+        return human(value), True
     if isinstance(value, int):
         return f"{value:,}", True
     if isinstance(value, float):

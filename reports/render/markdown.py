@@ -8,9 +8,12 @@ from reports.builder import Report
 from reports.escape import for_markdown
 from reports.sections import tables
 from reports.tables import Table
+from reports.units import Bytes, Seconds, human
 
 
 def _cell(value: object) -> str:
+    if isinstance(value, Bytes | Seconds):
+        return human(value)
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
@@ -21,7 +24,7 @@ def _cell(value: object) -> str:
 def _numeric(column: Iterable[object]) -> bool:
     """A column is aligned right when its first value (a missing one aside) is a number."""
     first = next((value for value in column if value is not None), None)
-    return isinstance(first, int | float)
+    return isinstance(first, int | float | Bytes | Seconds)
 
 
 def render(report: Report) -> str:

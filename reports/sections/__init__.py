@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reports import per_period
 from reports.section import SectionKind
 from reports.sections import (
     catchall,
@@ -83,10 +84,14 @@ def report_keys(kind: SectionKind[Any]) -> tuple[str, ...]:
 def tables(data: Mapping[str, Any]) -> list[tuple[SectionKind[Any], list[Table]]]:
     """Each section in the report with its tables, in order (sections without any left out)."""
     out = []
+    split = (data.get("period") or {}).get("split")
     for kind in _REGISTRY:
         result = part(kind, data)
         if result is not None:
             found = kind.tables(result)
+            if kind.name == "overview" and split in ("week", "month"):
+                # --period splits the totals too (the data has them per day)
+                found = [*found, per_period.traffic_table(result["by_day"], split)]
             if found:
                 out.append((kind, found))
     return out

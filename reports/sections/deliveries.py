@@ -14,6 +14,7 @@ from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked
 from reports.tables import Table, count_table, ranked_table
 from reports.tally import Accumulator, Tally, Values, counts, regroup
+from reports.units import seconds
 
 STATUSES = ("sent", "deferred", "bounced", "expired")
 
@@ -135,9 +136,9 @@ def _tables(data: DeliveriesResult) -> list[Table]:
         Table(
             "deliveries",
             "delay",
-            "Delivery delay of sent mail (seconds)",
+            "Delivery delay of sent mail",
             ("p50", "p90", "p99"),
-            ((delay["p50"], delay["p90"], delay["p99"]),),
+            ((seconds(delay["p50"]), seconds(delay["p90"]), seconds(delay["p99"])),),
         ),
     ]
 

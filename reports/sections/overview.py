@@ -15,6 +15,7 @@ from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, records, union
 from reports.tables import Table, share
 from reports.tally import Accumulator, LocalTally, Tally, counts, regroup
+from reports.units import Bytes, seconds
 
 _ONE_DAY_SECONDS = 86400
 
@@ -259,7 +260,8 @@ def _by_recipient_domain(
 ) -> list[Json]:
     """pflogsumm's "Host/Domain Summary: Message Delivery": sent deliveries, the bytes
     they carried, deferrals and bounces, the average delay of the sent ones and the
-    longest delay of a sent or deferred one."""
+    longest delay of a sent or deferred one. The `top` domains by sent deliveries,
+    then the `top` domains with none sent (only deferred or bounced) by trouble."""
     by_domain = _domain_or_self(pl.col("recipient"))
     statuses = regroup(by_recipient, domain=by_domain, status=pl.col("status"))
     sized = regroup(bytes_to, domain=by_domain)
@@ -293,7 +295,10 @@ def _by_recipient_domain(
     ordered = domains.sort(
         ["sent", "deferred", "bounced", "domain"], descending=[True, True, True, False]
     )
-    return records(ordered, top)
+    # Domains nothing reached rank last by sent mail, yet they are the trouble: the
+    # top by sent, then up to as many of those (pflogsumm, unlimited, lists them too).
+    unreached = pl.col("sent") == 0
+    return records(ordered.filter(~unreached), top) + records(ordered.filter(unreached), top)
 
 
 def _tables(data: Mapping[str, Any]) -> list[Table]:
@@ -308,8 +313,8 @@ def _tables(data: Mapping[str, Any]) -> list[Table]:
         ("discarded", data["discarded"], ""),
         ("held", data["held"], ""),
         ("connections", data["connections"], ""),
-        ("bytes received", data["bytes_received"], ""),
-        ("bytes delivered", data["bytes_delivered"], ""),
+        ("bytes received", Bytes(data["bytes_received"]), ""),
+        ("bytes delivered", Bytes(data["bytes_delivered"]), ""),
         ("senders", data["senders"], ""),
         ("sending domains", data["sending_domains"], ""),
         ("recipients", data["recipients"], ""),
@@ -350,16 +355,16 @@ def _people_tables(data: Mapping[str, Any]) -> list[Table]:
                 "overview",
                 "recipient_domains",
                 "Delivery by recipient domain",
-                ("domain", "sent", "bytes", "deferred", "bounced", "avg delay s", "max delay s"),
+                ("domain", "sent", "bytes", "deferred", "bounced", "avg delay", "max delay"),
                 tuple(
                     (
                         r["domain"],
                         r["sent"],
-                        r["bytes"],
+                        Bytes(r["bytes"]),
                         r["deferred"],
                         r["bounced"],
-                        r["average_delay"],
-                        r["max_delay"],
+                        seconds(r["average_delay"]),
+                        seconds(r["max_delay"]),
                     )
                     for r in data["by_recipient_domain"]
                 ),
@@ -372,7 +377,10 @@ def _people_tables(data: Mapping[str, Any]) -> list[Table]:
                 "sending_domains",
                 "Received by sender domain",
                 ("domain", "messages", "bytes"),
-                tuple((r["domain"], r["messages"], r["bytes"]) for r in data["by_sending_domain"]),
+                tuple(
+                    (r["domain"], r["messages"], Bytes(r["bytes"]))
+                    for r in data["by_sending_domain"]
+                ),
             )
         )
     for key, title in (
@@ -389,7 +397,7 @@ def _people_tables(data: Mapping[str, Any]) -> list[Table]:
                     key,
                     title,
                     (name, "messages", "bytes"),
-                    tuple((r[name], r["messages"], r["bytes"]) for r in data[key]),
+                    tuple((r[name], r["messages"], Bytes(r["bytes"])) for r in data[key]),
                 )
             )
     return tables

@@ -5,7 +5,8 @@ master's starts and stops.
 pflogsumm's "Warnings", "Fatal Errors", "Panics", "smtp delivery failures" and "Master
 daemon messages", and postfix-logwatch's session and TLS problems. Warning texts and
 connection errors that differ only in numbers, addresses or queue ids group as one
-(`expr.text_shape`).
+(`expr.text_shape`); warnings also when they differ only in a host name, so that one
+shape about many clients does not hide the rare ones.
 """
 
 from __future__ import annotations
@@ -147,7 +148,7 @@ def _logs(frame: pl.DataFrame, top: int) -> LogProblems:
         frame,
         severity=pl.col("severity"),
         program=pl.col("program"),
-        text=text_shape(pl.col("text")),
+        text=text_shape(pl.col("text"), hosts=True),
     )
     worst_first = pl.col("severity").replace_strict(
         {name: rank for rank, name in enumerate(SEVERITIES)},

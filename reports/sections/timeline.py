@@ -14,6 +14,7 @@ import polars as pl
 from parsers.schema import EventKind
 from reports.expr import is_refusal
 from reports.options import ReportOptions
+from reports.per_period import timeline_table
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind
 from reports.tally import Accumulator, LocalTally
 
@@ -155,8 +156,9 @@ def _complete(data: Json) -> None:
 
 SECTION: SectionKind[TimelineResult] = SectionKind(
     name="timeline",
-    title="timeline",
+    title="Timeline",
     version=1,
     make=lambda options, isolated: Timeline(options),
+    tables=lambda result: [timeline_table(result["days"])],
     complete=_complete,
 )
