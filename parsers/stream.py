@@ -20,7 +20,7 @@ from parsers.classify import classify
 from parsers.correlate import SessionCorrelator, SmtpTlsCorrelator, restore, state_of
 from parsers.daemons import POSTFIX_DAEMONS, SPF_DAEMON, SPF_PROGRAMS, rules_for
 from parsers.derive import derive
-from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, split_envelope
+from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, read_envelope
 from parsers.schema import EventKind, conform, empty_frame
 from parsers.timestamps import TimeContext
 
@@ -67,36 +67,6 @@ class ParseStats:
         return sum(self.unparsed_by_program.values())
 
 
-# pl.read_lines would transparently decompress a chunk that starts like a compressed
-# file; log text that happens to start so is split in Python instead.
-_COMPRESSION_MAGIC = (
-    b"\x1f\x8b",  # gzip
-    b"\x28\xb5\x2f\xfd",  # zstd
-    b"BZh",  # bzip2
-    b"\xfd7zXZ",  # xz
-    b"\x78\x01",  # zlib, at each compression level
-    b"\x78\x5e",
-    b"\x78\x9c",
-    b"\x78\xda",
-)
-
-
-def lines_frame(chunk: bytes) -> pl.DataFrame:
-    """One row per line, invalid UTF-8 replaced, a trailing CR dropped."""
-    if not chunk.startswith(_COMPRESSION_MAGIC):
-        try:
-            return pl.read_lines(chunk, name="line")
-        except (pl.exceptions.PolarsError, OSError):
-            pass  # invalid UTF-8 (or bytes read_lines took for a format): split below
-    text = chunk.decode("utf-8", "replace")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return pl.DataFrame(
-        {"line": [line.removesuffix("\r") for line in lines]}, schema={"line": pl.String}
-    )
-
-
 def _daemon_of(program: str | None) -> str | None:
     """The rule table a program's lines go to; None for programs that are not mail."""
     if program is None:
@@ -119,12 +89,20 @@ class Extracted:
     not_mail_by_program: dict[str, int]
 
 
-def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) -> Extracted:
+def extract(
+    chunk: bytes,
+    fmt: LogFormat,
+    times: TimeContext,
+    first_seq: int,
+    source: str = "<input>",
+    offset: int = 0,
+) -> Extracted:
     """Lines → envelope → per-daemon rules → derived columns. Pure, so chunks can run
-    in parallel; `seq` numbers the lines from `first_seq` to keep their order."""
-    raw = lines_frame(chunk)
-    raw = raw.with_row_index("seq", offset=0).with_columns(pl.col("seq").cast(pl.Int64) + first_seq)
-    frame = raw.select("seq").hstack(split_envelope(raw, fmt, times))
+    in parallel; `seq` numbers the lines from `first_seq` to keep their order. `source`
+    and `offset` (the chunk's first byte in it) name the input if the engine fails."""
+    frame = read_envelope(chunk, fmt, times, source=source, offset=offset)
+    lines = frame.height
+    frame = frame.with_row_index("seq").with_columns(pl.col("seq").cast(pl.Int64) + first_seq)
     programs = frame.get_column("program").unique().to_list()
     daemon_map = {p: _daemon_of(p) for p in programs if p is not None}
     frame = frame.with_columns(
@@ -152,7 +130,7 @@ def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) ->
         for program, count in not_mail.group_by("program").len().iter_rows()
     }
     return Extracted(
-        lines=raw.height,
+        lines=lines,
         derived=derived,
         unparsed=pl.concat(unparsed, how="diagonal_relaxed"),
         not_mail_by_program=not_mail_counts,
@@ -197,16 +175,21 @@ class EventParser:
         return self._chunks * _SEQ_STRIDE
 
     def parse_chunks(
-        self, chunks: Iterable[bytes], times: TimeContext, fmt: LogFormat | None = None
+        self,
+        chunks: Iterable[bytes],
+        times: TimeContext,
+        fmt: LogFormat | None = None,
+        source: str = "<input>",
     ) -> Iterator[EventBatch]:
         """Parse one source's chunks; its format is detected from the first chunk unless given."""
         pending: deque[Future[Extracted]] = deque()
         failure: Exception | None = None
+        offset = 0
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
-            source = iter(chunks)
+            remaining = iter(chunks)
             while True:
                 try:
-                    chunk = next(source)
+                    chunk = next(remaining)
                 except StopIteration:
                     break
                 except Exception as error:
@@ -215,7 +198,10 @@ class EventParser:
                     break
                 if fmt is None:
                     fmt = detect_format(chunk[:4096].decode("utf-8", "replace").splitlines()[:20])
-                pending.append(pool.submit(extract, chunk, fmt, times, self._next_seq()))
+                pending.append(
+                    pool.submit(extract, chunk, fmt, times, self._next_seq(), source, offset)
+                )
+                offset += len(chunk)
                 if len(pending) >= self._workers:
                     yield self.finish(pending.popleft().result())
             while pending:

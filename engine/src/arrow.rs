@@ -130,7 +130,9 @@ unsafe extern "C" fn release_schema(schema: *mut FfiSchema) {
     // its private_data is the Box leaked in `schema()` and its children were made by
     // `schema()` too (Box::into_raw), so each is taken back exactly once here.
     unsafe {
-        let Some(schema) = schema.as_mut() else { return };
+        let Some(schema) = schema.as_mut() else {
+            return;
+        };
         let private = Box::from_raw(schema.private_data.cast::<SchemaPrivate>());
         for &child in private.children.iter() {
             drop(Box::from_raw(child)); // its Drop releases it unless a consumer moved it
@@ -155,9 +157,15 @@ fn schema(format: &str, name: &str, flags: i64, children: Vec<FfiSchema>) -> Ffi
     // Names and formats are this crate's literals: no NUL inside.
     let format = CString::new(format).unwrap_or_default();
     let name = CString::new(name).unwrap_or_default();
-    let children: Box<[*mut FfiSchema]> =
-        children.into_iter().map(|c| Box::into_raw(Box::new(c))).collect();
-    let mut private = Box::new(SchemaPrivate { _format: format, _name: name, children });
+    let children: Box<[*mut FfiSchema]> = children
+        .into_iter()
+        .map(|c| Box::into_raw(Box::new(c)))
+        .collect();
+    let mut private = Box::new(SchemaPrivate {
+        _format: format,
+        _name: name,
+        children,
+    });
     FfiSchema {
         format: private._format.as_ptr(),
         name: private._name.as_ptr(),
@@ -180,10 +188,15 @@ fn array(
     pointers: Vec<*const c_void>,
     children: Vec<FfiArray>,
 ) -> FfiArray {
-    let children: Box<[*mut FfiArray]> =
-        children.into_iter().map(|c| Box::into_raw(Box::new(c))).collect();
-    let mut private =
-        Box::new(ArrayPrivate { _owned: owned, pointers: pointers.into_boxed_slice(), children });
+    let children: Box<[*mut FfiArray]> = children
+        .into_iter()
+        .map(|c| Box::into_raw(Box::new(c)))
+        .collect();
+    let mut private = Box::new(ArrayPrivate {
+        _owned: owned,
+        pointers: pointers.into_boxed_slice(),
+        children,
+    });
     FfiArray {
         length: length as i64,
         null_count: null_count as i64,
@@ -237,8 +250,15 @@ fn string_column(spans: &[Option<Span>], text: &[Arc<Vec<u8>>; 2], strings: Stri
     let mut owned = Vec::new();
     match strings {
         Strings::View => {
-            let empty = Span { buffer: 0, start: 0, len: 0 };
-            let views: Vec<u128> = spans.iter().map(|s| view(text, s.unwrap_or(empty))).collect();
+            let empty = Span {
+                buffer: 0,
+                start: 0,
+                len: 0,
+            };
+            let views: Vec<u128> = spans
+                .iter()
+                .map(|s| view(text, s.unwrap_or(empty)))
+                .collect();
             let sizes: Vec<i64> = text.iter().map(|t| t.len() as i64).collect();
             pointers.push(views.as_ptr().cast());
             pointers.extend(text.iter().map(|t| t.as_ptr().cast::<c_void>()));
@@ -312,10 +332,22 @@ mod tests {
     fn batch() -> Batch {
         let text = b"hello, a rather long line".to_vec();
         let spans = vec![
-            Some(Span { buffer: 0, start: 0, len: 5 }),
+            Some(Span {
+                buffer: 0,
+                start: 0,
+                len: 5,
+            }),
             None,
-            Some(Span { buffer: 0, start: 7, len: 18 }),
-            Some(Span { buffer: 1, start: 0, len: 3 }),
+            Some(Span {
+                buffer: 0,
+                start: 7,
+                len: 18,
+            }),
+            Some(Span {
+                buffer: 1,
+                start: 0,
+                len: 3,
+            }),
         ];
         Batch {
             rows: 4,
@@ -329,10 +361,29 @@ mod tests {
 
     #[test]
     fn views_inline_short_strings_and_point_at_long_ones() {
-        let text = [Arc::new(b"hello, a rather long line".to_vec()), Arc::new(Vec::new())];
-        let short = view(&text, Span { buffer: 0, start: 0, len: 5 }).to_le_bytes();
+        let text = [
+            Arc::new(b"hello, a rather long line".to_vec()),
+            Arc::new(Vec::new()),
+        ];
+        let short = view(
+            &text,
+            Span {
+                buffer: 0,
+                start: 0,
+                len: 5,
+            },
+        )
+        .to_le_bytes();
         assert_eq!(&short[..9], &[5, 0, 0, 0, b'h', b'e', b'l', b'l', b'o']);
-        let long = view(&text, Span { buffer: 0, start: 7, len: 18 }).to_le_bytes();
+        let long = view(
+            &text,
+            Span {
+                buffer: 0,
+                start: 7,
+                len: 18,
+            },
+        )
+        .to_le_bytes();
         assert_eq!(&long[..8], &[18, 0, 0, 0, b'a', b' ', b'r', b'a']);
         assert_eq!(&long[12..], &7_u32.to_le_bytes());
     }
@@ -341,11 +392,17 @@ mod tests {
     fn export_and_release_both_layouts() {
         for strings in [Strings::View, Strings::Plain] {
             let (schema, array) = export(&batch(), strings);
-            assert_eq!((array.length, array.n_children, schema.n_children), (4, 2, 2));
+            assert_eq!(
+                (array.length, array.n_children, schema.n_children),
+                (4, 2, 2)
+            );
             // SAFETY: the children were just made by export() and are live.
             let (strings_child, numbers) = unsafe { (&**array.children, &**array.children.add(1)) };
             assert_eq!(strings_child.null_count, 1);
-            assert_eq!(strings_child.n_buffers, if strings == Strings::View { 5 } else { 3 });
+            assert_eq!(
+                strings_child.n_buffers,
+                if strings == Strings::View { 5 } else { 3 }
+            );
             assert_eq!((numbers.null_count, numbers.n_buffers), (1, 2));
             drop((schema, array)); // released here; Miri or ASan would catch a double free
         }

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 
 use crate::json;
-use crate::lines::{split_lines, Line, TooLarge};
+use crate::lines::{line_str, split_lines, Line, TooLarge};
 use crate::stamp::{is_plain_classic, iso_micros};
 use crate::unicode::{is_digit, is_space};
 
@@ -99,9 +99,10 @@ pub fn split(chunk: &[u8], format: Format, progress: &Cell<usize>) -> Result<Env
         ..Envelope::default()
     };
     let mut extra = Vec::new();
+    let all = lines.as_str();
     for line in &lines.lines {
         progress.set(line.chunk_offset);
-        let text = lines.str(line);
+        let text = line_str(all, line);
         let head = match format {
             Format::Classic => syslog_head(text, true),
             Format::Rfc3339 => syslog_head(text, false),
@@ -128,15 +129,26 @@ fn push(out: &mut Envelope, extra: &mut Vec<u8>, line: &Line, text: &str, head: 
         Some(match field? {
             // A borrowed field lies inside the line: its offset there is its address less
             // the line's.
-            Cow::Borrowed(part) => range((part.as_ptr() as usize - base, part.as_ptr() as usize - base + part.len())),
+            Cow::Borrowed(part) => range((
+                part.as_ptr() as usize - base,
+                part.as_ptr() as usize - base + part.len(),
+            )),
             Cow::Owned(part) => {
                 let start = extra.len();
                 extra.extend_from_slice(part.as_bytes());
-                Span { buffer: 1, start: start as u32, len: part.len() as u32 }
+                Span {
+                    buffer: 1,
+                    start: start as u32,
+                    len: part.len() as u32,
+                }
             }
         })
     };
-    out.line.push(Span { buffer: 0, start: line.start, len: line.len });
+    out.line.push(Span {
+        buffer: 0,
+        start: line.start,
+        len: line.len,
+    });
     out.time.push(head.time);
     out.stamp.push(head.stamp.map(range));
     out.odd.push(head.odd.map(range));
@@ -237,20 +249,27 @@ fn iso_stamp(c: &mut Cursor<'_>) -> Option<()> {
 fn syslog_head(s: &str, classic: bool) -> Head<'_> {
     let mut head = Head::default();
     let mut c = Cursor { s, at: 0 };
-    let stamp = if classic { classic_stamp(&mut c) } else { iso_stamp(&mut c) };
+    let stamp = if classic {
+        classic_stamp(&mut c)
+    } else {
+        iso_stamp(&mut c)
+    };
     if stamp.is_none() || c.eat(' ').is_none() {
         return head;
     }
     let stamp_end = c.at - 1;
     let Some(host) = c.word() else { return head };
-    let Some((program, pid, message_start)) = tag(&mut c) else { return head };
+    let Some((program, pid, message_start)) = tag(&mut c) else {
+        return head;
+    };
     let raw_stamp = &s.as_bytes()[..stamp_end];
-    if classic && is_plain_classic(raw_stamp) {
-        head.stamp = Some((0, stamp_end));
-    } else if let (false, Some(micros)) = (classic, iso_micros(raw_stamp)) {
-        head.time = Some(micros);
-    } else {
-        head.odd = Some((0, stamp_end));
+    match (classic, classic && is_plain_classic(raw_stamp)) {
+        (true, true) => head.stamp = Some((0, stamp_end)),
+        (true, false) => head.odd = Some((0, stamp_end)),
+        (false, _) => match iso_micros(raw_stamp) {
+            Some(micros) => head.time = Some(micros),
+            None => head.odd = Some((0, stamp_end)),
+        },
     }
     head.host = Some(Cow::Borrowed(host));
     head.program = Some(Cow::Borrowed(program));
@@ -288,7 +307,9 @@ fn tag<'a>(c: &mut Cursor<'a>) -> Option<(&'a str, Option<&'a str>, usize)> {
 fn rfc5424_head(s: &str) -> Head<'_> {
     let mut head = Head::default();
     let mut c = Cursor { s, at: 0 };
-    let Some(fields) = rfc5424_fields(&mut c) else { return head };
+    let Some(fields) = rfc5424_fields(&mut c) else {
+        return head;
+    };
     let [stamp, host, program, pid] = fields;
     let stamp_range = (stamp.as_ptr() as usize - s.as_ptr() as usize, 0);
     let stamp_range = (stamp_range.0, stamp_range.0 + stamp.len());
@@ -352,13 +373,22 @@ fn sd_element(c: &mut Cursor<'_>) -> Option<()> {
     }
 }
 
-const JOURNALD_FIELDS: [&str; 6] =
-    ["__REALTIME_TIMESTAMP", "_HOSTNAME", "SYSLOG_IDENTIFIER", "SYSLOG_PID", "_PID", "MESSAGE"];
+const JOURNALD_FIELDS: [&str; 6] = [
+    "__REALTIME_TIMESTAMP",
+    "_HOSTNAME",
+    "SYSLOG_IDENTIFIER",
+    "SYSLOG_PID",
+    "_PID",
+    "MESSAGE",
+];
 
 /// A `journalctl -o json` record; an odd one is left whole to Python.
 fn journald_head(s: &str) -> Head<'_> {
     let Some(found) = json::fields(s, &JOURNALD_FIELDS) else {
-        return Head { odd: Some((0, s.len())), ..Head::default() };
+        return Head {
+            odd: Some((0, s.len())),
+            ..Head::default()
+        };
     };
     let [micros, host, program, syslog_pid, pid, message] =
         <[Option<Cow<'_, str>>; 6]>::try_from(found).unwrap_or_default();

@@ -46,7 +46,9 @@ impl<'a> Reader<'a> {
         let mut owned: Option<String> = None;
         loop {
             let rest = &self.s.as_bytes()[self.at..];
-            let run = rest.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            let run = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
             if let Some(text) = owned.as_mut() {
                 text.push_str(&self.s[self.at..self.at + run]);
             }
@@ -126,7 +128,9 @@ impl<'a> Reader<'a> {
     }
 
     fn literal(&mut self, word: &str) -> Option<()> {
-        self.s[self.at..].starts_with(word).then(|| self.at += word.len())
+        self.s[self.at..]
+            .starts_with(word)
+            .then(|| self.at += word.len())
     }
 
     /// Any JSON value, checked and passed over.
@@ -230,7 +234,8 @@ mod tests {
 
     #[test]
     fn strings_are_unescaped() {
-        let got = read(r#" {"a":[1,-2.5e3,{"b":null}],"MESSAGE":"x\"\u00e9\ud83d\ude00\n","c":true} "#);
+        let got =
+            read(r#" {"a":[1,-2.5e3,{"b":null}],"MESSAGE":"x\"\u00e9\ud83d\ude00\n","c":true} "#);
         assert_eq!(got, Some(vec![Some("x\"é😀\n".to_string()), None]));
     }
 

@@ -29,7 +29,11 @@ pub struct TooLarge(pub usize);
 
 pub fn split_lines(chunk: &[u8]) -> Result<Lines, TooLarge> {
     let valid = std::str::from_utf8(chunk).is_ok();
-    let mut text = if valid { chunk.to_vec() } else { Vec::with_capacity(chunk.len() + 64) };
+    let mut text = if valid {
+        chunk.to_vec()
+    } else {
+        Vec::with_capacity(chunk.len() + 64)
+    };
     let mut lines = Vec::with_capacity(chunk.len() / 128 + 1);
     let mut push = |begin: usize, end: usize, text: &mut Vec<u8>| -> Result<(), TooLarge> {
         let mut bytes = &chunk[begin..end];
@@ -43,11 +47,19 @@ pub fn split_lines(chunk: &[u8]) -> Result<Lines, TooLarge> {
             text.extend_from_slice(String::from_utf8_lossy(bytes).as_bytes());
             at
         };
-        let len = if valid { bytes.len() } else { text.len() - start };
+        let len = if valid {
+            bytes.len()
+        } else {
+            text.len() - start
+        };
         if start + len > MAX_TEXT {
             return Err(TooLarge(start + len));
         }
-        lines.push(Line { start: start as u32, len: len as u32, chunk_offset: begin });
+        lines.push(Line {
+            start: start as u32,
+            len: len as u32,
+            chunk_offset: begin,
+        });
         Ok(())
     };
     let mut begin = 0;
@@ -62,11 +74,17 @@ pub fn split_lines(chunk: &[u8]) -> Result<Lines, TooLarge> {
 }
 
 impl Lines {
-    pub fn str(&self, line: &Line) -> &str {
-        let bytes = &self.text[line.start as usize..(line.start + line.len) as usize];
-        // Every span was cut from valid UTF-8 at ASCII bytes (`\n`, `\r`).
-        std::str::from_utf8(bytes).unwrap_or_default()
+    /// The text as a `str`, checked once per chunk rather than once per line.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.text).unwrap_or_default()
     }
+}
+
+/// A line's text: spans are cut at ASCII bytes (`\n`, `\r`) of valid UTF-8, so they lie
+/// on character boundaries (`get` checks that, and gives "" if it ever did not).
+pub fn line_str<'a>(text: &'a str, line: &Line) -> &'a str {
+    text.get(line.start as usize..(line.start + line.len) as usize)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -75,7 +93,11 @@ mod tests {
 
     fn texts(chunk: &[u8]) -> Vec<String> {
         let lines = split_lines(chunk).unwrap();
-        lines.lines.iter().map(|l| lines.str(l).to_string()).collect()
+        lines
+            .lines
+            .iter()
+            .map(|l| line_str(lines.as_str(), l).to_string())
+            .collect()
     }
 
     #[test]

@@ -115,11 +115,18 @@ fn split_envelope(
     let strings = match strings {
         "view" => Strings::View,
         "plain" => Strings::Plain,
-        other => return Err(PyValueError::new_err(format!("unknown string layout {other:?}"))),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown string layout {other:?}"
+            )))
+        }
     };
     let split = py.detach(|| guarded(source, offset, |progress| split(chunk, format, progress)))?;
     match split {
-        Ok(env) => Ok(EnvelopeBatch { batch: batch_of(env), strings }),
+        Ok(env) => Ok(EnvelopeBatch {
+            batch: batch_of(env),
+            strings,
+        }),
         Err(too_large) => Err(EngineError::new_err(format!(
             "{source}: a chunk at byte {offset} holds {} bytes of text, more than the engine \
              takes at once ({})",

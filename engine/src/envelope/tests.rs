@@ -32,7 +32,10 @@ fn one(line: &str, format: Format) -> Row {
 
 #[test]
 fn classic_heads() {
-    let row = one("Nov 24 17:18:10 mx postfix/smtpd[388]: connect from a[1.2.3.4]", Format::Classic);
+    let row = one(
+        "Nov 24 17:18:10 mx postfix/smtpd[388]: connect from a[1.2.3.4]",
+        Format::Classic,
+    );
     assert_eq!(row.stamp.as_deref(), Some("Nov 24 17:18:10"));
     assert_eq!(row.host.as_deref(), Some("mx"));
     assert_eq!(row.program.as_deref(), Some("postfix/smtpd"));
@@ -47,7 +50,10 @@ fn classic_heads() {
 
     // An unpadded day is read, but its time is left to Python.
     let row = one("Nov 8 17:18:10 mx postfix/qmgr[1]: x", Format::Classic);
-    assert_eq!((row.stamp, row.odd.as_deref()), (None, Some("Nov 8 17:18:10")));
+    assert_eq!(
+        (row.stamp, row.odd.as_deref()),
+        (None, Some("Nov 8 17:18:10"))
+    );
 
     // Unicode digits are \d to the regex: a head, but no pid Int64 can read.
     let row = one("Nov 24 17:18:10 mx prog[\u{0663}]: x", Format::Classic);
@@ -72,11 +78,17 @@ fn lines_without_a_head() {
 
 #[test]
 fn iso_heads() {
-    let row = one("2026-11-24T17:18:10.594919+00:00 mx postfix/smtpd[388]: hi", Format::Rfc3339);
+    let row = one(
+        "2026-11-24T17:18:10.594919+00:00 mx postfix/smtpd[388]: hi",
+        Format::Rfc3339,
+    );
     assert_eq!(row.time, Some(1_795_540_690_594_919));
     assert_eq!((row.host.as_deref(), row.pid), (Some("mx"), Some(388)));
     let row = one("2026-11-24T17:18:60Z mx p: hi", Format::Rfc3339);
-    assert_eq!((row.time, row.odd.as_deref()), (None, Some("2026-11-24T17:18:60Z")));
+    assert_eq!(
+        (row.time, row.odd.as_deref()),
+        (None, Some("2026-11-24T17:18:60Z"))
+    );
 }
 
 #[test]
@@ -86,13 +98,20 @@ fn rfc5424_heads() {
         Format::Rfc5424,
     );
     assert_eq!(row.time, Some(1_795_533_490_590_000));
-    assert_eq!((row.program.as_deref(), row.pid), (Some("postfix/smtpd"), Some(388)));
+    assert_eq!(
+        (row.program.as_deref(), row.pid),
+        (Some("postfix/smtpd"), Some(388))
+    );
     assert_eq!(row.message.as_deref(), Some("hi"));
     let row = one("<22>1 - mx p - - - [unclosed", Format::Rfc5424);
     assert_eq!((row.odd.as_deref(), row.pid), (Some("-"), None));
     assert_eq!(row.message.as_deref(), Some("[unclosed"));
-    assert!(one("<2222>1 - mx p - - - x", Format::Rfc5424).program.is_none());
-    assert!(one("<22>1 - mx p - - [x", Format::Rfc5424).program.is_none());
+    assert!(one("<2222>1 - mx p - - - x", Format::Rfc5424)
+        .program
+        .is_none());
+    assert!(one("<22>1 - mx p - - [x", Format::Rfc5424)
+        .program
+        .is_none());
 }
 
 #[test]
@@ -102,9 +121,15 @@ fn journald_records() {
         Format::Journald,
     );
     assert_eq!(row.time, Some(1_795_540_690_000_000));
-    assert_eq!((row.program.as_deref(), row.pid), (Some("postfix/smtpd"), Some(388)));
+    assert_eq!(
+        (row.program.as_deref(), row.pid),
+        (Some("postfix/smtpd"), Some(388))
+    );
     assert_eq!(row.message.as_deref(), Some("a\tb"));
-    let row = one(r#"{"SYSLOG_IDENTIFIER":"p","MESSAGE":"m"}"#, Format::Journald);
+    let row = one(
+        r#"{"SYSLOG_IDENTIFIER":"p","MESSAGE":"m"}"#,
+        Format::Journald,
+    );
     assert_eq!((row.program, row.message.as_deref()), (None, Some("m")));
     let row = one(r#"{"MESSAGE":[104,105]}"#, Format::Journald);
     assert_eq!(row.odd.as_deref(), Some(r#"{"MESSAGE":[104,105]}"#));
