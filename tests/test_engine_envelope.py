@@ -1,9 +1,10 @@
 """The Rust envelope gives exactly the frame the Polars envelope gave.
 
 Differential tests against tests/polars_envelope.py (the Polars envelope as last
-shipped, every line through its full regular expressions): on sample_logs, on every corpus line written in each of the five formats, and
-on hypothesis-made lines and chunks rich in the characters the heads turn on (Unicode
-digits and spaces, brackets, colons, odd stamps, broken JSON, invalid UTF-8).
+shipped, every line through its full regular expressions): on sample_logs, on every
+corpus line written in each of the five formats, and on hypothesis-made lines and
+chunks rich in the characters the heads turn on (Unicode digits and spaces, brackets,
+colons, odd stamps, broken JSON, invalid UTF-8), mutated real lines and arbitrary bytes.
 """
 
 from __future__ import annotations
