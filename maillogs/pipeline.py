@@ -55,7 +55,9 @@ def parse_sources(
         chunks = iter_chunks(source, settings.chunk_bytes, stdin=stdin)
         counted = _counting(chunks, on_bytes) if on_bytes is not None else chunks
         try:
-            yield from run.parser.parse_chunks(counted, times, settings.log_format)
+            yield from run.parser.parse_chunks(
+                counted, times, settings.log_format, source=source.name
+            )
         except InputError as error:
             run.errors.append(error)
         garbage.report(source.name, run.parser.source)

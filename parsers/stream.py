@@ -26,7 +26,7 @@ from parsers.daemons import (
     rules_for,
 )
 from parsers.derive import derive
-from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, split_envelope
+from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, read_envelope
 from parsers.garbage import SourceTally
 from parsers.schema import EventKind, conform, empty_frame
 from parsers.timestamps import TimeContext
@@ -75,36 +75,6 @@ class ParseStats:
         return sum(self.unparsed_by_program.values())
 
 
-# pl.read_lines would transparently decompress a chunk that starts like a compressed
-# file; log text that happens to start so is split in Python instead.
-_COMPRESSION_MAGIC = (
-    b"\x1f\x8b",  # gzip
-    b"\x28\xb5\x2f\xfd",  # zstd
-    b"BZh",  # bzip2
-    b"\xfd7zXZ",  # xz
-    b"\x78\x01",  # zlib, at each compression level
-    b"\x78\x5e",
-    b"\x78\x9c",
-    b"\x78\xda",
-)
-
-
-def lines_frame(chunk: bytes) -> pl.DataFrame:
-    """One row per line, invalid UTF-8 replaced, a trailing CR dropped."""
-    if not chunk.startswith(_COMPRESSION_MAGIC):
-        try:
-            return pl.read_lines(chunk, name="line")
-        except (pl.exceptions.PolarsError, OSError):
-            pass  # invalid UTF-8 (or bytes read_lines took for a format): split below
-    text = chunk.decode("utf-8", "replace")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return pl.DataFrame(
-        {"line": [line.removesuffix("\r") for line in lines]}, schema={"line": pl.String}
-    )
-
-
 def _daemon_of(program: str | None) -> str | None:
     """The rule table a program's lines go to; None for programs that are not mail."""
     if program is None:
@@ -128,12 +98,20 @@ class Extracted:
     odd: pl.Series  # unparsed and not-mail messages (the raw line without envelope)
 
 
-def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) -> Extracted:
+def extract(
+    chunk: bytes,
+    fmt: LogFormat,
+    times: TimeContext,
+    first_seq: int,
+    source: str = "<input>",
+    offset: int = 0,
+) -> Extracted:
     """Lines → envelope → per-daemon rules → derived columns. Pure, so chunks can run
-    in parallel; `seq` numbers the lines from `first_seq` to keep their order."""
-    raw = lines_frame(chunk)
-    raw = raw.with_row_index("seq", offset=0).with_columns(pl.col("seq").cast(pl.Int64) + first_seq)
-    frame = raw.select("seq").hstack(split_envelope(raw, fmt, times))
+    in parallel; `seq` numbers the lines from `first_seq` to keep their order. `source`
+    and `offset` (the chunk's first byte in it) name the input if the engine fails."""
+    frame = read_envelope(chunk, fmt, times, source=source, offset=offset)
+    lines = frame.height
+    frame = frame.with_row_index("seq").with_columns(pl.col("seq").cast(pl.Int64) + first_seq)
     programs = frame.get_column("program").unique().to_list()
     daemon_map = {p: _daemon_of(p) for p in programs if p is not None}
     frame = frame.with_columns(
@@ -185,7 +163,7 @@ def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) ->
         ]
     ).get_column("odd")
     return Extracted(
-        lines=raw.height,
+        lines=lines,
         derived=derived,
         unparsed=unparsed_frame,
         not_mail_by_program=not_mail_counts,
@@ -232,7 +210,11 @@ class EventParser:
         return self._chunks * _SEQ_STRIDE
 
     def parse_chunks(
-        self, chunks: Iterable[bytes], times: TimeContext, fmt: LogFormat | None = None
+        self,
+        chunks: Iterable[bytes],
+        times: TimeContext,
+        fmt: LogFormat | None = None,
+        source: str = "<input>",
     ) -> Iterator[EventBatch]:
         """Parse one source's chunks; its format is detected from the first chunk unless given."""
         pending: deque[Future[Extracted]] = deque()
@@ -240,13 +222,14 @@ class EventParser:
         self.source = SourceTally()
         # The first chunk waits for a second before threads start: a small input (one
         # chunk) is parsed here, without a pool.
-        held: tuple[bytes, int] | None = None
+        held: tuple[bytes, int, int] | None = None  # chunk, first seq, byte offset
         pool: ThreadPoolExecutor | None = None
-        source = iter(chunks)
+        offset = 0
+        remaining = iter(chunks)
         try:
             while True:
                 try:
-                    chunk = next(source)
+                    chunk = next(remaining)
                 except StopIteration:
                     break
                 except Exception as error:
@@ -256,20 +239,21 @@ class EventParser:
                 if fmt is None:
                     fmt = detect_format(chunk[:4096].decode("utf-8", "replace").splitlines()[:20])
                 seq = self._next_seq()
+                at, offset = offset, offset + len(chunk)
                 if pool is None and held is None:
-                    held = (chunk, seq)
+                    held = (chunk, seq, at)
                     continue
                 if pool is None:
                     pool = ThreadPoolExecutor(max_workers=self._workers)
                 if held is not None:
-                    pending.append(pool.submit(extract, held[0], fmt, times, held[1]))
+                    pending.append(pool.submit(extract, held[0], fmt, times, held[1], source, held[2]))
                     held = None
-                pending.append(pool.submit(extract, chunk, fmt, times, seq))
+                pending.append(pool.submit(extract, chunk, fmt, times, seq, source, at))
                 while len(pending) >= self._workers:
                     yield self.finish(pending.popleft().result())
             if held is not None:
                 assert fmt is not None  # detected from the held chunk
-                yield self.finish(extract(held[0], fmt, times, held[1]))
+                yield self.finish(extract(held[0], fmt, times, held[1], source, held[2]))
             while pending:
                 yield self.finish(pending.popleft().result())
         finally:
