@@ -13,17 +13,12 @@ from pathlib import Path
 from maillogs.errors import InputError
 from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
+from maillogs.store.clock import day_over
 from maillogs.store.ingest import IngestReport, new_batches
-from maillogs.store.read import (
-    Columns,
-    StoredDay,
-    ahead,
-    counted,
-    days_of,
-    read_day,
-    whole_day,
-)
-from maillogs.store.summaries import DaySummary, day_summary, newest_day
+from maillogs.store.layout import UNKNOWN_DATE
+from maillogs.store.read import StoredDay, ahead, counted, day_reads, days_of, whole_day
+from maillogs.store.slices import Columns
+from maillogs.store.summaries import DaySummary, day_summary
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, ParseStats
 from reports.options import ReportOptions
@@ -45,19 +40,20 @@ def report_items(
     after the checkpoint. Counts what it reads into `stats` (lines: the events and
     unparsed lines; not-mail lines are not stored). Of the store, only `columns` (all
     if None) are read; the new lines come whole. With `summaries` (the report's
-    options), a day the period holds whole, but the store's newest, comes as its
-    DaySummary (saved, or made now and saved)."""
+    options), a day the period holds whole and that is over (by the clock `now`, or as a
+    later day has events) comes as its DaySummary (saved, or made now and saved). A big
+    day's events come in slices of time."""
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
     pending = checkpoints.load(store)
     days = days_of(store, since, until, pending)
-    newest = newest_day(store) if summaries is not None and days else None
-    reads: list[Callable[[], StoredDay | DaySummary]] = [
-        partial(day_summary, store, date, parts, summaries)
-        if summaries is not None and whole_day(date, since, until) and date != newest
-        else partial(read_day, parts, columns)
-        for date, parts in days.items()
-    ]
+    newest = max((date for date in days if date != UNKNOWN_DATE), default=None)
+    reads: list[Callable[[], StoredDay | DaySummary]] = []
+    for date, parts in days.items():
+        if summaries is not None and whole_day(date, since, until) and day_over(date, now, newest):
+            reads.append(partial(day_summary, store, date, parts, summaries))
+        else:
+            reads += day_reads(parts, columns)
     for day in ahead(reads):
         _count(stats, day)
         yield day if isinstance(day, DaySummary) else day.batch
