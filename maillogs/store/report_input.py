@@ -4,7 +4,7 @@ written)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -15,7 +15,7 @@ from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.clock import day_over
 from maillogs.store.ingest import IngestReport, new_batches
-from maillogs.store.layout import UNKNOWN_DATE
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError
 from maillogs.store.read import StoredDay, ahead, counted, day_reads, days_of, whole_day
 from maillogs.store.slices import Columns
 from maillogs.store.summaries import DaySummary, day_summary
@@ -25,7 +25,7 @@ from reports.options import ReportOptions
 
 
 def report_items(
-    store: Path,
+    store: Path | Sequence[Path],
     paths: list[str],
     settings: ParseSettings,
     now: datetime,
@@ -42,22 +42,38 @@ def report_items(
     if None) are read; the new lines come whole. With `summaries` (the report's
     options), a day the period holds whole and that is over (by the clock `now`, or as a
     later day has events) comes as its DaySummary (saved, or made now and saved). A big
-    day's events come in slices of time."""
+    day's events come in slices of time.
+
+    Several stores (a fleet's hosts, each ingesting into its own) are read as one: day
+    by day, each store's summary of the day, and the events of the others together."""
+    stores = [store] if isinstance(store, Path) else list(store)
+    if paths and len(stores) != 1:
+        raise StoreError("new lines of PATHS go with one store: give a single --store")
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
-    pending = checkpoints.load(store)
-    days = days_of(store, since, until, pending)
-    newest = max((date for date in days if date != UNKNOWN_DATE), default=None)
+    states = [checkpoints.load(one) for one in stores]
+    by_store = [
+        days_of(one, since, until, state) for one, state in zip(stores, states, strict=True)
+    ]
     reads: list[Callable[[], StoredDay | DaySummary]] = []
-    for date, parts in days.items():
-        if summaries is not None and whole_day(date, since, until) and day_over(date, now, newest):
-            reads.append(partial(day_summary, store, date, parts, summaries))
-        else:
-            reads += day_reads(parts, columns)
+    for date in sorted({date for days in by_store for date in days}, key=_day_order):
+        events: list[PartFile] = []
+        for one, days in zip(stores, by_store, strict=True):
+            parts = days.get(date, [])
+            newest = max((day for day in days if day != UNKNOWN_DATE), default=None)
+            whole = summaries is not None and whole_day(date, since, until)
+            if parts and whole and day_over(date, now, newest):
+                assert summaries is not None
+                reads.append(partial(day_summary, one, date, parts, summaries))
+            else:
+                events += parts
+        if events:
+            reads += day_reads(events, columns)
     for day in ahead(reads):
         _count(stats, day)
         yield day if isinstance(day, DaySummary) else day.batch
     if paths:
+        pending = states[0]
         report = IngestReport()
         # the new lines are read like the stored ones; --tz then only shows them
         reading = replace(settings, tz=pending.tz or settings.tz)
@@ -65,6 +81,10 @@ def report_items(
             _count(stats, counted(batch))
             yield batch
         errors.extend(report.errors)
+
+
+def _day_order(date: str) -> tuple[bool, str]:
+    return (date == UNKNOWN_DATE, date)
 
 
 def _count(stats: ParseStats, day: StoredDay | DaySummary) -> None:
