@@ -15,6 +15,7 @@ import click
 from maillogs.cli import (
     STORE_OPTION,
     InputOptions,
+    Stores,
     _environment,
     _report_options,
     _summary,
@@ -61,7 +62,7 @@ from reports.render import blog as render_blog
 )
 def blog(
     options: InputOptions,
-    store: Path | None,
+    store: Stores | None,
     month: str | None,
     top: int,
     title: str | None,

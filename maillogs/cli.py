@@ -316,8 +316,12 @@ def _summary(run: ParseRun) -> ParseSummary:
     )
 
 
+# Several stores (a fleet's hosts, one each) are read as one.
+Stores = tuple[Path, ...]
+
+
 def build_report(
-    options: InputOptions, report_options: ReportOptions, store: Path | None = None
+    options: InputOptions, report_options: ReportOptions, store: Stores | None = None
 ) -> tuple[Report, ParseRun]:
     run = ParseRun()
     builder = ReportBuilder(report_options)
@@ -340,7 +344,7 @@ _NO_LOOK_BACK = timedelta(0)
 
 
 def report_batches(
-    options: InputOptions, run: ParseRun, store: Path | None, look_back: timedelta = _NO_LOOK_BACK
+    options: InputOptions, run: ParseRun, store: Stores | None, look_back: timedelta = _NO_LOOK_BACK
 ) -> Iterator[EventBatch]:
     """The logs' event batches; with a store, its events (from `look_back` before the
     period on) and then the given logs' lines it has not seen yet."""
@@ -357,7 +361,7 @@ def report_batches(
 def _store_input(
     options: InputOptions,
     run: ParseRun,
-    store: Path,
+    store: Stores,
     look_back: timedelta = _NO_LOOK_BACK,
     columns: Needs | None = None,
     summaries: ReportOptions | None = None,
@@ -367,7 +371,7 @@ def _store_input(
     then the given logs' lines it has not seen yet."""
     from maillogs.store.report_input import report_items
 
-    run.files.append(str(store))
+    run.files.extend(str(one) for one in store)
     return report_items(
         store, list(options.paths), options.settings, _environment().now(),
         options.period.since - look_back if options.period.since else None,
@@ -375,11 +379,18 @@ def _store_input(
     )  # fmt: skip
 
 
+def _stores(_: click.Context, __: click.Parameter, given: Stores) -> Stores | None:
+    return given or None
+
+
 STORE_OPTION = click.option(
     "--store",
     "store",
+    multiple=True,
+    callback=_stores,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Read the events of this store (maillogs ingest); PATHS add their lines not in it yet.",
+    help="Read the events of this store (maillogs ingest); PATHS add their lines not in it "
+    "yet. Several --store: read as one (a fleet's hosts).",
 )
 
 
@@ -459,7 +470,7 @@ def report(
     fmt: str,
     output: Path | None,
     charts_dir: Path | None,
-    store: Path | None,
+    store: Stores | None,
     **given: Any,
 ) -> None:
     """Report on Postfix logs: totals, TLS, spammers, SPF, checks, rejects, catch-all,

@@ -9,6 +9,7 @@ import click
 from maillogs.cli import (
     STORE_OPTION,
     InputOptions,
+    Stores,
     _environment,
     input_options,
     main,
@@ -47,7 +48,7 @@ def suggest_rules(
     catchall_domains: tuple[str, ...],
     top: int,
     output: Path | None,
-    store: Path | None,
+    store: Stores | None,
 ) -> None:
     """Suggest header_checks rules for accepted mail that looks like spam.
 

@@ -199,8 +199,12 @@ def test_ingest_summarises_the_complete_days_and_prune_deletes_them(tmp_path: Pa
 
 
 def test_store_summarize_makes_them_for_the_domains_asked(store: Path) -> None:
+    """Of the days that are over by the clock: at NOW, midnight after the last day,
+    that day is not (for an hour)."""
     result = CliRunner().invoke(
-        main, ["store", "summarize", "--store", str(store), "--catchall-domain", "Example.ORG"]
+        main,
+        ["store", "summarize", "--store", str(store), "--catchall-domain", "Example.ORG"],
+        obj=Environment(env={}, clock=lambda: NOW),
     )
     assert result.exit_code == 0, result.output
     assert "made 2 day summaries" in result.output
