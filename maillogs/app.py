@@ -18,7 +18,7 @@ from maillogs.exit_codes import ExitStatus
 from maillogs.localzone import local_zone_name
 from maillogs.period import Period, resolve_period
 from maillogs.pipeline import ParseRun, ParseSettings
-from maillogs.sources import EventSource, open_source
+from maillogs.sources import EventSource, Stores, open_source
 from parsers.envelope import LogFormat
 from reports.builder import Report, ReportBuilder
 from reports.options import Bucket, ReportOptions
@@ -109,7 +109,7 @@ def report_options(inputs: Inputs, args: ReportArgs) -> ReportOptions:
 
 
 def event_source(
-    inputs: Inputs, env: Environment, store: Path | None, look_back: timedelta | None = None
+    inputs: Inputs, env: Environment, store: Stores | None, look_back: timedelta | None = None
 ) -> EventSource:
     """The events of the inputs' period (from `look_back` before it, if given): of the
     logs, or of `store` and the given logs' lines it has not seen yet."""
@@ -136,7 +136,7 @@ def parse_summary(run: ParseRun) -> ParseSummary:
 
 
 def build_report(
-    inputs: Inputs, options: ReportOptions, env: Environment, store: Path | None = None
+    inputs: Inputs, options: ReportOptions, env: Environment, store: Stores | None = None
 ) -> tuple[Report, ParseRun]:
     """The report of the inputs' period, and what was read for it."""
     source = event_source(inputs, env, store)

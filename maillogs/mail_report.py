@@ -37,6 +37,7 @@ from maillogs.mail_message import address, build_message
 from maillogs.mail_send import SmtpSettings, send_sendmail, send_smtp
 from maillogs.period import Period
 from maillogs.pipeline import ParseRun
+from maillogs.sources import Stores
 from reports import sections as registry
 from reports.builder import Report
 from reports.render import Format, render
@@ -75,7 +76,7 @@ def mail_report(
     report_args: ReportArgs,
     args: MailArgs,
     env: Environment,
-    store: Path | None = None,
+    store: Stores | None = None,
 ) -> ExitStatus:
     """Build the report and send it (or write it, with dry_run), unless --only-if
     does not hold."""

@@ -33,6 +33,9 @@ from reports.section import Needs
 if TYPE_CHECKING:
     from maillogs.store.summaries import DaySummary
 
+# Several stores (a fleet's hosts, one each) are read as one.
+Stores = tuple[Path, ...]
+
 
 class EventSource(Protocol):
     """The events of a period, in time order batch by batch, and what was read."""
@@ -120,7 +123,7 @@ class StoreSource:
     """A store's events of the period's days, then the lines of `paths` it has not
     seen yet: an adapter over maillogs.store.report_input."""
 
-    store: Path
+    store: Stores
     paths: Sequence[str]
     settings: ParseSettings
     period: Period
@@ -151,7 +154,7 @@ class StoreSource:
         from maillogs.store.report_input import report_items
         from maillogs.store.summaries import DaySummary
 
-        self.run.files.append(str(self.store))
+        self.run.files.extend(str(one) for one in self.store)
         self.run.store = True
         since, until = self.period.since, self.period.until
         for item in report_items(
@@ -166,7 +169,7 @@ def open_source(
     settings: ParseSettings,
     period: Period,
     env: Environment,
-    store: Path | None = None,
+    store: Stores | None = None,
     progress: bool = False,
 ) -> EventSource:
     """The logs' events, or with `store` its events and the logs' lines it lacks."""

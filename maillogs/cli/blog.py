@@ -32,7 +32,7 @@ from maillogs.cli.options import (
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.period import resolve_period
 from maillogs.pipeline import ParseRun
-from maillogs.sources import in_period
+from maillogs.sources import Stores, in_period
 from reports.blog import BlockedSpam, Post, build_post
 from reports.builder import ReportBuilder
 from reports.render import blog as render_blog
@@ -70,7 +70,7 @@ _LOOK_BACK = timedelta(days=31)
 )
 def blog(
     inputs: Inputs,
-    store: Path | None,
+    store: Stores | None,
     month: str | None,
     top: int,
     header_checks: tuple[str, ...],

@@ -12,6 +12,7 @@ from maillogs.cli.options import STORE_OPTION, environment, input_options
 from maillogs.cli.options import report_options as report_option_set
 from maillogs.config import VIAS
 from maillogs.mail_report import PASSWORD_ENV, TLS_MODES, MailArgs, mail_report
+from maillogs.sources import Stores
 
 
 @click.command()
@@ -47,7 +48,7 @@ from maillogs.mail_report import PASSWORD_ENV, TLS_MODES, MailArgs, mail_report
               "never from the command line.")  # fmt: skip
 @click.option("--sendmail", "sendmail_path", metavar="PATH", help="With --via sendmail.")
 @click.option("--verbose", "-v", is_flag=True, help="Say on stderr why nothing was sent.")
-def mail(inputs: Inputs, report_args: ReportArgs, store: Path | None, **given: Any) -> None:
+def mail(inputs: Inputs, report_args: ReportArgs, store: Stores | None, **given: Any) -> None:
     """Mail the report: plain text and HTML with inline charts, for cron.
 
     \b

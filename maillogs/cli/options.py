@@ -15,6 +15,7 @@ import click
 
 from maillogs.app import ReportArgs, resolve_inputs
 from maillogs.environment import Environment
+from maillogs.sources import Stores
 from parsers.envelope import LogFormat
 from reports import sections
 from reports.options import Bucket
@@ -169,9 +170,16 @@ def report_options(
     return decorate
 
 
+def _stores(_: click.Context, __: click.Parameter, given: Stores) -> Stores | None:
+    return given or None
+
+
 STORE_OPTION = click.option(
     "--store",
     "store",
+    multiple=True,
+    callback=_stores,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Read the events of this store (maillogs ingest); PATHS add their lines not in it yet.",
+    help="Read the events of this store (maillogs ingest); PATHS add their lines not in it "
+    "yet. Several --store: read as one (a fleet's hosts).",
 )

@@ -19,6 +19,7 @@ from maillogs.cli.options import STORE_OPTION, environment, input_options
 from maillogs.cli.options import report_options as report_option_set
 from maillogs.cli.output import text_output
 from maillogs.errors import MaillogsError, UsageError
+from maillogs.sources import Stores
 from reports.builder import Report
 from reports.render import Format, render
 from reports.render import csv as csv_render
@@ -49,7 +50,7 @@ def report(
     fmt: str,
     output: Path | None,
     charts_dir: Path | None,
-    store: Path | None,
+    store: Stores | None,
     report_args: ReportArgs,
 ) -> None:
     """Report on Postfix logs: totals, TLS, spammers, SPF, checks, rejects, catch-all,

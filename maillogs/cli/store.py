@@ -39,6 +39,9 @@ STORE = click.option(
 def ingest(inputs: Inputs, store: Path, wait: bool, follow: bool, interval: float) -> None:
     """Add what is new in the logs to a Parquet event store (for cron, or --follow).
 
+    Each day, once over (its UTC midnight plus an hour), has its files merged and its
+    day summary made by the next ingest.
+
     \b
     Examples:
       maillogs ingest --store /var/lib/maillogs /var/log/mail.log*
@@ -71,6 +74,7 @@ def ingest(inputs: Inputs, store: Path, wait: bool, follow: bool, interval: floa
             click.echo(
                 f"ingested {report.new_lines:,} lines ({report.new_bytes:,} bytes) of "
                 f"{len(report.sources)} files: {report.events:,} events in {report.parts:,} files"
+                + (f", merged away {report.merged_away:,} files" if report.merged_away else "")
                 + (f", {report.summaries:,} day summaries" if report.summaries else ""),
                 err=True,
             )
@@ -142,7 +146,7 @@ def summarize(
     config = load_config(find_config_path(config_path, env.env, env.home))
     domains = tuple(domain_name(d) for d in catchall_domains) or config.catchall_domains
     with locked(store, wait):
-        made = summaries.refresh(store, ReportOptions(catchall_domains=tuple(domains)))
+        made = summaries.refresh(store, ReportOptions(catchall_domains=tuple(domains)), env.now())
     click.echo(f"made {made:,} day summaries", err=True)
 
 

@@ -18,6 +18,7 @@ from maillogs.cli.options import (
     top_option,
 )
 from maillogs.errors import UsageError
+from maillogs.sources import Stores
 from reports import suggest as suggestions
 
 
@@ -41,7 +42,7 @@ def suggest_rules(
     catchall_domains: tuple[str, ...],
     top: int,
     output: Path | None,
-    store: Path | None,
+    store: Stores | None,
 ) -> None:
     """Suggest header_checks rules for accepted mail that looks like spam.
 

@@ -11,7 +11,7 @@ from maillogs.app import Inputs, check_tables, input_errors
 from maillogs.cli.options import STORE_OPTION, environment, input_options
 from maillogs.errors import UsageError
 from maillogs.period import Period
-from maillogs.sources import open_source
+from maillogs.sources import Stores, open_source
 from parsers.stream import EventBatch
 from reports.check_tables import rules_by_id
 from reports.trace import Story, TraceQuery, Tracer
@@ -59,7 +59,7 @@ from reports.trace.render import render_jsonl, render_text
 )
 def trace(
     inputs: Inputs,
-    store: Path | None,
+    store: Stores | None,
     queue_ids: tuple[str, ...],
     message_ids: tuple[str, ...],
     senders: tuple[str, ...],
