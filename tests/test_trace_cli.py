@@ -80,3 +80,28 @@ def test_the_docs_example_is_the_output() -> None:
     code, output = _run("--queue-id", "5E02120C6B2", *LOGS)
     assert code == 0
     assert output == "5E02120C6B2" + example
+
+
+def test_real_deferred_then_delivered_messages_are_one_story_each() -> None:
+    """The tls-unlogged run: mail deferred on one day and delivered the next (real
+    Postfix, a file of its own) is one story per message, as its truth counts them."""
+    run = SAMPLE / "tls-unlogged"
+    truth = json.loads((run / "truth.json").read_text())["messages"]
+    code, output = _run(
+        "--format", "jsonl", "--tz", "UTC", "--quiet", str(run / "classic" / "maillog.gz")
+    )  # fmt: skip
+    assert code == 0
+    deferred = [
+        story
+        for story in _jsonl(output)
+        if any(d["status"] == "deferred" for d in story["deliveries"])  # type: ignore[attr-defined]
+    ]
+    assert len(deferred) == truth["deferred_messages"]
+    attempts = [d for story in deferred for d in story["deliveries"]]  # type: ignore[attr-defined]
+    assert sum(d["status"] == "deferred" for d in attempts) == truth["deferral_attempts"]
+    for story in deferred:
+        statuses = [d["status"] for d in story["deliveries"]]  # type: ignore[attr-defined]
+        assert statuses[-1] == "sent", story["queue_id"]
+        first, last = str(story["first_seen"]), str(story["last_seen"])
+        assert first[:10] < last[:10], "deferred one day, delivered the next"
+    assert sum(s["state"] == "removed" for s in deferred) == truth["delivered_after_deferral"]
