@@ -246,7 +246,9 @@ class EventParser:
                 if pool is None:
                     pool = ThreadPoolExecutor(max_workers=self._workers)
                 if held is not None:
-                    pending.append(pool.submit(extract, held[0], fmt, times, held[1], source, held[2]))
+                    pending.append(
+                        pool.submit(extract, held[0], fmt, times, held[1], source, held[2])
+                    )
                     held = None
                 pending.append(pool.submit(extract, chunk, fmt, times, seq, source, at))
                 while len(pending) >= self._workers:

@@ -125,6 +125,12 @@ def _print_stats(run: ParseRun) -> None:
     out.write("events by kind:\n")
     for kind, count in sorted(stats.events_by_kind.items(), key=lambda kv: (-kv[1], kv[0])):
         out.write(f"  {kind:<16} {count}\n")
-    out.write("unparsed by program:\n")
-    for program, count in sorted(stats.unparsed_by_program.items(), key=lambda kv: (-kv[1], kv[0])):
-        out.write(f"  {program:<24} {count}\n")
+    # program names are log text: escaped like every other string from the log
+    for title, by_program in (
+        ("unparsed by program", stats.unparsed_by_program),
+        ("verbose (debug) lines by program", stats.debug_by_program),
+    ):
+        if title.startswith("unparsed") or by_program:
+            out.write(f"{title}:\n")
+        for program, count in sorted(by_program.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.write(f"  {for_terminal(program):<24} {count}\n")
