@@ -77,17 +77,16 @@ fn check(chunk: &[u8], format: Format) {
     assert_eq!(env.rows(), expected_rows(chunk), "{chunk:?}");
     for row in 0..env.rows() {
         let line = env.text(env.line[row]);
-        for field in [
+        let spans = [
             env.host[row],
             env.program[row],
             env.message[row],
             env.stamp[row],
-        ] {
-            if let Some(span) = field {
-                in_bounds(&env, span);
-                if span.buffer == 0 {
-                    assert!(line.contains(env.text(span)), "{chunk:?}");
-                }
+        ];
+        for span in spans.into_iter().flatten() {
+            in_bounds(&env, span);
+            if span.buffer == 0 {
+                assert!(line.contains(env.text(span)), "{chunk:?}");
             }
         }
         if let Some(span) = env.odd[row] {
