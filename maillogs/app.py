@@ -163,14 +163,10 @@ def input_errors(run: ParseRun, env: Environment) -> ExitStatus:
 
 
 def no_mail_notice(run: ParseRun) -> str | None:
-    """One line when the inputs held no mail log at all: empty, binary, or read with a
-    --log-format that does not fit them."""
+    """One line when the inputs held no log lines at all (empty). Lines that are all
+    garbage (binary, a --log-format that does not fit) are said per file as they are
+    read, with their commonest shapes (parsers.garbage): not twice."""
     stats, files = run.stats, ", ".join(run.files) or "the input"
     if stats.lines == 0:
         return f"maillogs: notice: {files}: no log lines (empty)"
-    if stats.events == 0:
-        return (
-            f"maillogs: notice: {files}: {stats.lines:,} lines and none of them a Postfix "
-            "log line (not a mail log? a wrong --log-format?)"
-        )
     return None

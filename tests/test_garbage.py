@@ -64,3 +64,14 @@ def test_wrong_log_format_is_reported_on_stderr(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert quiet.stderr == ""
+
+
+def test_ingest_says_it_too(tmp_path: Path) -> None:
+    log = tmp_path / "maillog"
+    log.write_bytes(SAMPLE.read_bytes()[:20000])
+    ran = subprocess.run(
+        [sys.executable, "-m", "maillogs", "ingest", "--store", str(tmp_path / "store"),
+         "--log-format", "rfc3339", str(log)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert f"maillogs: {log}: 100.0% of " in ran.stderr

@@ -61,11 +61,8 @@ def ingest(inputs: Inputs, store: Path, wait: bool, follow: bool, interval: floa
             click.echo(f"maillogs: error: {error}", err=True)
         said = bool(report.errors) and report.new_lines == 0  # the errors were all of it
         if not said and report.new_lines and not report.events:
-            # read, and none of it a Postfix line: a binary file, a wrong --log-format
-            names = ", ".join(paths)
-            click.echo(f"maillogs: notice: {names}: {report.new_lines:,} lines and none of "
-                       "them a Postfix log line (not a mail log? a wrong --log-format?)",
-                       err=True)  # fmt: skip
+            # none of it a Postfix line (binary, a wrong --log-format): the ingest said
+            # so per file with its commonest shapes (parsers.garbage)
             said = True
         if not said and not report.errors and not report.new_lines and not report.sources:
             click.echo(f"maillogs: notice: {', '.join(paths)}: no log lines (empty)", err=True)

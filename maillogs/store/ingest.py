@@ -42,6 +42,7 @@ from maillogs.store.layout import (
     write_atomically,
 )
 from maillogs.store.settle import settle
+from parsers import garbage
 from parsers.envelope import detect_format
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, EventParser
@@ -268,7 +269,7 @@ def new_batches(
             lines, not_mail = parser.stats.lines, parser.stats.not_mail
             # Chunks are extracted in parallel; each batch comes out, in order, once the
             # parser has tied it to the ones before: its state is then the checkpoint's.
-            for batch in parser.parse_chunks(chunks, times, fmt):
+            for batch in parser.parse_chunks(chunks, times, fmt, source=source.name):
                 start, length = ranges.popleft()
                 state.offset = start + length
                 state.lines += parser.stats.lines - lines
@@ -278,6 +279,7 @@ def new_batches(
                 lines, not_mail = parser.stats.lines, parser.stats.not_mail
                 checkpoint.parser = parser.export_state()
                 yield batch, state, start
+            garbage.report(source.name, parser.source)  # a mostly-garbage input is said
         except InputError as error:
             report.errors.append(error)
 
