@@ -3,9 +3,13 @@
     python benchmarks/store.py                     # uses benchmarks/data/maillog-1G
     python benchmarks/store.py --log some.log --store /tmp/store
 
-Prints a Markdown table: ingest time (with the day summaries it makes), lines/s, peak
-RSS, store size against the raw log; a report over the whole store and over its last
-7 days (wall time, peak RSS).
+Prints a Markdown table: ingest time (with the merging and day summaries it does),
+lines/s, peak RSS, store size against the raw log; a report over the whole store, over
+its last 7 days, and over 06:00-18:00 of its last day (its events, not its summary),
+with wall time and peak RSS; with --compare, the report of the raw log too.
+
+    python benchmarks/amplify.py --size 1G --days 1 --output benchmarks/data/maillog-1G-day
+    python benchmarks/store.py --log benchmarks/data/maillog-1G-day --compare   # one busy day
 Each command is its own process, timed with wait4 like benchmarks/run.py.
 """
 
@@ -39,6 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--log", type=Path, default=HERE / "data" / "maillog-1G")
     parser.add_argument("--store", type=Path, default=HERE / "data" / "store")
+    parser.add_argument("--compare", action="store_true", help="also time a report of the log")
     args = parser.parse_args()
     if not args.log.exists():
         raise SystemExit(f"{args.log}: build it first: python benchmarks/run.py (or amplify.py)")
@@ -55,9 +60,15 @@ def main() -> None:
 
     end = date.fromisoformat(last_day(args.store)) + timedelta(days=1)
     week = (end - timedelta(days=7)).isoformat()
-    whole = run_once([*MAILLOGS, "report", *COMMON, "--format", "json", "--store", str(args.store)])
-    recent = run_once([*MAILLOGS, "report", *COMMON, "--format", "json", "--store",
-                       str(args.store), "--since", week, "--until", end.isoformat()])  # fmt: skip
+    report = [*MAILLOGS, "report", *COMMON, "--format", "json"]
+    whole = run_once([*report, "--store", str(args.store)])
+    recent = run_once([*report, "--store", str(args.store), "--since", week,
+                       "--until", end.isoformat()])  # fmt: skip
+    # the last day from 06:00 to 18:00: its events are read, not its summary
+    last = end - timedelta(days=1)
+    part = run_once([*report, "--store", str(args.store), "--since", f"{last}T06:00",
+                     "--until", f"{last}T18:00"])  # fmt: skip
+    raw_log = run_once([*report, str(args.log)]) if args.compare else None
     print(f"{args.log.name}: {raw / 2**20:,.0f} MiB, {lines:,} lines\n")
     print("| step | wall s | lines/s | peak RSS MiB | notes |")
     print("|---|---:|---:|---:|---|")
@@ -66,6 +77,13 @@ def main() -> None:
           f"summaries {summaries / 2**20:,.1f} MiB |")  # fmt: skip
     print(f"| report --store (all) | {whole[0]:.1f} | | {whole[1]:.0f} | |")
     print(f"| report --store (last 7 days) | {recent[0]:.1f} | | {recent[1]:.0f} | |")
+    print(f"| report --store (last day, 06:00-18:00) | {part[0]:.1f} | | {part[1]:.0f} | |")
+    if raw_log is not None:
+        print(f"| report of the raw log | {raw_log[0]:.1f} | {lines / raw_log[0]:,.0f} "
+              f"| {raw_log[1]:.0f} | |")  # fmt: skip
+    failed = [row for row in (whole, recent, part, raw_log) if row is not None and row[2]]
+    if failed:
+        raise SystemExit(f"a report failed with status {failed[0][2]}")
 
 
 if __name__ == "__main__":

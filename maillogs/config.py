@@ -157,8 +157,8 @@ def load_config(path: Path | None) -> Config:
         logs=top.strings("logs", relative),
         header_checks=tuple(Path(p) for p in top.strings("header_checks", relative)),
         body_checks=tuple(Path(p) for p in top.strings("body_checks", relative)),
-        catchall_domains=top.strings("catchall_domains", _domain),
-        own_domains=top.strings("own_domains", _domain),
+        catchall_domains=top.strings("catchall_domains", domain_name),
+        own_domains=top.strings("own_domains", domain_name),
         own_networks=top.strings("own_networks", _network(top, "own_networks")),
         timezone=_timezone(top),
         top=_top(top),
@@ -178,7 +178,8 @@ def _where(error: tomllib.TOMLDecodeError, text: str) -> str:
     return message
 
 
-def _domain(value: str) -> str:
+def domain_name(value: str) -> str:
+    """A domain as reports compare them (config and command line alike)."""
     return value.strip().lower().rstrip(".")
 
 

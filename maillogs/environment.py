@@ -35,6 +35,19 @@ class Environment:
     def stdout_is_tty(self) -> bool:
         return self.stdout.isatty()
 
+    def columns(self, default: int = 100) -> int:
+        """Width of the text report: $COLUMNS when set (a shell, `COLUMNS=80 maillogs
+        ...` or a cron line), else the terminal's, else `default` (a pipe, a file)."""
+        given = self.env.get("COLUMNS", "")
+        if given.isdigit() and int(given) >= 20:
+            return int(given)
+        if self.stdout_is_tty:
+            try:
+                return os.get_terminal_size(self.stdout.fileno()).columns
+            except (OSError, ValueError):
+                pass
+        return default
+
     @property
     def no_color(self) -> bool:
         return bool(self.env.get("NO_COLOR"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -18,14 +17,6 @@ class EventFormat(enum.StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
     PARQUET = "parquet"
-
-
-def in_period(frame: pl.DataFrame, since: datetime | None, until: datetime | None) -> pl.DataFrame:
-    if since is not None:
-        frame = frame.filter(pl.col("time") >= since)
-    if until is not None:
-        frame = frame.filter(pl.col("time") < until)
-    return frame
 
 
 def write_jsonl(batches: Iterable[EventBatch], kinds: list[EventKind], out: TextIO) -> int:

@@ -20,7 +20,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
@@ -196,6 +196,27 @@ def default_log_paths(root: Path = Path("/")) -> list[str]:
     """The Debian (`mail.log*`) and Red Hat (`maillog*`) logs that exist under `root`."""
     patterns = [str(root / pattern.lstrip("/")) for pattern in DEFAULT_GLOBS]
     return [pattern for pattern in patterns if glob.glob(pattern)]
+
+
+# Every line of a file was written before its mtime. The margin covers stamps read in a
+# zone other than the one they were written in (at most 26 h apart) and clocks a little off.
+MTIME_MARGIN = timedelta(hours=27)
+
+
+def skip_older(
+    sources: Sequence[Source], earliest: datetime | None, year_given: bool = False
+) -> tuple[list[Source], list[Source]]:
+    """(sources to read, sources skipped unopened): a file last written well before
+    `earliest` holds no line at or after it. With the year of classic stamps given
+    (`--year`), a line's time is not bound to its file's mtime: nothing is skipped."""
+    if earliest is None or year_given:
+        return list(sources), []
+    kept: list[Source] = []
+    skipped: list[Source] = []
+    for source in sources:
+        old = source.mtime is not None and source.mtime + MTIME_MARGIN < earliest
+        (skipped if old else kept).append(source)
+    return kept, skipped
 
 
 def total_size(sources: Sequence[Source]) -> int | None:

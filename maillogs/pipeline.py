@@ -10,6 +10,7 @@ from typing import BinaryIO
 
 from maillogs.errors import InputError
 from maillogs.inputs import Source, iter_chunks
+from parsers import garbage
 from parsers.envelope import LogFormat, detect_format
 from parsers.stream import EventBatch, EventParser, ParseStats
 from parsers.timestamps import TimeContext
@@ -34,6 +35,7 @@ class ParseRun:
     errors: list[InputError] = field(default_factory=list)
     # classic-stamped files whose year came from their mtime: (name, year)
     years_from_mtime: list[tuple[str, int]] = field(default_factory=list)
+    store: bool = False  # events came from an event store too: its lines are not counted
 
     @property
     def stats(self) -> ParseStats:
@@ -58,9 +60,12 @@ def parse_sources(
             chunks = _noting_year(chunks, source.name, source.mtime.year, settings, run)
         counted = _counting(chunks, on_bytes) if on_bytes is not None else chunks
         try:
-            yield from run.parser.parse_chunks(counted, times, settings.log_format)
+            yield from run.parser.parse_chunks(
+                counted, times, settings.log_format, source=source.name
+            )
         except InputError as error:
             run.errors.append(error)
+        garbage.report(source.name, run.parser.source)
 
 
 def _noting_year(

@@ -253,12 +253,13 @@ def choose_postfix_config(
     env: Mapping[str, str],
     this_host: str,
     log_hosts: Callable[[], set[str]],
-    default: Path = DEFAULT_MAIN_CF,
+    default: Path | None = None,
 ) -> tuple[Choice, PostfixConfig | None]:
     """--postfix-config PATH (or `none`), else $MAILLOGS_POSTFIX_CONFIG, else the
     default main.cf when it describes the server that wrote the logs: their syslog host
     is this machine's host name or myhostname's first label."""
     given = explicit or env.get(ENV_VAR)
+    default = default or DEFAULT_MAIN_CF  # looked up now: tests point it elsewhere
     if given:
         if given.lower() == OFF:
             return Choice(None), None

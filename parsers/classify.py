@@ -33,6 +33,10 @@ def _test(rule: Rule) -> pl.Expr:
         return message.str.starts_with(rule.literal)
     if rule.test is Test.CONTAINS:
         return message.str.contains(rule.literal, literal=True)
+    if rule.test is Test.WORDS:
+        first = message.str.extract(_fast(f"^({rule.literal.removeprefix('^')})"), 1)
+        # the captured prefix without its last character (":", "(" or " ")
+        return first.str.head(-1).is_in(list(rule.words)).fill_null(False)
     return message.str.contains(_fast(rule.literal))
 
 

@@ -94,6 +94,8 @@ def _peer(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _reject(frame: pl.DataFrame) -> pl.DataFrame:
+    if "client_host" not in frame.columns:  # only proxy-accept/reject lines: no client
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("client_host"))
     rbl = pl.col("reason").str.extract(r" blocked using ([^\s;,]+?)[;,]?(?:\s|$)", 1)
     return _with_family(frame, "client_ip").with_columns(
         reason_class().alias("reason_class"),
@@ -139,8 +141,12 @@ def _spf(frame: pl.DataFrame) -> pl.DataFrame:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("text"))
     if "code" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("code"))
+    if "action" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("action"))
     text = pl.col("text")
-    refused = pl.col("code").is_not_null()
+    deferred = (pl.col("action") == "defer_if_permit").fill_null(False)
+    # The verdict is in the reply text: a reject's or a defer's.
+    refused = pl.col("code").is_not_null() | deferred
     result_from_text = (
         pl.when(text.str.contains("SPF Temporary Error", literal=True))
         .then(pl.lit("temperror"))
@@ -155,14 +161,15 @@ def _spf(frame: pl.DataFrame) -> pl.DataFrame:
         own = pl.col(column) if column in frame.columns else pl.lit(None, pl.String)
         return pl.when(refused).then(from_text).otherwise(own).alias(column)
 
+    actions = {"Header field not prepended": "none", "result_only": "result_only"}
     return frame.with_columns(
         pl.when(refused)
         .then(
-            pl.when(pl.col("code").str.starts_with("4"))
+            pl.when(pl.col("code").str.starts_with("4") | deferred)
             .then(pl.lit("defer"))
             .otherwise(pl.lit("reject"))
         )
-        .otherwise(pl.col("action") if "action" in frame.columns else pl.lit(None, pl.String))
+        .otherwise(pl.col("action").replace(actions))
         .alias("action"),
         pick("result", result_from_text).str.to_lowercase().alias("result"),
         pick("identity", identity_from_text).str.to_lowercase().alias("identity"),
@@ -173,7 +180,109 @@ def _spf(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _postscreen(frame: pl.DataFrame) -> pl.DataFrame:
+    # the verdict rule's other places for the detail: HANGUP's test, PREGREET's text,
+    # a 2.8 NON-SMTP COMMAND's command
+    others = [pl.col(name) for name in ("test", "text", "command") if name in frame.columns]
+    if others:
+        frame = frame.with_columns(pl.coalesce(pl.col("detail"), *others).alias("detail"))
     return _with_family(frame, "client_ip")
+
+
+def _fill(frame: pl.DataFrame, column: str, value: pl.Expr) -> pl.Expr:
+    """`column` where the regex captured it, else `value`."""
+    own = pl.col(column) if column in frame.columns else pl.lit(None, pl.String)
+    return pl.coalesce(own, value).alias(column)
+
+
+def _connect_error(frame: pl.DataFrame) -> pl.DataFrame:
+    """Split a soft error's reason: "host H[A] said: 450 4.2.0 TEXT (in reply to RCPT TO
+    command)", "... while receiving the initial server greeting", "SASL ... failed; ..."."""
+    error = pl.col("error")
+    peer = error.str.extract_groups(
+        r"(?:^host |^lost connection with |^conversation with |server )"
+        r"(?P<h>[^\[\]\s]*)\[(?P<a>[^\]]*)\](?::(?P<p>\d+))?"
+    )
+    reply = error.str.extract(r"(?:said|refused to talk to me): (.*?)(?: \(in reply to .*\))?$", 1)
+    stage = pl.coalesce(
+        error.str.extract(r" \(in reply to (.+?) command\)$", 1),
+        error.str.extract(r" while (.*)$", 1),
+        pl.when(error.str.starts_with("SASL ")).then(pl.lit("AUTH")),
+    )
+    code = reply.str.extract(r"^([245]\d\d)(?:[ -]|$)", 1)
+    return frame.with_columns(
+        _fill(frame, "peer_host", peer.struct.field("h")),
+        _fill(frame, "peer_ip", peer.struct.field("a")),
+        _fill(frame, "peer_port", peer.struct.field("p")),
+        reply.alias("reply"),
+        stage.alias("stage"),
+        code.alias("code"),
+        reply.str.extract(r"^[245]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})(?:\s|$)", 1).alias("dsn"),
+    ).pipe(_with_family, "peer_ip")
+
+
+# A warning's client: "hostname H does not resolve to address A", or the first
+# "host[addr]" after "from " or at the start ("H[A]: ...", "... limit exceeded: 5 from
+# H[A] for service smtp"). Only for the daemons whose peers are clients.
+_CLIENT_DAEMONS = ("smtpd", "postscreen", "qmqpd")
+_RESOLVE = r"^(?:\S+: )?hostname (\S+) does not resolve to address ([0-9A-Fa-f:.]+?)(?:: |$)"
+# Postfix 2.x (smtpd_peer.c): "ADDR: hostname H verification failed: ...", "ADDR: address
+# not listed for hostname H".
+_VERIFY = (
+    r"^([0-9A-Fa-f:.]+): "
+    r"(?:hostname (\S+) verification failed|address not listed for hostname (\S+))"
+)
+_NAMADDR = r"(?:^|from |client=)([^\s\[\]]*)\[([0-9A-Fa-f:.]+)\](?::\d+)?(?:[:,;\s]|$)"
+
+
+def _log(frame: pl.DataFrame) -> pl.DataFrame:
+    text = pl.col("text")
+    resolve = text.str.extract_groups(_RESOLVE)
+    verify = text.str.extract_groups(_VERIFY)
+    namaddr = text.str.extract_groups(_NAMADDR)
+    is_client = pl.col("daemon").is_in(_CLIENT_DAEMONS)
+    host = pl.coalesce(
+        resolve.struct.field("1"),
+        verify.struct.field("2"),
+        verify.struct.field("3"),
+        namaddr.struct.field("1"),
+    )
+    ip = pl.coalesce(resolve.struct.field("2"), verify.struct.field("1"), namaddr.struct.field("2"))
+    return frame.with_columns(
+        # policyd-spf's ERROR/WARNING lines, or none (an exception report): an error
+        pl.col("severity").str.to_lowercase().fill_null("error"),
+        pl.when(is_client).then(host).alias("client_host"),
+        pl.when(is_client).then(ip).alias("client_ip"),
+    ).pipe(_with_family, "client_ip")
+
+
+def _statistics(frame: pl.DataFrame) -> pl.DataFrame:
+    def first(name: str, *others: str) -> pl.Expr:
+        present = [pl.col(c) for c in (name, *others) if c in frame.columns]
+        return (pl.coalesce(present) if present else pl.lit(None, pl.String)).alias(name)
+
+    return frame.with_columns(
+        first("figure", "figure2", "figure3", "figure4", "figure5"),
+        first("value", "value2"),
+        first("at", "at2", "at3"),
+    )
+
+
+def _tls_setup(frame: pl.DataFrame) -> pl.DataFrame:
+    if "dir" in frame.columns:  # tlsproxy's CONNECT from|to
+        direction = (
+            pl.when(pl.col("dir") == "from ")
+            .then(pl.lit("inbound"))
+            .when(pl.col("dir") == "to ")
+            .then(pl.lit("outbound"))
+        )
+        frame = frame.with_columns(_fill(frame, "direction", direction))
+    return _with_family(frame, "peer_ip")
+
+
+def _debug(frame: pl.DataFrame) -> pl.DataFrame:
+    # The function or shape that wrote it: "smtpd_check_addr", "<", ">>>", "dict_eval".
+    source = pl.col("text").str.extract(r"^([<>]+|[A-Za-z_][A-Za-z0-9_.-]*)", 1)
+    return frame.with_columns(_fill(frame, "source", source))
 
 
 DERIVATIONS: dict[EventKind, Derivation] = {
@@ -184,8 +293,12 @@ DERIVATIONS: dict[EventKind, Derivation] = {
     EventKind.SASL_FAILURE: _connect,
     EventKind.TLS: _tls,
     EventKind.TLS_ERROR: _peer,
-    EventKind.TLS_SETUP: _peer,
-    EventKind.CONNECT_ERROR: _peer,
+    EventKind.TLS_SETUP: _tls_setup,
+    EventKind.CONNECT_ERROR: _connect_error,
+    EventKind.NOTICE: _peer,
+    EventKind.LOG: _log,
+    EventKind.STATISTICS: _statistics,
+    EventKind.DEBUG: _debug,
     EventKind.REJECT: _reject,
     EventKind.CONTENT_CHECK: _content_check,
     EventKind.DELIVERY: _delivery,
@@ -196,4 +309,7 @@ DERIVATIONS: dict[EventKind, Derivation] = {
 
 def derive(kind: EventKind, frame: pl.DataFrame) -> pl.DataFrame:
     step = DERIVATIONS.get(kind)
-    return step(frame) if step is not None else frame
+    derived = step(frame) if step is not None else frame
+    if "queue_id" in derived.columns:  # "NOQUEUE" is the absence of a queue id
+        derived = derived.with_columns(pl.col("queue_id").replace("NOQUEUE", None))
+    return derived

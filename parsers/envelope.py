@@ -1,8 +1,12 @@
 """The syslog envelope: time, host, program, pid and message of each raw line.
 
-One small piece per envelope format; the message then goes to its daemon's rules.
-Lines whose envelope cannot be read keep a null `program` and end up counted as
-unparsed under "(no envelope)".
+The Rust engine (`parsers._engine`, built from engine/) splits a chunk of raw bytes
+into lines and reads their envelopes, in all five formats; the message then goes to
+its daemon's rules. Lines whose envelope cannot be read keep a null `program` and end
+up counted as unparsed under "(no envelope)". What stays here is what Python still
+does: classic stamps become instants by the year and zone rules of
+parsers/timestamps.py (once per minute), and the few stamps and journald records the
+engine does not vouch for are read with the Polars rules they always had.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import re
 
 import polars as pl
 
+from parsers import _engine
 from parsers.timestamps import TimeContext, classic_time_expr, classic_times, iso_time_expr
 
 
@@ -24,16 +29,10 @@ class LogFormat(enum.StrEnum):
 
 
 NO_ENVELOPE = "(no envelope)"
+EngineError = _engine.EngineError
 
-# Shared by the formats that put "TIMESTAMP HOST TAG: MESSAGE" on a line.
-_TAG = r"(?P<host>\S+) (?P<program>[^\[\s]+?)(?:\[(?P<pid>\d+)\])?: "
-# The day is space-padded ("Nov  8"); copies that lost the padding ("Nov 8") are read too.
-_CLASSIC_HEAD = r"^(?P<stamp>[A-Z][a-z]{2} {1,2}[0-3]?\d \d\d:\d\d:\d\d) " + _TAG
-_ISO_HEAD = r"^(?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)) " + _TAG
-_RFC5424 = (
-    r"^<\d{1,3}>1 (?P<stamp>\S+) (?P<host>\S+) (?P<program>\S+) (?P<pid>\S+) \S+ "
-    r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?:\x{FEFF})?(?P<message>.*)$"
-)
+_CLASSIC = (LogFormat.CLASSIC, LogFormat.POSTLOG)
+ENVELOPE_COLUMNS = ("line", "time", "host", "program", "pid", "message")
 
 
 def detect_format(sample: list[str]) -> LogFormat:
@@ -53,122 +52,39 @@ def detect_format(sample: list[str]) -> LogFormat:
     return LogFormat.CLASSIC
 
 
-def split_envelope(lines: pl.DataFrame, fmt: LogFormat, times: TimeContext) -> pl.DataFrame:
-    """From a frame with a `line` column, add time, host, program, pid and message."""
-    if fmt is LogFormat.JOURNALD:
-        return _journald(lines)
-    if fmt is LogFormat.RFC5424:
-        head = pl.col("line").str.extract_groups(_RFC5424)
-        frame = lines.with_columns(head.alias("_env")).unnest("_env")
-        return frame.select(
-            "line",
-            iso_time_expr(pl.col("stamp")).alias("time"),
-            "host",
-            "program",
-            pl.col("pid").cast(pl.Int64, strict=False),
-            "message",
-        )
-    classic = fmt in (LogFormat.CLASSIC, LogFormat.POSTLOG)
-    fast = _split_plain_head(lines, classic, times).with_row_index("_row")
-    regular = fast.get_column("_regular")
-    if regular.all():
-        return fast.drop("_row", "_regular")
-    # The few lines the plain-ASCII fast path does not vouch for take the full regex.
-    slow = _split_regex(lines.filter(~regular), classic, times)
-    ordered = pl.concat(
-        [
-            fast.filter(regular).drop("_regular"),
-            slow.with_columns(fast.filter(~regular).get_column("_row")).select(fast.columns[:-1]),
-        ]
-    )
-    return ordered.sort("_row").drop("_row")
+def read_envelope(
+    chunk: bytes,
+    fmt: LogFormat,
+    times: TimeContext,
+    *,
+    source: str = "<input>",
+    offset: int = 0,
+) -> pl.DataFrame:
+    """A chunk of whole lines → one row per line: line, time, host, program, pid, message.
+
+    Lines are split at `\\n` (a trailing `\\r` dropped, invalid UTF-8 replaced). A failure
+    inside the engine raises EngineError naming `source` and the byte offset (`offset` is
+    the chunk's first byte in its input).
+    """
+    frame = pl.DataFrame(_engine.split_envelope(chunk, fmt.value, source=source, offset=offset))
+    if fmt in _CLASSIC:
+        frame = frame.with_columns(classic_times(frame.get_column("stamp"), times))
+    if frame.get_column("odd").null_count() < frame.height:
+        frame = _read_odd(frame, fmt, times)
+    return frame.select(ENVELOPE_COLUMNS)
 
 
-# A head of printable ASCII (no `[` or `:` in the program, digits in the pid) is
-# split with literal searches and fixed offsets; for ASCII, byte offsets are
-# character offsets, which is what str.slice counts.
-_PLAIN_TAG = r"[!-~]+ [!-9;-Z\\^-~]+(?:\[[0-9]+\])?: "
-_PLAIN_CLASSIC = r"^[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} " + _PLAIN_TAG
-_PLAIN_ISO = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
-    r"(?:Z|[+-][0-9]{2}:?[0-9]{2}) " + _PLAIN_TAG
-)
-_CLASSIC_STAMP_CHARS = 15
-
-
-def _split_plain_head(lines: pl.DataFrame, classic: bool, times: TimeContext) -> pl.DataFrame:
-    line = pl.col("line")
-    if classic:
-        stamp = line.str.slice(0, _CLASSIC_STAMP_CHARS)
-        rest = line.str.slice(_CLASSIC_STAMP_CHARS + 1)
-    else:
-        stamp_end = line.str.find(" ", literal=True)
-        stamp = line.str.slice(0, stamp_end)
-        rest = line.str.slice(stamp_end + 1)
-    after_host = pl.col("_rest").str.find(" ", literal=True) + 1
-    tag_end = pl.col("_rest").str.find(": ", literal=True)
-    tag = pl.col("_rest").str.slice(after_host, tag_end - after_host)
-    bracket = pl.col("_tag").str.find("[", literal=True)
-    split = (
-        lines.lazy()
-        .with_columns(
-            rest.alias("_rest"),
-            line.str.contains(_PLAIN_CLASSIC if classic else _PLAIN_ISO).alias("_regular"),
-        )
-        .with_columns(tag.alias("_tag"))
-        .select(
-            "line",
-            (stamp if classic else iso_time_expr(stamp)).alias("time"),
-            pl.col("_rest").str.slice(0, after_host - 1).alias("host"),
-            pl.col("_tag")
-            .str.slice(0, bracket.fill_null(pl.col("_tag").str.len_bytes()))
-            .alias("program"),
-            pl.col("_tag")
-            .str.slice(bracket + 1, pl.col("_tag").str.len_bytes() - bracket - 2)
-            .cast(pl.Int64, strict=False)
-            .alias("pid"),
-            pl.col("_rest")
-            .str.tail(pl.col("_rest").str.len_chars() - tag_end - 2)
-            .alias("message"),
-            "_regular",
-        )
-        .collect()
-    )
-    if not classic:
-        return split
-    # `time` holds the classic stamp text so far: instants are worked out per minute.
-    # (An irregular line's time is thrown away: the slow path below remakes it.)
-    return split.with_columns(classic_times(split.get_column("time"), times))
-
-
-def _split_regex(lines: pl.DataFrame, classic: bool, times: TimeContext) -> pl.DataFrame:
-    stamp, host, program, pid = (
-        pl.col("_env").struct.field(name) for name in ("stamp", "host", "program", "pid")
-    )
-    # The message starts after "STAMP HOST PROGRAM[PID]: "; slicing is cheaper than a
-    # second regex pass, and is null where the head did not match.
-    head_chars = (
-        stamp.str.len_chars()
-        + host.str.len_chars()
-        + program.str.len_chars()
-        + pid.str.len_chars().fill_null(-2)
-        + 6
-    )
-    return (
-        lines.lazy()
-        .with_columns(
-            pl.col("line").str.extract_groups(_CLASSIC_HEAD if classic else _ISO_HEAD).alias("_env")
-        )
-        .select(
-            "line",
-            (classic_time_expr(stamp, times) if classic else iso_time_expr(stamp)).alias("time"),
-            host.alias("host"),
-            program.alias("program"),
-            pid.cast(pl.Int64, strict=False).alias("pid"),
-            pl.col("line").str.slice(head_chars).alias("message"),
-        )
-        .collect()
-    )
+def _read_odd(frame: pl.DataFrame, fmt: LogFormat, times: TimeContext) -> pl.DataFrame:
+    """The stamps or records the engine left in `odd`, read with the Polars rules."""
+    odd = pl.col("odd")
+    if fmt is not LogFormat.JOURNALD:
+        stamp_time = classic_time_expr(odd, times) if fmt in _CLASSIC else iso_time_expr(odd)
+        return frame.with_columns(pl.coalesce("time", stamp_time).alias("time"))
+    frame = frame.with_row_index("_row")
+    left = frame.filter(odd.is_not_null())
+    read = _journald(left.select(odd.alias("line"))).with_columns(left.get_column("_row"))
+    kept = frame.filter(odd.is_null()).select("_row", *ENVELOPE_COLUMNS)
+    return pl.concat([kept, read.select(kept.columns)]).sort("_row").drop("_row")
 
 
 def _journald(lines: pl.DataFrame) -> pl.DataFrame:

@@ -25,6 +25,7 @@ class Test(StrEnum):
     STARTS = "starts"  # message starts with the literal
     CONTAINS = "contains"  # message contains the literal
     REGEX = "regex"  # message matches a short regex (for shapes no literal pins down)
+    WORDS = "words"  # the literal regex's first group is one of the rule's words
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,13 @@ class Rule:
     test: Test = Test.STARTS
     constants: Mapping[str, str] = field(default_factory=dict)
     fast: FastPath | None = None
+    words: frozenset[str] = frozenset()
 
 
 # Postfix queue ids: short ones are upper-case hex; long ones (enable_long_queue_ids)
 # use an alphabet without vowels, so words such as "warning" or "Deleted" never match.
 _QUEUE_IDS = r"[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}"
+QUEUE_IDS = _QUEUE_IDS
 QID = rf"(?P<queue_id>{_QUEUE_IDS})"
 QID_OR_NOQUEUE = rf"(?P<queue_id>{_QUEUE_IDS}|NOQUEUE)"
 

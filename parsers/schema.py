@@ -45,6 +45,8 @@ class EventKind(enum.StrEnum):
     LOG = "log"
     MASTER = "master"
     STATISTICS = "statistics"
+    NOTICE = "notice"
+    DEBUG = "debug"
     UNPARSED = "unparsed"
 
 
@@ -76,6 +78,7 @@ KIND_COLUMNS: dict[EventKind, dict[str, pl.DataType]] = {
         **_CLIENT,
         **_SESSION,
         "detail": STR,
+        "bytes": I64,
     },
     EventKind.CLIENT: {
         **_CLIENT,
@@ -154,7 +157,7 @@ KIND_COLUMNS: dict[EventKind, dict[str, pl.DataType]] = {
         "dsn": STR,
         "rule_id": I32,
     },
-    EventKind.MESSAGE_ID: {"message_id": STR},
+    EventKind.MESSAGE_ID: {"message_id": STR, "resent_message_id": STR},
     EventKind.QUEUED: {"sender": STR, "size": I64, "nrcpt": I32},
     EventKind.REMOVED: {},
     EventKind.PICKUP: {"uid": I64, "sender": STR},
@@ -177,6 +180,7 @@ KIND_COLUMNS: dict[EventKind, dict[str, pl.DataType]] = {
         "dsn": STR,
         "status": STR,
         "reason": STR,
+        "sender": STR,
         **_SESSION_TLS,
     },
     EventKind.CONNECT_ERROR: {
@@ -185,6 +189,10 @@ KIND_COLUMNS: dict[EventKind, dict[str, pl.DataType]] = {
         "peer_port": I32,
         "ip_family": STR,
         "error": STR,
+        "code": I32,
+        "dsn": STR,
+        "reply": STR,
+        "stage": STR,
     },
     EventKind.NOTIFICATION: {"notice": STR, "new_queue_id": STR},
     EventKind.POSTSUPER: {"action": STR, "count": I64},
@@ -206,10 +214,33 @@ KIND_COLUMNS: dict[EventKind, dict[str, pl.DataType]] = {
         "ip_family": STR,
         "rank": I32,
         "detail": STR,
+        "bytes": I32,
+        "delay": F64,
+        "stage": STR,
     },
-    EventKind.LOG: {"severity": STR, "text": STR},
-    EventKind.MASTER: {"action": STR, "text": STR},
-    EventKind.STATISTICS: {"text": STR},
+    EventKind.LOG: {"severity": STR, "text": STR, **_CLIENT},
+    EventKind.MASTER: {"action": STR, "text": STR, "version": STR},
+    EventKind.STATISTICS: {
+        "figure": STR,
+        "value": I64,
+        "period": I32,
+        "service": STR,
+        "client": STR,
+        "at": STR,
+        "hits": I64,
+        "misses": I64,
+        "retained": I64,
+        "dropped": I64,
+        "text": STR,
+    },
+    EventKind.NOTICE: {
+        "topic": STR,
+        "peer_host": STR,
+        "peer_ip": STR,
+        "ip_family": STR,
+        "detail": STR,
+    },
+    EventKind.DEBUG: {"source": STR, "text": STR},
     EventKind.UNPARSED: {"line": STR},
 }
 
@@ -228,7 +259,11 @@ def conform(kind: EventKind, frame: pl.DataFrame) -> pl.DataFrame:
     present = set(frame.columns)
     return frame.select(
         [
-            (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
+            # Not strict: a number past the dtype's range (a 31-digit size=) becomes null
+            # rather than failing the whole batch.
+            (pl.col(name) if name in present else pl.lit(None))
+            .cast(dtype, strict=False)
+            .alias(name)
             for name, dtype in schema_of(kind).items()
         ]
     )

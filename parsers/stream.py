@@ -18,9 +18,16 @@ import polars as pl
 
 from parsers.classify import classify
 from parsers.correlate import SessionCorrelator, SmtpTlsCorrelator, restore, state_of
-from parsers.daemons import POSTFIX_DAEMONS, SPF_DAEMON, SPF_PROGRAMS, rules_for
+from parsers.daemons import (
+    POSTFIX_DAEMONS,
+    SPF_DAEMON,
+    SPF_PROGRAMS,
+    debug_rules_for,
+    rules_for,
+)
 from parsers.derive import derive
-from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, split_envelope
+from parsers.envelope import NO_ENVELOPE, LogFormat, detect_format, read_envelope
+from parsers.garbage import SourceTally
 from parsers.schema import EventKind, conform, empty_frame
 from parsers.timestamps import TimeContext
 
@@ -48,6 +55,7 @@ class ParseStats:
     events_by_kind: Counter[str] = field(default_factory=Counter)
     unparsed_by_program: Counter[str] = field(default_factory=Counter)
     not_mail_by_program: Counter[str] = field(default_factory=Counter)
+    debug_by_program: Counter[str] = field(default_factory=Counter)  # verbose-mode lines
     first_time: datetime | None = None
     last_time: datetime | None = None
 
@@ -65,36 +73,6 @@ class ParseStats:
     @property
     def unparsed(self) -> int:
         return sum(self.unparsed_by_program.values())
-
-
-# pl.read_lines would transparently decompress a chunk that starts like a compressed
-# file; log text that happens to start so is split in Python instead.
-_COMPRESSION_MAGIC = (
-    b"\x1f\x8b",  # gzip
-    b"\x28\xb5\x2f\xfd",  # zstd
-    b"BZh",  # bzip2
-    b"\xfd7zXZ",  # xz
-    b"\x78\x01",  # zlib, at each compression level
-    b"\x78\x5e",
-    b"\x78\x9c",
-    b"\x78\xda",
-)
-
-
-def lines_frame(chunk: bytes) -> pl.DataFrame:
-    """One row per line, invalid UTF-8 replaced, a trailing CR dropped."""
-    if not chunk.startswith(_COMPRESSION_MAGIC):
-        try:
-            return pl.read_lines(chunk, name="line")
-        except (pl.exceptions.PolarsError, OSError):
-            pass  # invalid UTF-8 (or bytes read_lines took for a format): split below
-    text = chunk.decode("utf-8", "replace")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return pl.DataFrame(
-        {"line": [line.removesuffix("\r") for line in lines]}, schema={"line": pl.String}
-    )
 
 
 def _daemon_of(program: str | None) -> str | None:
@@ -117,14 +95,23 @@ class Extracted:
     derived: dict[EventKind, pl.DataFrame]
     unparsed: pl.DataFrame
     not_mail_by_program: dict[str, int]
+    odd: pl.Series  # unparsed and not-mail messages (the raw line without envelope)
 
 
-def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) -> Extracted:
+def extract(
+    chunk: bytes,
+    fmt: LogFormat,
+    times: TimeContext,
+    first_seq: int,
+    source: str = "<input>",
+    offset: int = 0,
+) -> Extracted:
     """Lines → envelope → per-daemon rules → derived columns. Pure, so chunks can run
-    in parallel; `seq` numbers the lines from `first_seq` to keep their order."""
-    raw = lines_frame(chunk)
-    raw = raw.with_row_index("seq", offset=0).with_columns(pl.col("seq").cast(pl.Int64) + first_seq)
-    frame = raw.select("seq").hstack(split_envelope(raw, fmt, times))
+    in parallel; `seq` numbers the lines from `first_seq` to keep their order. `source`
+    and `offset` (the chunk's first byte in it) name the input if the engine fails."""
+    frame = read_envelope(chunk, fmt, times, source=source, offset=offset)
+    lines = frame.height
+    frame = frame.with_row_index("seq").with_columns(pl.col("seq").cast(pl.Int64) + first_seq)
     programs = frame.get_column("program").unique().to_list()
     daemon_map = {p: _daemon_of(p) for p in programs if p is not None}
     frame = frame.with_columns(
@@ -140,8 +127,19 @@ def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) ->
     unparsed = [no_envelope.with_columns(pl.lit(NO_ENVELOPE).alias("program"))]
     for (daemon,), rows in mail.partition_by("daemon", as_dict=True).items():
         result = classify(rows, rules_for(str(daemon)))
-        unparsed.append(result.unparsed)
-        for kind, hits in result.events:
+        events = list(result.events)
+        left = result.unparsed
+        # Verbose-mode shapes are tried only on what the daemon's own rules left, one
+        # rule at a time: each takes most of what reaches it, so the dearer ones after
+        # it see few lines.
+        for rule in debug_rules_for(str(daemon)):
+            if left.height == 0:
+                break
+            verbose = classify(left, (rule,))
+            events += verbose.events
+            left = verbose.unparsed
+        unparsed.append(left)
+        for kind, hits in events:
             captured.setdefault(kind, []).append(hits)
     derived = {
         kind: derive(kind, pl.concat(parts, how="diagonal_relaxed"))
@@ -151,11 +149,25 @@ def extract(chunk: bytes, fmt: LogFormat, times: TimeContext, first_seq: int) ->
         str(program): int(count)
         for program, count in not_mail.group_by("program").len().iter_rows()
     }
+    unparsed_frame = pl.concat(unparsed, how="diagonal_relaxed")
+    odd = pl.concat(
+        [
+            unparsed_frame.select(
+                pl.concat_str(
+                    pl.col("program").fill_null(""),
+                    pl.lit(": "),
+                    pl.coalesce(pl.col("message"), pl.col("line")),
+                ).alias("odd")
+            ),
+            not_mail.select(pl.concat_str("program", pl.lit(": "), "message").alias("odd")),
+        ]
+    ).get_column("odd")
     return Extracted(
-        lines=raw.height,
+        lines=lines,
         derived=derived,
-        unparsed=pl.concat(unparsed, how="diagonal_relaxed"),
+        unparsed=unparsed_frame,
         not_mail_by_program=not_mail_counts,
+        odd=odd,
     )
 
 
@@ -177,6 +189,7 @@ class EventParser:
         self._smtp_tls = SmtpTlsCorrelator()
         self._chunks = 0
         self._workers = max(1, workers)
+        self.source = SourceTally()  # the source parse_chunks is reading (or last read)
 
     def export_state(self) -> dict[str, pl.DataFrame]:
         """Open connections and the line counter, for a later run to go on from here
@@ -197,16 +210,26 @@ class EventParser:
         return self._chunks * _SEQ_STRIDE
 
     def parse_chunks(
-        self, chunks: Iterable[bytes], times: TimeContext, fmt: LogFormat | None = None
+        self,
+        chunks: Iterable[bytes],
+        times: TimeContext,
+        fmt: LogFormat | None = None,
+        source: str = "<input>",
     ) -> Iterator[EventBatch]:
         """Parse one source's chunks; its format is detected from the first chunk unless given."""
         pending: deque[Future[Extracted]] = deque()
         failure: Exception | None = None
-        with ThreadPoolExecutor(max_workers=self._workers) as pool:
-            source = iter(chunks)
+        self.source = SourceTally()
+        # The first chunk waits for a second before threads start: a small input (one
+        # chunk) is parsed here, without a pool.
+        held: tuple[bytes, int, int] | None = None  # chunk, first seq, byte offset
+        pool: ThreadPoolExecutor | None = None
+        offset = 0
+        remaining = iter(chunks)
+        try:
             while True:
                 try:
-                    chunk = next(source)
+                    chunk = next(remaining)
                 except StopIteration:
                     break
                 except Exception as error:
@@ -215,11 +238,30 @@ class EventParser:
                     break
                 if fmt is None:
                     fmt = detect_format(chunk[:4096].decode("utf-8", "replace").splitlines()[:20])
-                pending.append(pool.submit(extract, chunk, fmt, times, self._next_seq()))
-                if len(pending) >= self._workers:
+                seq = self._next_seq()
+                at, offset = offset, offset + len(chunk)
+                if pool is None and held is None:
+                    held = (chunk, seq, at)
+                    continue
+                if pool is None:
+                    pool = ThreadPoolExecutor(max_workers=self._workers)
+                if held is not None:
+                    pending.append(
+                        pool.submit(extract, held[0], fmt, times, held[1], source, held[2])
+                    )
+                    held = None
+                pending.append(pool.submit(extract, chunk, fmt, times, seq, source, at))
+                while len(pending) >= self._workers:
                     yield self.finish(pending.popleft().result())
+            if held is not None:
+                assert fmt is not None  # detected from the held chunk
+                yield self.finish(extract(held[0], fmt, times, held[1], source, held[2]))
             while pending:
                 yield self.finish(pending.popleft().result())
+        finally:
+            if pool is not None:
+                # stopped early (Ctrl-C, an error, a closed generator): drop what waits
+                pool.shutdown(wait=True, cancel_futures=True)
         if failure is not None:
             raise failure
 
@@ -229,6 +271,7 @@ class EventParser:
     def finish(self, extracted: Extracted) -> EventBatch:
         """Correlate with the state of earlier chunks, conform to the schema, count."""
         self.stats.lines += extracted.lines
+        self.source.add(extracted.lines, extracted.odd)
         for program, count in extracted.not_mail_by_program.items():
             self.stats.not_mail += count
             self.stats.not_mail_by_program[program] += count
@@ -252,6 +295,9 @@ class EventParser:
                     self.stats.unparsed_by_program[str(program)] += int(count)
             elif events.height:
                 self.stats.events_by_kind[kind.value] += events.height
+                if kind is EventKind.DEBUG:
+                    for program, count in events.group_by("program").len().iter_rows():
+                        self.stats.debug_by_program[str(program)] += int(count)
                 times = events.get_column("time")
                 self.stats.widen(times.min(), times.max())
 

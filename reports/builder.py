@@ -1,32 +1,19 @@
-"""Build a report: filter each batch to the period, feed the sections, collect their data."""
+"""Build a report: feed event batches (of the period: the event source keeps to it) to
+the registered sections, collect their data."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 import polars as pl
 
 from parsers.schema import EventKind
-from reports import notices
-from reports.catchall import CatchAll
-from reports.checks import ContentChecks
-from reports.deliveries import Deliveries
-from reports.options import SECTIONS, ReportOptions
-from reports.overview import Overview
-from reports.parse import ParseSection
-from reports.problems import Problems
-from reports.rejects import Rejects
-from reports.sasl import SaslAuth
-from reports.section import Batch, Json, Needs, ParseSummary, Section, iso, union
-from reports.sessions import Sessions
-from reports.spammers import Spammers
-from reports.spf import SpfVerdicts
-from reports.timeline import Timeline, add_received
-from reports.tls import TlsCoverage
+from reports import notices, sections
+from reports.options import ReportOptions
+from reports.section import Batch, Json, Needs, ParseSummary, Section, SectionKind, iso, union
 
 SCHEMA = "maillogs.report/2"
 # The period's events, first and last, in a dumped state.
@@ -45,27 +32,18 @@ class ReportBuilder:
     def __init__(self, options: ReportOptions, isolated: bool = False) -> None:
         """`isolated`: fed one day alone, to save its state (a store's day summary)."""
         self.options = options
-        makers: dict[str, Any] = {
-            "overview": partial(Overview, isolated=isolated),
-            "tls": TlsCoverage,
-            "spammers": Spammers,
-            "spf": SpfVerdicts,
-            "checks": ContentChecks,
-            "rejects": Rejects,
-            "catchall": CatchAll,
-            "deliveries": Deliveries,
-            "problems": Problems,
-            "sessions": Sessions,
-            "sasl": SaslAuth,
-            "timeline": Timeline,
-        }
-        self.sections: list[Section] = [
-            makers[name](options)
-            for name in SECTIONS
-            if name in options.sections and name in makers
+        chosen = options.sections
+        self.kinds: list[SectionKind[Any]] = [
+            kind for kind in sections.registered() if chosen is None or kind.name in chosen
         ]
-        if "parse" in options.sections:
-            self.sections.append(ParseSection())
+        # the timeline's messages received per day are the overview's: counted for it
+        # when it is asked for alone, not shown
+        self.hidden: set[str] = set()
+        names = {kind.name for kind in self.kinds}
+        if "timeline" in names and "overview" not in names:
+            self.kinds.insert(0, next(k for k in sections.registered() if k.name == "overview"))
+            self.hidden.add("overview")
+        self.sections: list[Section[Any]] = [kind.make(options, isolated) for kind in self.kinds]
         # what the sections read of each kind: a store reads only that
         self.needs: Needs = union(*(section.needs for section in self.sections))
         # the period's events: how many, the first and the last
@@ -73,22 +51,11 @@ class ReportBuilder:
         self.first: datetime | None = None
         self.last: datetime | None = None
 
-    def _in_period(self, frame: pl.DataFrame) -> pl.DataFrame:
-        since, until = self.options.since, self.options.until
-        if since is None and until is None:
-            return frame
-        keep = pl.lit(True)
-        if since is not None:
-            keep = keep & (pl.col("time") >= since)
-        if until is not None:
-            keep = keep & (pl.col("time") < until)
-        return frame.filter(keep)
-
     def add(self, batch: Batch) -> None:
-        period_batch = {kind: self._in_period(frame) for kind, frame in batch.items()}
-        self._bounds(period_batch)
+        """Events of the report's period (the event source keeps to it)."""
+        self._bounds(batch)
         for section in self.sections:
-            section.add(period_batch)
+            section.add(batch)
 
     def _bounds(self, batch: Batch) -> None:
         for kind, frame in batch.items():
@@ -140,15 +107,17 @@ class ReportBuilder:
                 "last_event": iso(self.last),
             },
         }
-        for section in self.sections:
+        for kind, section in zip(self.kinds, self.sections, strict=True):
             result = section.result(summary)
-            if section.name == "checks":
-                data.update(result)  # header_checks and body_checks stand at the top
+            if kind.keys is None:
+                data[kind.name] = result
             else:
-                data[section.name] = result
-        if "timeline" in data and "overview" in data:
-            by_day = data["overview"]["by_day"].items()
-            add_received(data["timeline"], ((day, row["received"]) for day, row in by_day))
+                data.update(result)  # its own keys, at the top (checks: header_checks ...)
+        for kind in self.kinds:
+            if kind.complete is not None:
+                kind.complete(data)
+        for name in self.hidden:
+            del data[name]
         data["notices"] = [notice.as_json() for notice in self._notices(data, summary)]
         return Report(data)
 

@@ -42,12 +42,20 @@ def is_forwarding() -> pl.Expr:
     return ((pl.col("status") == "sent") & forwarded).fill_null(False)
 
 
-def text_shape(text: pl.Expr) -> pl.Expr:
+# A host name standing as a word of its own (after a space, "(", "=", "," or a quote,
+# not after "/" as a file name does), ending in a top-level domain of letters.
+_HOST_NAME = r"(^|[\s(=,'\"])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}\b"
+
+
+def text_shape(text: pl.Expr, hosts: bool = False) -> pl.Expr:
     """A reason or warning with the parts that differ per message (addresses, queue ids,
-    IP addresses, numbers) blanked, so that the same cause groups together."""
+    IP addresses, numbers; with `hosts`, host names too) blanked, so that the same cause
+    groups together."""
+    text = text.str.replace_all(r"<[^>]*>", "<...>")
+    if hosts:
+        text = text.str.replace_all(_HOST_NAME, "$1...")
     return (
-        text.str.replace_all(r"<[^>]*>", "<...>")
-        .str.replace_all(r"\b[0-9A-F]{8,}\b", "...")
+        text.str.replace_all(r"\b[0-9A-F]{8,}\b", "...")
         .str.replace_all(r"\[[0-9a-fA-F:.]+\]", "[...]")
         .str.replace_all(r"\b\d+(?:\.\d+)*\b", "N")
         .str.slice(0, 160)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -13,23 +13,6 @@ class Bucket(StrEnum):
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
-
-
-SECTIONS = (
-    "overview",
-    "tls",
-    "spammers",
-    "spf",
-    "checks",
-    "rejects",
-    "catchall",
-    "deliveries",
-    "problems",
-    "sessions",
-    "sasl",
-    "timeline",
-    "parse",
-)
 
 
 @dataclass(frozen=True)
@@ -45,4 +28,4 @@ class ReportOptions:
     own_networks: Sequence[str] = ()
     header_checks: Sequence[Path] = ()
     body_checks: Sequence[Path] = ()
-    sections: Sequence[str] = field(default=SECTIONS)
+    sections: Sequence[str] | None = None  # None: every registered section

@@ -1,15 +1,19 @@
-"""What every report section is: it takes event batches, then gives its JSON-ready data."""
+"""What every report section is: it takes event batches, then gives its JSON-ready data;
+and what the registry (reports.sections) knows of each: its tables, metrics and version."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import polars as pl
 
 from parsers.schema import EventKind
+from reports.metrics import Metrics
+from reports.options import ReportOptions
+from reports.tables import Table
 from reports.tally import Accumulator
 
 Batch = dict[EventKind, pl.DataFrame]
@@ -45,7 +49,11 @@ class ParseSummary:
     years_from_mtime: tuple[tuple[str, int], ...] = ()
 
 
-class Section(Protocol):
+R = TypeVar("R")  # a section's result: JSON-ready
+R_co = TypeVar("R_co", covariant=True)
+
+
+class Section(Protocol[R_co]):
     name: str
     needs: Needs
 
@@ -55,7 +63,36 @@ class Section(Protocol):
         """What it has added up, by name: a store's day summary keeps these."""
         ...
 
-    def result(self, summary: ParseSummary) -> Json: ...
+    def result(self, summary: ParseSummary) -> R_co: ...
+
+
+def _no_tables(result: object) -> list[Table]:
+    return []
+
+
+def _no_metrics(metrics: Metrics, result: object) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class SectionKind(Generic[R]):
+    """A report section as the registry (reports.sections) lists it: everything that
+    the builder, the renderers and the store's day summaries need of it."""
+
+    name: str  # its key in the report's data and its --section value
+    title: str  # its heading in text, Markdown and HTML
+    # Bump when what its accumulators hold changes: a store's day summaries made with
+    # another version of any section are not read (they are made again).
+    version: int
+    # (options, isolated): `isolated` when fed one day alone, for a day summary
+    make: Callable[[ReportOptions, bool], Section[R]]
+    tables: Callable[[R], list[Table]] = _no_tables
+    metrics: Callable[[Metrics, R], None] = _no_metrics
+    # None: its result stands at data[name]; else the result's own keys, which stand
+    # at the top of the report's data (checks: header_checks and body_checks)
+    keys: tuple[str, ...] | None = None
+    # called with the whole report's data once every section has given its result
+    complete: Callable[[Json], None] | None = None
 
 
 def iso(value: object) -> str | None:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import polars as pl
 
-from parsers.schema import EventKind
+from parsers.schema import EventKind, empty_frame
 from reports.check_tables import read_check_table, read_patterns
 from reports.expr import domain, is_refusal, network_of
 from reports.own import Own, OwnFromLog
@@ -112,6 +112,8 @@ class SuspectCollector:
         self.parts: dict[str, list[pl.DataFrame]] = {
             name: [] for name in ("queued", "client", "spf", "refused", "deliveries")
         }
+        # an empty batch first: every part has its columns, even for a log with no lines
+        self.add({kind: empty_frame(kind) for kind in EventKind})
 
     def add(self, batch: Batch) -> None:
         self.own_log.add(batch)
@@ -204,7 +206,7 @@ class SuspectCollector:
             if ip in refused_clients:
                 entry.refused_client += 1
 
-        if self.parts["deliveries"]:
+        if self.catchall:
             leaks = self._frame("deliveries").join(queued, on="queue_id", how="inner")
             for address, domains in (
                 leaks.group_by("address").agg(pl.col("domain").unique()).iter_rows()

@@ -9,6 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from maillogs.period import Period
+from maillogs.sources import in_period
 from reports.builder import ReportBuilder
 from reports.options import ReportOptions
 from reports.section import ParseSummary
@@ -28,7 +30,7 @@ def _overview(since: datetime | None, until: datetime | None) -> dict[str, Any]:
     builder = ReportBuilder(
         ReportOptions(tz="UTC", since=since, until=until, sections=("overview", "tls"))
     )
-    builder.add(events)
+    builder.add(in_period(events, Period(since, until)))  # as the event source does
     data = builder.finish(ParseSummary()).data
     return {**data["overview"], "starttls": data["tls"]["inbound"]["starttls"]["sessions"]}
 

@@ -77,3 +77,18 @@ def test_events_stats_on_sample_logs() -> None:
     code, out, _ = _run("events", "--stats", "--quiet", "--tz", "UTC", str(SAMPLE / "classic"))
     assert code == 0
     assert "unparsed:   0\n" in out and "lines:      " in out
+
+
+def test_stats_count_verbose_lines_per_program_and_escape_program_names(tmp_path: Path) -> None:
+    verbose = Path(__file__).parent.parent / "sample_logs" / "verbose" / "classic" / "maillog.gz"
+    code, out, _ = _run("events", "--stats", "--tz", "UTC", "--year", "2026", str(verbose))
+    assert code == 0
+    debug = out.split("verbose (debug) lines by program:\n")[1].splitlines()
+    counts = {line.split()[0]: int(line.split()[1]) for line in debug}
+    assert sum(counts.values()) == int(out.split("  debug ")[1].split()[0])
+    assert counts["policyd-spf"] > 0 and counts["postfix/submission/smtpd"] > 0
+    hostile = tmp_path / "mail.log"
+    hostile.write_bytes(b"Nov 24 17:18:10 mx post\x1b]0;pwned\x07fix/smtpd[388]: odd thing\n")
+    code, out, _ = _run("events", "--stats", "--tz", "UTC", "--year", "2026", str(hostile))
+    assert "\x1b" not in out and "\x07" not in out
+    assert "post\\x1b]0;pwned\\x07fix/smtpd" in out

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from parsers.classify import _MATCHED, _capture, _fast_capture, first_rule
 from parsers.daemons import rules_for
-from parsers.envelope import LogFormat, split_envelope
+from parsers.envelope import LogFormat, read_envelope
 from parsers.rules import QID_FAST, Rule
 from parsers.schema import EventKind
-from parsers.stream import _daemon_of, lines_frame
+from parsers.stream import _daemon_of
 from parsers.timestamps import TimeContext
 
 ROOT = Path(__file__).parents[1]
@@ -43,7 +43,7 @@ def _real_lines() -> list[str]:
 @cache
 def _messages_by_rule() -> list[tuple[Rule, list[str]]]:
     """Each fast-path rule's real messages: those its daemon's first-hit test gives it."""
-    frame = split_envelope(lines_frame("\n".join(_real_lines()).encode()), LogFormat.CLASSIC, TIMES)
+    frame = read_envelope("\n".join(_real_lines()).encode(), LogFormat.CLASSIC, TIMES)
     daemons = frame.get_column("program").map_elements(_daemon_of, return_dtype=pl.String)
     frame = frame.with_columns(daemons.alias("daemon")).filter(pl.col("daemon").is_not_null())
     found: dict[int, tuple[Rule, list[str]]] = {}  # by id: rules hold dicts

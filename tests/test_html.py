@@ -3,6 +3,7 @@ string escaped, charts that are real PNGs, and a page a real browser draws."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -252,3 +253,60 @@ def test_log_text_in_a_chart_is_never_mathtext() -> None:
     # Unbalanced mathtext would raise if matplotlib parsed it.
     chart = bar_chart("x", "t", [r"x$\frac{$y.test", "a$b$c.test"], [3, 1], xlabel="n", ylabel="")
     assert chart.png.startswith(b"\x89PNG") and "a$b$c.test" in chart.alt
+
+
+def test_a_table_of_contents_links_every_section() -> None:
+    page = sample_html()
+    parsed = parse(page)
+    links = [url for url in parsed.urls if url.startswith("#") and url != "#top"]
+    ids = [f"#{slug}" for slug in ("charts", "overview", "tls", "spammers", "problems", "parse")]
+    assert set(ids) <= set(links)
+    for link in links:
+        assert f'id="{link[1:]}"' in page, link
+
+
+# Injected into a copy of the page under test only (the report itself has no script):
+# how wide the page is drawn, and what sticks out of the screen outside a box that
+# scrolls on its own (tables and charts).
+_MEASURE = """<script>
+const view = window.innerWidth;
+const wide = [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > view + 1 && !e.closest(".scroll, .chart"))
+  .map(e => e.tagName + "." + e.className).slice(0, 5);
+const small = [...document.querySelectorAll("td, th, p, li, h3")]
+  .filter(e => parseFloat(getComputedStyle(e).fontSize) < 11).length;
+const scale = Math.min(...[...document.querySelectorAll(".chart img")]
+  .map(e => e.getBoundingClientRect().width / e.naturalWidth));
+const page = document.documentElement.scrollWidth;
+document.title = JSON.stringify({page, view, wide, small, scale});
+</script></body>"""
+
+
+@pytest.mark.parametrize("width", [400, 900])
+def test_the_page_fits_a_phone_and_a_desktop(tmp_path: Path, width: int) -> None:
+    # headless Chromium's window is 500 px at least: a phone is a frame inside it
+    page = (
+        sample_html()
+        .replace("</body>", _MEASURE)
+        .replace("document.title", "parent.document.title")
+    )
+    harness = tmp_path / "phone.html"
+    harness.write_text(
+        f'<!DOCTYPE html><title>-</title><iframe width="{width}" height="1200" '
+        f'style="border:0" srcdoc="{html.escape(page, quote=True)}"></iframe>'
+    )
+    done = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--disable-default-apps", "--window-size=1000,1400",
+         "--dump-dom", harness.as_uri()],
+        check=True, capture_output=True, timeout=120, text=True,
+    )  # fmt: skip
+    title = done.stdout.split("<title>", 1)[1].split("</title>", 1)[0]
+    measured = json.loads(html.unescape(title))
+    assert measured["view"] == width
+    assert measured["page"] <= width, measured  # no sideways scrolling of the whole page
+    assert measured["wide"] == [], measured
+    assert measured["small"] == 0, measured  # no text under 11 px
+    # a chart's words (12.5 px at its own size) drawn at 9 px or more
+    assert measured["scale"] >= 0.72, measured

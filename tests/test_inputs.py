@@ -9,7 +9,7 @@ import lzma
 import os
 import sys
 from collections.abc import Callable, Generator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from maillogs.inputs import (
     expand_inputs,
     expand_inputs_lenient,
     iter_chunks,
+    skip_older,
     total_size,
 )
 
@@ -444,3 +445,20 @@ def test_total_size(tmp_path: Path) -> None:
     assert total_size(sources) == 8
     assert total_size([*sources, STDIN_SOURCE]) is None
     assert total_size([]) == 0
+
+
+def test_files_last_written_before_the_period_are_skipped(tmp_path: Path) -> None:
+    since = datetime(2026, 11, 24, tzinfo=UTC)
+    ages = {"mail.log.3.gz": 5, "mail.log.2.gz": 1.2, "mail.log.1": 0.5, "mail.log": 0}
+    for name, days in ages.items():
+        (tmp_path / name).write_bytes(b"")
+        stamp = (since - timedelta(days=days)).timestamp()
+        os.utime(tmp_path / name, (stamp, stamp))
+    sources = expand_inputs([str(tmp_path)])
+    kept, skipped = skip_older([*sources, STDIN_SOURCE], since)
+    # a day's margin (and three hours): stamps read in the wrong zone may run that far ahead
+    assert _names(skipped) == ["mail.log.3.gz", "mail.log.2.gz"]
+    assert _names(kept) == ["mail.log.1", "mail.log", "-"]
+    assert skip_older(sources, None) == (sources, [])
+    # --year: a classic stamp's year no longer follows its file's mtime
+    assert skip_older(sources, since, year_given=True) == (sources, [])

@@ -112,6 +112,18 @@ def test_people_equal_pflogsumm(overview: dict[str, Any], key: str, title: str, 
     assert found == _pflogsumm_users(title)
 
 
+def test_top_ten_keeps_the_domains_nothing_reached() -> None:
+    """pflogsumm (unlimited by default) lists the domains whose mail was only deferred;
+    the top ten by sent deliveries must not push them out, nor the only-bounced one."""
+    report, _, _ = _parse("classic")
+    rows = report.data["overview"]["by_recipient_domain"]
+    pflogsumm = _block("Host/Domain Summary: Message Delivery")
+    top_sent = [row[-1] for row in pflogsumm if row[0] != "0"][:10]
+    unreached = [row[-1] for row in pflogsumm if row[0] == "0"]
+    assert unreached == ["refused.test", "encrypt.test", "verifyfail.test"]
+    assert [row["domain"] for row in rows] == [*top_sent, *unreached, "bounce.test"]
+
+
 def test_ranked_by_their_own_measure(overview: dict[str, Any]) -> None:
     for key, value in (("top_senders", "messages"), ("top_recipients_by_size", "bytes")):
         values = [row[value] for row in overview[key]]

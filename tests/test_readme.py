@@ -17,7 +17,9 @@ def _quick_start() -> list[str]:
 def test_quick_start_is_two_lines() -> None:
     lines = _quick_start()
     assert len(lines) == 2
-    assert lines[0].startswith("pip install . && maillogs report ")
+    # where a bare pip install is refused (PEP 668), the line makes its own venv
+    assert lines[0].startswith("python3 -m venv .venv && . .venv/bin/activate && pip install . && ")
+    assert " && maillogs report " in lines[0]
     assert "sample_logs" in lines[0]
 
 

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from maillogs.cli import main
 from maillogs.pipeline import ParseSettings
-from maillogs.store import maintenance
+from maillogs.store import compaction, maintenance
 from maillogs.store.ingest import CRASH_HOOK, ingest
 from maillogs.store.layout import list_parts
 from maillogs.store.read import store_batches
@@ -336,7 +336,7 @@ def test_compact_keeps_every_event_and_recovers_from_a_kill(tmp_path: Path) -> N
     day = next(p for p in list_parts(store) if p.kind is EventKind.CONNECT).path.parent
     inputs = sorted(day.iterdir())
     merged = pl.concat([pl.read_parquet(p) for p in inputs])
-    replaces = {maintenance.REPLACES: "\n".join(p.name for p in inputs)}
+    replaces = {compaction.REPLACES: "\n".join(p.name for p in inputs)}
     merged.write_parquet(day / "compact-0123456789abcdef.parquet", metadata=replaces)
     removed = maintenance.compact(store)
     assert removed > 0 and len(list_parts(store)) < before

@@ -18,6 +18,7 @@ from maillogs.cli import main
 from reports.suggest import (
     Evidence,
     Suggestion,
+    SuspectCollector,
     blocked_already,
     compiled_rules,
     pcre_escape,
@@ -155,3 +156,9 @@ def test_the_store_gives_the_same_suggestions(tmp_path: Path) -> None:
     from_store = CliRunner().invoke(main, ["suggest-rules", *ARGS[:-1], "--store", str(store)])
     assert from_store.exit_code == 0, from_store.output
     assert from_store.output == suggested()
+
+
+@pytest.mark.parametrize("catchall", [[], ["example.org"]])
+def test_a_log_with_no_lines_has_nothing_to_suggest(catchall: list[str]) -> None:
+    # no batch at all (an empty file): the collector still knows its columns
+    assert SuspectCollector(catchall).evidence() == {}

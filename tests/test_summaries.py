@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from maillogs.cli import main
+from maillogs.environment import Environment
 from maillogs.pipeline import ParseSettings
 from maillogs.store import maintenance
 from maillogs.store.ingest import ingest
@@ -121,11 +122,18 @@ def test_a_summary_is_used_only_for_days_the_period_holds_whole() -> None:
     assert not whole_day("unknown", None, None)
 
 
-def test_the_newest_day_is_read_as_events(store: Path) -> None:
-    """It is still being logged to: a summary of it would be stale at the next ingest."""
-    _report("--tz", "UTC", "--store", str(store))
-    (folder,) = (store / SUMMARIES).iterdir()
-    assert _days(folder) == ["2026-11-22", "2026-11-23"]
+def test_the_newest_day_is_read_as_events_until_the_clock_says_it_is_over(store: Path) -> None:
+    """Until then it is still being logged to: a summary of it would soon be stale."""
+    for hour, days in (
+        (0, ["2026-11-22", "2026-11-23"]),
+        (1, ["2026-11-22", "2026-11-23", "2026-11-24"]),
+    ):
+        # the day ends at midnight UTC, and an hour's grace for late lines
+        env = Environment(env={}, clock=lambda hour=hour: datetime(2026, 11, 25, hour, tzinfo=UTC))
+        result = CliRunner().invoke(main, [*REPORT, "--tz", "UTC", "--store", str(store)], obj=env)
+        assert result.exit_code == 0, result.output
+        (folder,) = (store / SUMMARIES).iterdir()
+        assert _days(folder) == days
 
 
 def test_a_day_that_got_more_lines_is_summed_again(tmp_path: Path) -> None:
@@ -191,8 +199,12 @@ def test_ingest_summarises_the_complete_days_and_prune_deletes_them(tmp_path: Pa
 
 
 def test_store_summarize_makes_them_for_the_domains_asked(store: Path) -> None:
+    """Of the days that are over by the clock: at NOW, midnight after the last day,
+    that day is not (for an hour)."""
     result = CliRunner().invoke(
-        main, ["store", "summarize", "--store", str(store), "--catchall-domain", "Example.ORG"]
+        main,
+        ["store", "summarize", "--store", str(store), "--catchall-domain", "Example.ORG"],
+        obj=Environment(env={}, clock=lambda: NOW),
     )
     assert result.exit_code == 0, result.output
     assert "made 2 day summaries" in result.output

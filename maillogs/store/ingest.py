@@ -30,8 +30,8 @@ from maillogs.errors import InputError
 from maillogs.inputs import Source, compression_of, expand_inputs_lenient, iter_chunks
 from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
-from maillogs.store import summaries
 from maillogs.store.checkpoint import HEAD_BYTES, Checkpoint, SourceState
+from maillogs.store.compaction import finish_compaction
 from maillogs.store.layout import (
     LOCK,
     UNKNOWN_DATE,
@@ -41,15 +41,19 @@ from maillogs.store.layout import (
     partition,
     write_atomically,
 )
-from maillogs.store.maintenance import finish_compaction
+from maillogs.store.settle import settle
+from parsers import garbage
 from parsers.envelope import detect_format
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, EventParser
 from parsers.timestamps import TimeContext
 from reports.options import ReportOptions
 
-# Tests kill an ingest after this many part files to check crash safety.
+# Tests kill an ingest after this many part files, or this many steps of merging a
+# finished day's files (a merged file written, a file it replaces deleted), to check
+# crash safety.
 CRASH_HOOK = "MAILLOGS_TEST_KILL_AFTER_PARTS"
+COMPACT_CRASH_HOOK = "MAILLOGS_TEST_KILL_IN_COMPACTION"
 
 
 @dataclass
@@ -61,6 +65,7 @@ class IngestReport:
     sources: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     summaries: int = 0  # day summaries made
+    merged_away: int = 0  # files of finished days merged into others
 
 
 @contextlib.contextmanager
@@ -144,8 +149,8 @@ def new_chunks(
 
 
 class _Killer:
-    def __init__(self) -> None:
-        limit = os.environ.get(CRASH_HOOK)
+    def __init__(self, variable: str = CRASH_HOOK) -> None:
+        limit = os.environ.get(variable)
         self.left = int(limit) if limit else None
 
     def tick(self) -> None:
@@ -264,7 +269,7 @@ def new_batches(
             lines, not_mail = parser.stats.lines, parser.stats.not_mail
             # Chunks are extracted in parallel; each batch comes out, in order, once the
             # parser has tied it to the ones before: its state is then the checkpoint's.
-            for batch in parser.parse_chunks(chunks, times, fmt):
+            for batch in parser.parse_chunks(chunks, times, fmt, source=source.name):
                 start, length = ranges.popleft()
                 state.offset = start + length
                 state.lines += parser.stats.lines - lines
@@ -274,6 +279,7 @@ def new_batches(
                 lines, not_mail = parser.stats.lines, parser.stats.not_mail
                 checkpoint.parser = parser.export_state()
                 yield batch, state, start
+            garbage.report(source.name, parser.source)  # a mostly-garbage input is said
         except InputError as error:
             report.errors.append(error)
 
@@ -286,8 +292,9 @@ def ingest(
     wait: bool,
     summarize: ReportOptions | None = None,
 ) -> IngestReport:
-    """Add the new lines of `paths`; then, if anything was new, make the day summaries
-    (for the report options `summarize`) of the days that are complete."""
+    """Add the new lines of `paths`; then merge the files of each day that is over (at
+    most two per kind stay) and make its day summary (for the report options
+    `summarize`), where not done yet."""
     report = IngestReport()
     killer = _Killer()
     with locked(store, wait):
@@ -311,6 +318,6 @@ def ingest(
             # The checkpoint moves past this chunk only now that its events are safe.
             checkpoints.save(store, checkpoint)
         checkpoints.save(store, checkpoint)
-        if summarize is not None and report.parts:
-            report.summaries = summaries.refresh(store, summarize)
+        settled = settle(store, checkpoint, now, summarize, _Killer(COMPACT_CRASH_HOOK).tick)
+        report.merged_away, report.summaries = settled.merged_away, settled.summaries
     return report

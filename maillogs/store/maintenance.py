@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,10 +11,9 @@ import polars as pl
 
 from maillogs.store import summaries
 from maillogs.store.checkpoint import load
-from maillogs.store.layout import UNKNOWN_DATE, PartFile, list_parts, write_atomically
-from maillogs.store.read import committed_parts, read_part
-
-REPLACES = "maillogs.replaces"
+from maillogs.store.compaction import compact_files, finish_compaction
+from maillogs.store.layout import UNKNOWN_DATE, PartFile
+from maillogs.store.read import committed_parts
 
 
 @dataclass
@@ -56,48 +53,16 @@ def info(store: Path) -> StoreInfo:
 
 
 def compact(store: Path) -> int:
-    """Merge each day's part files of a kind into one; returns the files removed.
+    """Merge each day's files of a kind into one; returns the files removed.
 
-    The merged file is written (temp, fsync, rename) before the parts it replaces are
-    deleted, and it names them in its metadata. A run killed between the two leaves
-    both; the next compact (or ingest) first deletes the parts a merged file replaced.
-    Parts beyond the checkpoint (left by a killed ingest) are not merged: the next
-    ingest replaces them.
+    Crash-safe as maillogs.store.compaction says. Parts beyond the checkpoint (left by
+    a killed ingest) are not merged: the next ingest replaces them.
     """
     finish_compaction(store)
     groups: dict[tuple[str, str], list[PartFile]] = {}
     for part in committed_parts(store, load(store)):
         groups.setdefault((part.kind.value, part.date), []).append(part)
-    removed = 0
-    for parts in groups.values():
-        originals = [p for p in parts if p.source is not None]
-        if len(parts) < 2 or not originals:
-            continue
-        names = sorted(p.path.name for p in parts)
-        digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
-        target = parts[0].path.with_name(f"compact-{digest}.parquet")
-        frame = pl.concat([read_part(p) for p in parts])
-        buffer = io.BytesIO()
-        frame.write_parquet(
-            buffer, compression="zstd", statistics=True, metadata={REPLACES: "\n".join(names)}
-        )
-        write_atomically(target, buffer.getvalue())
-        for part in parts:
-            if part.path != target:
-                part.path.unlink()
-                removed += 1
-    return removed
-
-
-def finish_compaction(store: Path) -> None:
-    """Delete the parts a merged file already holds (left by a killed compact)."""
-    for part in list_parts(store):
-        if part.source is None:
-            replaced = pl.read_parquet_metadata(part.path).get(REPLACES, "")
-            for name in replaced.splitlines():
-                leftover = part.path.with_name(name)
-                if leftover != part.path and leftover.exists():
-                    leftover.unlink()
+    return sum(compact_files(parts, keep_two=False) for parts in groups.values())
 
 
 def prune(store: Path, keep: timedelta, now: datetime) -> int:

@@ -17,10 +17,10 @@ import polars as pl
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.checkpoint import Checkpoint
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, list_parts
+from maillogs.store.slices import Between, Columns, reads, slices
 from parsers.schema import EventKind, empty_frame, schema_of
 from parsers.stream import EventBatch
 
-Columns = Mapping[EventKind, Sequence[str]]
 T = TypeVar("T")
 
 
@@ -106,7 +106,7 @@ def store_days(
     the store's own, read first) vouches for; `columns` (all if None) per kind to read,
     "time" always among them."""
     days = days_of(store, since, until, checkpoint)
-    yield from ahead([partial(read_day, parts, columns) for parts in days.values()])
+    yield from ahead([read for parts in days.values() for read in day_reads(parts, columns)])
 
 
 def days_of(
@@ -148,7 +148,11 @@ def ahead(reads: Sequence[Callable[[], T]], window: int = 2) -> Iterator[T]:
             yield pending.popleft().result()
 
 
-def read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
+def read_day(
+    parts: list[PartFile], columns: Columns | None, between: Between | None = None
+) -> StoredDay:
+    """The day's events (`columns` of them; all if None), or those of its slice
+    `between` [start, end) (None: open), with what it holds of every kind."""
     by_kind: dict[EventKind, list[PartFile]] = {}
     for part in parts:
         by_kind.setdefault(part.kind, []).append(part)
@@ -161,7 +165,7 @@ def read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
             except (OSError, pl.exceptions.PolarsError) as error:
                 raise StoreError(f"{part.path}: damaged: {error}") from error
             _check_schema(part, schema)
-        queries.append(_query(kind, [part.path for part in by_kind[kind]], columns))
+        queries.append(_query(kind, [part.path for part in by_kind[kind]], columns, between))
     try:
         frames = pl.collect_all(queries)
     except (OSError, pl.exceptions.PolarsError):
@@ -170,13 +174,34 @@ def read_day(parts: list[PartFile], columns: Columns | None) -> StoredDay:
         raise
     day = StoredDay({kind: empty_frame(kind) for kind in EventKind})
     for kind, frame in zip(kinds, frames, strict=True):
-        if _read(kind, columns):
+        if reads(kind, columns):
             day.batch[kind] = frame
             _count_into(day, kind, frame)
         else:
             rows, first, last = frame.row(0)
             day.counts[kind] = KindCount(int(rows), _time(first), _time(last))
     return day
+
+
+def day_reads(parts: list[PartFile], columns: Columns | None) -> list[Callable[[], StoredDay]]:
+    """One read per slice of the day `parts` are of (maillogs.store.slices), in order."""
+    return [partial(read_day, parts, columns, between) for between in slices(parts, columns)]
+
+
+def add_counts(into: StoredDay, day: StoredDay) -> None:
+    """What the slice `day` holds, added to what `into` (another slice) holds."""
+    for kind, count in day.counts.items():
+        known = into.counts.get(kind)
+        if known is None or known.rows == 0:
+            into.counts[kind] = count
+        elif count.rows:
+            firsts = [t for t in (known.first, count.first) if t is not None]
+            lasts = [t for t in (known.last, count.last) if t is not None]
+            into.counts[kind] = KindCount(
+                known.rows + count.rows, min(firsts, default=None), max(lasts, default=None)
+            )
+    for program, lines in day.unparsed_by_program.items():
+        into.unparsed_by_program[program] = into.unparsed_by_program.get(program, 0) + lines
 
 
 def counted(batch: EventBatch) -> StoredDay:
@@ -196,18 +221,23 @@ def _count_into(day: StoredDay, kind: EventKind, frame: pl.DataFrame) -> None:
             day.unparsed_by_program[str(program)] = int(count)
 
 
-def _query(kind: EventKind, paths: list[Path], columns: Columns | None) -> pl.LazyFrame:
+def _query(
+    kind: EventKind, paths: list[Path], columns: Columns | None, between: Between | None
+) -> pl.LazyFrame:
     """The kind's columns the report reads; of a kind it does not read, only how many
-    rows and their time span (the parse section counts every stored line)."""
+    rows and their time span (the parse section counts every stored line). Of a slice,
+    row groups outside it are skipped by their statistics."""
     scan = pl.scan_parquet(paths)
-    if _read(kind, columns):
+    if between is not None:
+        start, end = between
+        if start is not None:
+            scan = scan.filter(pl.col("time") >= start)
+        if end is not None:
+            scan = scan.filter(pl.col("time") < end)
+    if reads(kind, columns):
         return scan.select(_columns_of(kind, columns))
     time = pl.col("time")
     return scan.select(pl.len().alias("rows"), time.min().alias("first"), time.max().alias("last"))
-
-
-def _read(kind: EventKind, columns: Columns | None) -> bool:
-    return columns is None or kind in columns or kind is EventKind.UNPARSED
 
 
 def _columns_of(kind: EventKind, columns: Columns | None) -> list[str]:

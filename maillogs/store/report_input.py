@@ -4,7 +4,7 @@ written)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -13,24 +13,19 @@ from pathlib import Path
 from maillogs.errors import InputError
 from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
+from maillogs.store.clock import day_over
 from maillogs.store.ingest import IngestReport, new_batches
-from maillogs.store.read import (
-    Columns,
-    StoredDay,
-    ahead,
-    counted,
-    days_of,
-    read_day,
-    whole_day,
-)
-from maillogs.store.summaries import DaySummary, day_summary, newest_day
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError
+from maillogs.store.read import StoredDay, ahead, counted, day_reads, days_of, whole_day
+from maillogs.store.slices import Columns
+from maillogs.store.summaries import DaySummary, day_summary
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, ParseStats
 from reports.options import ReportOptions
 
 
 def report_items(
-    store: Path,
+    store: Path | Sequence[Path],
     paths: list[str],
     settings: ParseSettings,
     now: datetime,
@@ -45,23 +40,40 @@ def report_items(
     after the checkpoint. Counts what it reads into `stats` (lines: the events and
     unparsed lines; not-mail lines are not stored). Of the store, only `columns` (all
     if None) are read; the new lines come whole. With `summaries` (the report's
-    options), a day the period holds whole, but the store's newest, comes as its
-    DaySummary (saved, or made now and saved)."""
+    options), a day the period holds whole and that is over (by the clock `now`, or as a
+    later day has events) comes as its DaySummary (saved, or made now and saved). A big
+    day's events come in slices of time.
+
+    Several stores (a fleet's hosts, each ingesting into its own) are read as one: day
+    by day, each store's summary of the day, and the events of the others together."""
+    stores = [store] if isinstance(store, Path) else list(store)
+    if paths and len(stores) != 1:
+        raise StoreError("new lines of PATHS go with one store: give a single --store")
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
-    pending = checkpoints.load(store)
-    days = days_of(store, since, until, pending)
-    newest = newest_day(store) if summaries is not None and days else None
-    reads: list[Callable[[], StoredDay | DaySummary]] = [
-        partial(day_summary, store, date, parts, summaries)
-        if summaries is not None and whole_day(date, since, until) and date != newest
-        else partial(read_day, parts, columns)
-        for date, parts in days.items()
+    states = [checkpoints.load(one) for one in stores]
+    by_store = [
+        days_of(one, since, until, state) for one, state in zip(stores, states, strict=True)
     ]
+    reads: list[Callable[[], StoredDay | DaySummary]] = []
+    for date in sorted({date for days in by_store for date in days}, key=_day_order):
+        events: list[PartFile] = []
+        for one, days in zip(stores, by_store, strict=True):
+            parts = days.get(date, [])
+            newest = max((day for day in days if day != UNKNOWN_DATE), default=None)
+            whole = summaries is not None and whole_day(date, since, until)
+            if parts and whole and day_over(date, now, newest):
+                assert summaries is not None
+                reads.append(partial(day_summary, one, date, parts, summaries))
+            else:
+                events += parts
+        if events:
+            reads += day_reads(events, columns)
     for day in ahead(reads):
         _count(stats, day)
         yield day if isinstance(day, DaySummary) else day.batch
     if paths:
+        pending = states[0]
         report = IngestReport()
         # the new lines are read like the stored ones; --tz then only shows them
         reading = replace(settings, tz=pending.tz or settings.tz)
@@ -69,6 +81,10 @@ def report_items(
             _count(stats, counted(batch))
             yield batch
         errors.extend(report.errors)
+
+
+def _day_order(date: str) -> tuple[bool, str]:
+    return (date == UNKNOWN_DATE, date)
 
 
 def _count(stats: ParseStats, day: StoredDay | DaySummary) -> None:

@@ -25,22 +25,20 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
 from maillogs.store import checkpoint as checkpoints
+from maillogs.store.clock import day_over
 from maillogs.store.layout import SUMMARIES, UNKNOWN_DATE, PartFile, write_atomically
-from maillogs.store.read import KindCount, days_of, read_day
+from maillogs.store.read import KindCount, StoredDay, add_counts, day_reads, days_of
 from parsers.schema import EventKind
+from reports import sections
 from reports.builder import ReportBuilder
 from reports.options import ReportOptions
 
-# Bump when a section's accumulators change: summaries of another version are not read.
-# 2: milter rejects count as rejects; 3: messages and bytes per sender and recipient,
-# and the problems section; 4: the sessions section; 5: the sasl section; 6: received as
-# pflogsumm counts it, messages deferred, accepted messages and STARTTLS, own domains
-VERSION = 6
 _STATE = "state."
 _COUNT_SCHEMA = {
     "kind": pl.String(),
@@ -70,7 +68,9 @@ def fingerprint(options: ReportOptions) -> str:
     """The options, besides the events, that a day's state depends on."""
     split = options.bucket.value if options.bucket else None
     key = {
-        "version": VERSION,
+        # each section's own version (reports.sections): one changed, the summaries
+        # made before are not read
+        "sections": sections.versions(),
         "split": split,
         # period labels are local days, weeks or months; without a split, counts are
         # kept per UTC quarter hour and labelled only when the report is made
@@ -100,9 +100,12 @@ def day_summary(
     if found is not None:
         return found
     builder = ReportBuilder(state_options(options), isolated=True)
-    day = read_day(parts, builder.needs)
-    builder.add(day.batch)
-    summary = DaySummary(builder.dump_state(), day.counts, day.unparsed_by_program)
+    held = StoredDay({})
+    for read in day_reads(parts, builder.needs):
+        day = read()
+        builder.add(day.batch)
+        add_counts(held, day)
+    summary = DaySummary(builder.dump_state(), held.counts, held.unparsed_by_program)
     # a store the reporting user cannot write: the report is only slower
     with contextlib.suppress(OSError):
         write_atomically(path, _encode(summary, names))
@@ -112,9 +115,19 @@ def day_summary(
     return summary
 
 
-@functools.cache
+def summarised(store: Path, options: ReportOptions, date: str, parts: list[PartFile]) -> bool:
+    """Is there a summary of `date` made from exactly `parts`?"""
+    return summary_path(store, options, date, _names(parts)).exists()
+
+
 def _state_names() -> frozenset[str]:
-    """The accumulators every summary holds (no option changes which)."""
+    """The accumulators every summary holds (no option changes which; the registered
+    sections do)."""
+    return _state_names_of(tuple(sections.versions().items()))
+
+
+@functools.cache
+def _state_names_of(registered: tuple[tuple[str, int], ...]) -> frozenset[str]:
     return frozenset(ReportBuilder(ReportOptions(), isolated=True).dump_state())
 
 
@@ -179,18 +192,23 @@ def _load(path: Path, names: list[str]) -> DaySummary | None:
     )
 
 
-def refresh(store: Path, options: ReportOptions) -> int:
-    """Make the missing or stale summaries of every stored day but the newest (still
-    being written to, most likely); returns how many were made."""
-    newest = newest_day(store)
+def refresh(store: Path, options: ReportOptions, now: datetime | None = None) -> int:
+    """Make the missing or stale summaries of every stored day that is over (by the
+    clock `now`, or because a later day has events; without `now`, every day but the
+    newest); returns how many were made."""
+    days = days_of(store, None, None, checkpoints.load(store))
+    newest = max((date for date in days if date != UNKNOWN_DATE), default=None)
     made = 0
-    for date, parts in days_of(store, None, None, checkpoints.load(store)).items():
-        if date in (UNKNOWN_DATE, newest):
+    for date, parts in days.items():
+        if not day_over(date, now or _NEVER, newest):
             continue
-        if not summary_path(store, options, date, _names(parts)).exists():
+        if not summarised(store, options, date, parts):
             day_summary(store, date, parts, options)
             made += 1
     return made
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)  # a clock by which no day is over
 
 
 def newest_day(store: Path) -> str | None:

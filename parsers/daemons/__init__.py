@@ -1,9 +1,9 @@
 """Each daemon's table of line shapes, and which table a program's lines go to."""
 
-from parsers.daemons.common import RESTART_RULES, SEVERITY_RULES
+from parsers.daemons.common import NOTICE_RULES, RESTART_RULES, SEVERITY_RULES
 from parsers.daemons.delivery import DELIVERY_RULES, SMTP_CLIENT_RULES
-from parsers.daemons.policyd_spf import SPF_RULES
-from parsers.daemons.postscreen import DNSBLOG_RULES, POSTSCREEN_RULES
+from parsers.daemons.policyd_spf import SPF_RULES, SPF_WARNING_RULES
+from parsers.daemons.postscreen import DNSBLOG_RULES, POSTSCREEN_RULES, TLSPROXY_RULES
 from parsers.daemons.queue import (
     BOUNCE_RULES,
     CLEANUP_RULES,
@@ -11,10 +11,19 @@ from parsers.daemons.queue import (
     POSTSUPER_RULES,
     QMGR_RULES,
 )
+from parsers.daemons.smtpd import QMQPD_RULES
 from parsers.daemons.smtpd import RULES as SMTPD_RULES
 from parsers.daemons.smtpd import WARNING_RULES as SMTPD_WARNING_RULES
-from parsers.daemons.system import MASTER_RULES, STATISTICS_RULES
+from parsers.daemons.system import (
+    MASTER_NOTICE_RULES,
+    MASTER_RULES,
+    POSTLOG_RULES,
+    SCRIPT_RULES,
+    STATISTICS_RULES,
+    TLSMGR_RULES,
+)
 from parsers.daemons.tls import TLS_RULES
+from parsers.daemons.verbose import SPF_DEBUG_RULES, debug_rules
 from parsers.rules import Rule
 
 # Every Postfix program name (the part after the last "/" of the syslog tag). A tag
@@ -53,16 +62,22 @@ _BY_DAEMON: dict[str, tuple[Rule, ...]] = {
     "defer": BOUNCE_RULES,
     "trace": BOUNCE_RULES,
     "postsuper": POSTSUPER_RULES,
-    "master": MASTER_RULES,
+    "master": (*MASTER_RULES, *MASTER_NOTICE_RULES),
+    "tlsmgr": TLSMGR_RULES,
+    "qmqpd": QMQPD_RULES,
+    "postlog": POSTLOG_RULES,
     "postfix-script": MASTER_RULES,
     "anvil": STATISTICS_RULES,
     "scache": STATISTICS_RULES,
     "postscreen": POSTSCREEN_RULES,
     "dnsblog": DNSBLOG_RULES,
-    "tlsproxy": TLS_RULES,
+    "tlsproxy": (*TLS_RULES, *TLSPROXY_RULES),
 }
 
-_WARNINGS_BY_DAEMON: dict[str, tuple[Rule, ...]] = {"smtpd": SMTPD_WARNING_RULES}
+_WARNINGS_BY_DAEMON: dict[str, tuple[Rule, ...]] = {
+    "smtpd": SMTPD_WARNING_RULES,
+    "postfix-script": SCRIPT_RULES,
+}
 
 SPF_DAEMON = "policyd-spf"
 
@@ -72,6 +87,17 @@ def rules_for(daemon: str) -> tuple[Rule, ...]:
     own, then any warning/error/fatal/panic, then restarts any daemon logs, then the
     daemon's table."""
     if daemon == SPF_DAEMON:
-        return (*SEVERITY_RULES, *SPF_RULES)
+        return (*SPF_WARNING_RULES, *SEVERITY_RULES, *SPF_RULES)
     own_warnings = _WARNINGS_BY_DAEMON.get(daemon, ())
-    return (*own_warnings, *SEVERITY_RULES, *RESTART_RULES, *_BY_DAEMON.get(daemon, ()))
+    return (
+        *own_warnings,
+        *SEVERITY_RULES,
+        *RESTART_RULES,
+        *_BY_DAEMON.get(daemon, ()),
+        *NOTICE_RULES,
+    )
+
+
+def debug_rules_for(daemon: str) -> tuple[Rule, ...]:
+    """The rules tried on the lines `rules_for(daemon)` left: verbose shapes."""
+    return SPF_DEBUG_RULES if daemon == SPF_DAEMON else debug_rules()

@@ -30,10 +30,49 @@ SPF_RULES = (
             r"receiver=(?P<receiver>[^ ]*) ?$"
         ),
     ),
+    # With Header_Type = AR: "prepend Authentication-Results: HOST; spf=pass
+    # (sender SPF authorized) smtp.mailfrom=DOMAIN (client-ip=...; helo=...; ...)".
     Rule(
         EventKind.SPF,
-        r"^(?:[0-9A-Za-z]*: )?[45]\d\d [45]\.\d{1,3}\.\d{1,3} ",
-        _LEAD + r"(?P<code>[45]\d\d) (?P<dsn>[45]\.\d{1,3}\.\d{1,3}) (?P<text>.*?SPF.*)$",
+        "prepend Authentication-Results: ",
+        _LEAD + r"(?P<action>prepend) (?P<text>Authentication-Results: [^;]*; "
+        r"spf=(?P<result>\w+) .*?smtp\.(?P<identity>mailfrom|helo)=(?P<envelope_from>[^\s;()]*)"
+        r".*)$",
+        Test.CONTAINS,
+    ),
+    # policyd_spf.py: a reject ("550 5.7.23 ...", "550 5.7.24 ...", or a bare "550").
+    Rule(
+        EventKind.SPF,
+        r"^(?:[0-9A-Za-z]*: )?[45]\d\d ",
+        _LEAD + r"(?P<code>[45]\d\d) (?:(?P<dsn>[45]\.\d{1,3}\.\d{1,3}) )?(?P<text>.*?SPF.*)$",
+        Test.REGEX,
+    ),
+    # A temporary error: "defer_if_permit 4.7.24 SPF Temporary Error: ..." (or no DSN).
+    Rule(
+        EventKind.SPF,
+        r"^(?:[0-9A-Za-z]*: )?defer_if_permit ",
+        _LEAD + r"(?P<action>defer_if_permit) (?:(?P<dsn>4\.\d{1,3}\.\d{1,3}) )?(?P<text>.*)$",
+        Test.REGEX,
+    ),
+    # Header_Type = None, or a result_only configuration: the verdict, nothing added.
+    Rule(
+        EventKind.SPF,
+        r"^(?:[0-9A-Za-z]*: )?(?:Header field not prepended: |result_only )",
+        _LEAD + r"(?P<action>Header field not prepended|result_only):? (?P<text>(?:Received-SPF: )?"
+        r"(?P<result>\w+) .*?(?:identity=(?P<identity>\w+); client-ip=(?P<client_ip>[^;]*); "
+        r"helo=(?P<helo>[^;]*); envelope-from=(?P<envelope_from>[^;]*); "
+        r"receiver=(?P<receiver>.*?) ?)?)$",
+        Test.REGEX,
+    ),
+)
+
+# Lines logged at every debugLevel >= 0: configuration and run-time errors.
+SPF_WARNING_RULES = (
+    Rule(
+        EventKind.LOG,
+        r"^(?:ERROR|WARNING)[: ]|^Ouch, caught exc: |^Authserv_Id not set |"
+        r"^Header_Type includes both |^Unable to write pidfle |^Could not make HostDataset",
+        r"^(?:(?P<severity>ERROR|WARNING):? )?(?P<text>.*)$",
         Test.REGEX,
     ),
 )

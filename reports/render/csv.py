@@ -8,18 +8,20 @@ from pathlib import Path
 
 from reports.builder import Report
 from reports.escape import for_csv
-from reports.tables import tables
+from reports.sections import tables
+from reports.units import plain
 
 
 def documents(report: Report) -> dict[str, str]:
     """File name → CSV text, one per table."""
     out = {}
-    for table in tables(report):
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer)
-        writer.writerow(table.columns)
-        writer.writerows([for_csv(value) for value in row] for row in table.rows)
-        out[f"{table.section}-{table.slug}.csv"] = buffer.getvalue()
+    for _, section_tables in tables(report.data):
+        for table in section_tables:
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer)
+            writer.writerow(table.columns)
+            writer.writerows([for_csv(plain(value)) for value in row] for row in table.rows)
+            out[f"{table.section}-{table.slug}.csv"] = buffer.getvalue()
     return out
 
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
-from maillogs import __version__
 from reports.builder import SCHEMA, Report
 from reports.charts import Chart, report_charts
 from reports.escape import for_terminal
 from reports.render.preface import notices, period_text, problems
 from reports.render.templates import environment
-from reports.tables import SECTION_TITLES, Table, share, tables
+from reports.section import SectionKind
+from reports.sections import tables
+from reports.tables import Table, share
+from reports.units import Bytes, Seconds, human
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,19 @@ def render(
             problems=[(_text(label), f"{count:,}") for label, count in problems(report.data)],
             numbers=_key_numbers(report.data),
             charts=[_Image(source(chart), chart.alt) for chart in chosen],
-            sections=_sections(tables(report)),
-            version=__version__,
+            sections=_sections(tables(report.data)),
+            version=_version(),
             schema=SCHEMA,
         )
     )
+
+
+def _version() -> str:
+    """The installed maillogs' version, read without importing the CLI's package."""
+    try:
+        return metadata.version("maillogs")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def _text(value: object) -> str:
@@ -68,6 +79,8 @@ def _cell(value: object) -> tuple[str, bool]:
     """(text, is a number)."""
     if isinstance(value, bool):
         return str(value), False
+    if isinstance(value, Bytes | Seconds):
+        return human(value), True
     if isinstance(value, int):
         return f"{value:,}", True
     if isinstance(value, float):
@@ -75,28 +88,22 @@ def _cell(value: object) -> tuple[str, bool]:
     return _text(value), False
 
 
-def _sections(all_tables: list[Table]) -> list[dict[str, Any]]:
-    sections: list[dict[str, Any]] = []
-    for table in all_tables:
-        if not sections or sections[-1]["slug"] != table.section:
-            sections.append(
-                {
-                    "slug": table.section,
-                    "title": SECTION_TITLES.get(table.section, table.section),
-                    "tables": [],
-                }
-            )
-        rows = [[_cell(value) for value in row] for row in table.rows]
-        numeric = [all(row[i][1] or row[i][0] == "" for row in rows) and bool(rows)
-                   for i in range(len(table.columns))]  # fmt: skip
-        sections[-1]["tables"].append(
-            {
-                "title": _text(table.title),
-                "columns": [(_text(c), numeric[i]) for i, c in enumerate(table.columns)],
-                "rows": rows,
-            }
-        )
-    return sections
+def _sections(grouped: list[tuple[SectionKind[Any], list[Table]]]) -> list[dict[str, Any]]:
+    return [
+        {"slug": kind.name, "title": kind.title, "tables": [_table(table) for table in found]}
+        for kind, found in grouped
+    ]
+
+
+def _table(table: Table) -> dict[str, Any]:
+    rows = [[_cell(value) for value in row] for row in table.rows]
+    numeric = [all(row[i][1] or row[i][0] == "" for row in rows) and bool(rows)
+               for i in range(len(table.columns))]  # fmt: skip
+    return {
+        "title": _text(table.title),
+        "columns": [(_text(c), numeric[i]) for i, c in enumerate(table.columns)],
+        "rows": rows,
+    }
 
 
 def _key_numbers(data: dict[str, Any]) -> list[tuple[str, str]]:

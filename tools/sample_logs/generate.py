@@ -79,6 +79,8 @@ def outside(args: argparse.Namespace) -> None:
         str(args.out.resolve()),
         "--scale",
         str(args.scale),
+        "--run",
+        args.run,
     ]
     result = subprocess.run(command)
     if not args.keep:
@@ -166,7 +168,7 @@ def wait_for_quiet_queues(sink: Path, timeout: float = 120) -> None:
 
 
 def inside(args: argparse.Namespace) -> None:
-    from postfix_config import write_all
+    from postfix_config import ship_config, write_all
     from scenario import Scenario
     from syslogd import SyslogDaemon
     from truth import Truth
@@ -181,6 +183,12 @@ def inside(args: argparse.Namespace) -> None:
     )
 
     work = Path(args.inside)
+    if args.run != "sample":
+        from extra import inside_extra
+
+        module = __import__(f"run_{args.run.replace('-', '_')}")
+        inside_extra(work, Path(args.out), args.seed, module.RUN, module.scenario)
+        return
     private_system(work)
     world = World(root=work)
     world.clients, world.rbl_listed, world.blocked = make_clients()
@@ -236,6 +244,7 @@ def inside(args: argparse.Namespace) -> None:
     outputs = write_outputs(work / "logs", Path(args.out), truth, scenario, args.seed)
     for table in ("header_checks", "body_checks"):  # the tables the report can show
         shutil.copy(world.path("mx", table), Path(args.out) / table)
+    ship_config(world, Path(args.out) / "postfix")  # for --postfix-config
     problems = check_against_log(outputs, truth)
     if problems:
         print("generate.py: the truth and the log disagree:", *problems, sep="\n  ")
@@ -258,6 +267,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE.parents[1] / "sample_logs")
     parser.add_argument("--scale", type=float, default=1.0, help="sessions per day multiplier")
+    parser.add_argument(
+        "--run",
+        choices=["sample", "verbose", "quirks", "tls-unlogged"],
+        default="sample",
+        help="which run: the main sample_logs run or one of the extra ones (extra.py)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--inside", help=argparse.SUPPRESS)
     args = parser.parse_args()

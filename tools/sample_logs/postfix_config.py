@@ -261,4 +261,54 @@ def write_all(world: World) -> None:
     world.path("sink", "master.cf").write_text(sink_master_cf(world))
 
 
-__all__ = ["LOCAL_USERS", "NEXTHOP_ADDRESS", "write_all"]
+# The tables main.cf names (and the extra runs add), shipped beside it.
+SHIPPED = (
+    "master.cf",
+    "header_checks",
+    "body_checks",
+    "virtual",
+    "vmailbox",
+    "transport",
+    "tls_policy",
+    "client_access",
+    "postscreen_access",
+)
+SHOWN_ROOT = "/srv/maillogs-world"
+
+
+def ship_config(world: World, out: Path, as_run: bool = False) -> None:
+    """main.cf and its tables as the server read them. Inside the namespace the mx's
+    directory is /etc/postfix, and the main run's tables are shown there, the rest of
+    its work directory as SHOWN_ROOT; the extra runs (as_run) already ran at SHOWN_ROOT,
+    whose paths their verbose lines show, and keep every path as it was."""
+    mx = world.path("mx")
+    out.mkdir(parents=True, exist_ok=True)
+
+    def portable(text: str) -> str:
+        if as_run:
+            return text
+        return text.replace(str(mx), "/etc/postfix").replace(str(world.root), SHOWN_ROOT)
+
+    for name in ("main.cf", *SHIPPED):
+        if (mx / name).exists():
+            (out / name).write_text(portable((mx / name).read_text()))
+
+
+def main() -> None:
+    """Write the main run's configuration without running Postfix (it depends only on
+    the code): python3 tools/sample_logs/postfix_config.py sample_logs/postfix"""
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as root:
+        world = World(root=Path(root))
+        world.uid = world.gid = 2001
+        write_all(world)
+        ship_config(world, Path(sys.argv[1]))
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["LOCAL_USERS", "NEXTHOP_ADDRESS", "ship_config", "write_all"]

@@ -204,6 +204,15 @@ class Truth:
                 "non_smtp_command": c["non_smtp_command"],
                 "handshake_failures": c["handshake_failures"],
                 "lost_after_starttls": c["lost_after_starttls"],
+                # Every transaction with an accepted recipient reaches the end of DATA
+                # here, so smtpd's client= lines are the messages it queued plus those
+                # that header/body checks refused, discarded or held.
+                "client_lines": c["received_smtpd"]
+                + sum(self.checks[part]["REJECT"] for part in ("header", "body"))
+                + c["discarded"]
+                + c["held"],
+                # Messages smtpd accepted: queued (cleanup and qmgr took them).
+                "accepted": c["received_smtpd"],
             },
             "pickup": {"submitted": c["received_pickup"]},
             "postsuper": {

@@ -140,7 +140,9 @@ def check_against_log(outputs: dict[str, Any], truth: Truth) -> list[str]:
     )
     spf = _tally(
         lines,
-        r"policyd-spf\[\d+\]: .*?(?:Received-SPF: (\w+) .*identity=(\w+)|SPF (fail) .*s=(\w+);)",
+        # ": " lines only: at higher debugLevels the same verdict is also echoed.
+        r"policyd-spf\[\d+\]: : "
+        r"(?:prepend Received-SPF: (\w+) .*identity=(\w+)|.*SPF (fail) .*s=(\w+);)",
     )
     spf_log: Counter[str] = Counter()
     for key, count in spf.items():

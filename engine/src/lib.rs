@@ -1,0 +1,14 @@
+//! maillogs' parsing engine: chunks of raw Postfix log bytes in, Arrow columns out.
+//!
+//! `cargo test` and `cargo clippy` build the pure Rust part; the `python` feature adds
+//! the extension module `parsers._engine` that maturin builds for the Python package.
+
+pub mod arrow;
+pub mod envelope;
+pub mod json;
+pub mod lines;
+pub mod stamp;
+mod unicode;
+
+#[cfg(feature = "python")]
+mod python;

@@ -1,0 +1,161 @@
+//! A fuzz smoke run on stable Rust, with no fuzzing crate: real lines of every format,
+//! mutated at random (bit flips, hostile bytes, cuts, splices, repeats), through the
+//! envelope and the Arrow export. Nothing may panic, every line must be a row, and
+//! every field must lie inside its line. `FUZZ_ITERATIONS` sets the length of the run
+//! (`.ci/run` runs a longer one in release mode); the seed is fixed, so a failure
+//! repeats.
+
+use std::cell::Cell;
+use std::sync::Arc;
+
+use _engine::arrow::{export, Batch, Column, Strings};
+use _engine::envelope::{split, Envelope, Format, Span};
+
+const SEEDS: &[&str] = &[
+    "Nov 24 17:18:10 mx postfix/smtpd[388]: connect from mail.example.com[2001:db8::25]",
+    "Nov  8 00:00:01 mx postfix/qmgr[1]: 4XyZ: from=<a@b.c>, size=1, nrcpt=1 (queue active)",
+    "Nov 8 17:18:10 mx postfix/smtp[9]: 4XyZ: to=<x@y.z>, relay=r[1.2.3.4]:25, status=sent",
+    "2026-11-24T17:18:10.594919+00:00 mx postfix/smtpd[388]: disconnect from a[1.2.3.4]",
+    "2026-11-24T17:18:10+0530 mx policyd-spf[7]: prepend Received-SPF: Pass",
+    "<22>1 2026-11-24T17:18:10.59+02:00 mx postfix/smtpd 388 - [a@1 x=\"\\]\"] \u{FEFF}hi",
+    "<22>1 - mx postfix/cleanup - - - 4XyZ: message-id=<m@x>",
+    r#"{"__REALTIME_TIMESTAMP":"1795540690000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"postfix/smtpd","_PID":"388","MESSAGE":"a\tb\u00e9\ud83d\ude00"}"#,
+    r#"{"MESSAGE":[1,2,{"a":null}],"SYSLOG_PID":"-5","x":-0.5e-3}"#,
+    "Nov 2\u{0663} 1\u{0663}:18:10 h\u{3000}x p[\u{0663}]: m",
+];
+
+const HOSTILE: &[u8] = b" :[]<>{}\"\\\n\r\t-+.TZ0123456789\xff\xfe\xc3\xe2\x80\xef\xbb\xbf\x00";
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*: a fixed, dependency-free sequence.
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn mutate(rng: &mut Rng, chunk: &mut Vec<u8>) {
+    for _ in 0..=rng.below(4) {
+        let at = rng.below(chunk.len() + 1);
+        match rng.below(7) {
+            0 if at < chunk.len() => chunk[at] ^= 1 << rng.below(8),
+            1 => chunk.insert(at, HOSTILE[rng.below(HOSTILE.len())]),
+            2 if at < chunk.len() => {
+                chunk.remove(at);
+            }
+            3 => chunk.truncate(at),
+            4 => {
+                let seed = SEEDS[rng.below(SEEDS.len())].as_bytes();
+                let cut = rng.below(seed.len());
+                chunk.splice(at..at, seed[cut..].iter().copied());
+            }
+            5 if at < chunk.len() => {
+                let end = (at + rng.below(16)).min(chunk.len());
+                let piece = chunk[at..end].to_vec();
+                chunk.splice(at..at, piece);
+            }
+            _ => chunk.insert(at, rng.next() as u8),
+        }
+    }
+}
+
+fn expected_rows(chunk: &[u8]) -> usize {
+    let newlines = chunk.iter().filter(|&&b| b == b'\n').count();
+    newlines + usize::from(!chunk.is_empty() && !chunk.ends_with(b"\n"))
+}
+
+fn check(chunk: &[u8], format: Format) {
+    let env = split(chunk, format, &Cell::new(0)).expect("small chunks fit");
+    assert_eq!(env.rows(), expected_rows(chunk), "{chunk:?}");
+    for row in 0..env.rows() {
+        let line = env.text(env.line[row]);
+        let spans = [
+            env.host[row],
+            env.program[row],
+            env.message[row],
+            env.stamp[row],
+        ];
+        for span in spans.into_iter().flatten() {
+            in_bounds(&env, span);
+            if span.buffer == 0 {
+                assert!(line.contains(env.text(span)), "{chunk:?}");
+            }
+        }
+        if let Some(span) = env.odd[row] {
+            in_bounds(&env, span);
+        }
+    }
+    let batch = Batch {
+        rows: env.rows(),
+        columns: vec![
+            (
+                "line",
+                Column::Str(env.line.iter().copied().map(Some).collect()),
+            ),
+            ("host", Column::Str(env.host.clone())),
+            ("pid", Column::Int64(env.pid.clone())),
+            ("time", Column::TimeUtc(env.time.clone())),
+        ],
+        text: [
+            Arc::new(env.buffers[0].clone()),
+            Arc::new(env.buffers[1].clone()),
+        ],
+    };
+    for strings in [Strings::View, Strings::Plain] {
+        let (schema, array) = export(&batch, strings);
+        assert!(!schema.is_released() && !array.is_released());
+    }
+}
+
+fn in_bounds(env: &Envelope, span: Span) {
+    let buffer = &env.buffers[usize::from(span.buffer)];
+    let end = span.start as usize + span.len as usize;
+    assert!(end <= buffer.len());
+    assert!(std::str::from_utf8(&buffer[span.start as usize..end]).is_ok());
+}
+
+#[test]
+fn mutated_lines_never_panic_and_every_line_is_a_row() {
+    let iterations: usize = std::env::var("FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3_000);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let formats = [
+        Format::Classic,
+        Format::Rfc3339,
+        Format::Rfc5424,
+        Format::Journald,
+    ];
+    for _ in 0..iterations {
+        let lines = 1 + rng.below(4);
+        let mut chunk = Vec::new();
+        for _ in 0..lines {
+            chunk.extend_from_slice(SEEDS[rng.below(SEEDS.len())].as_bytes());
+            chunk.push(b'\n');
+        }
+        mutate(&mut rng, &mut chunk);
+        for format in formats {
+            check(&chunk, format);
+        }
+    }
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    let mut rng = Rng(42);
+    for _ in 0..2_000 {
+        let chunk: Vec<u8> = (0..rng.below(200)).map(|_| rng.next() as u8).collect();
+        for format in [Format::Classic, Format::Rfc5424, Format::Journald] {
+            check(&chunk, format);
+        }
+    }
+}
