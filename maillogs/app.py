@@ -191,9 +191,11 @@ def build_report(
     return report, source.run
 
 
-def print_notices(report: Report, inputs: Inputs, env: Environment) -> None:
-    """The report's notices, one line each on stderr whatever the format, unless --quiet."""
-    if inputs.quiet:
+def print_notices(report: Report, run: ParseRun, inputs: Inputs, env: Environment) -> None:
+    """The report's notices, one line each on stderr whatever the format, unless --quiet.
+    An input that failed or held no mail gets its one line (the error, parsers.garbage's)
+    alone: the notices stay in the report."""
+    if inputs.quiet or run.errors or run.stats.events == 0:
         return
     for notice in report.data.get("notices", []):
         if notice["code"] == "mostly-unparsed":

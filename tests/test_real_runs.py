@@ -85,11 +85,11 @@ def test_rfc3339_copy_gives_the_same_report(run: str) -> None:
 SHARED = [
     ("overview", "connections"),
     ("overview", "delivered"),
-    ("overview", "deferred"),
+    ("overview", "deferrals"),
     ("overview", "bounced"),
     ("overview", "rejected"),
-    ("overview", "received_by_source", "smtpd"),
-    ("overview", "received_by_source", "pickup"),
+    ("overview", "queued_by_source", "smtpd"),
+    ("overview", "queued_by_source", "pickup"),
     ("spf", "rejected"),
     ("deliveries", "by_status", "sent"),
     ("deliveries", "by_status", "deferred"),
@@ -101,6 +101,15 @@ SHARED = [
 ]
 
 
+# The truth's names for figures the report calls otherwise since issue 18: its
+# deferred counts deferral lines, its received_by_source the messages queued.
+TRUTH_KEY = {
+    ("overview", "deferrals"): ("overview", "deferred"),
+    ("overview", "queued_by_source", "smtpd"): ("overview", "received_by_source", "smtpd"),
+    ("overview", "queued_by_source", "pickup"): ("overview", "received_by_source", "pickup"),
+}
+
+
 def _at(data: Any, path: tuple[str, ...]) -> Any:
     for part in path:
         data = data.get(part, 0) if isinstance(data, dict) else None
@@ -110,7 +119,7 @@ def _at(data: Any, path: tuple[str, ...]) -> Any:
 @pytest.mark.parametrize("path", SHARED, ids=".".join)
 @pytest.mark.parametrize("run", ["verbose", "tls-unlogged"])
 def test_report_equals_truth(run: str, path: tuple[str, ...]) -> None:
-    assert _at(parsed(run, "classic")[0].data, path) == _at(truth(run), path)
+    assert _at(parsed(run, "classic")[0].data, path) == _at(truth(run), TRUTH_KEY.get(path, path))
 
 
 def test_tls_unlogged_run_logs_no_tls_summary() -> None:

@@ -79,7 +79,7 @@ def report(
     result, run = build_report(inputs, report_options(inputs, report_args), env, store)
     if nothing_read(run):
         raise SystemExit(input_errors(run, env))
-    print_notices(result, inputs, env)
+    print_notices(result, run, inputs, env)
     if chosen is Format.CSV:
         assert output is not None
         output_file.make_folder(output)
