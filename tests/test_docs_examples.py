@@ -42,11 +42,9 @@ SUBSTITUTE = {
     "/etc/postfix/header_checks": f"{SAMPLE}/header_checks",
     "/etc/postfix/body_checks": f"{SAMPLE}/body_checks",
     "/var/lib/maillogs": f"{TMP}/store",
-    # docs/fleet.md's hosts' stores: the one the README's ingest wrote, read twice
+    # a fleet's hosts' stores (docs/fleet.md): the one store the examples filled, twice
     "/srv/stores/mx1": f"{TMP}/store",
     "/srv/stores/mx2": f"{TMP}/store",
-    "/srv/mx1": f"{TMP}/store",
-    "/srv/mx2": f"{TMP}/store",
     "/var/lib/prometheus/node-exporter/": f"{TMP}/",
     "/tmp/": f"{TMP}/",
 }
