@@ -100,6 +100,18 @@ def top_option(
     )
 
 
+def output_option(help: str) -> Callable[[F], F]:
+    """`--output/-o PATH`: where a command writes (each says what: a file, a folder)."""
+    return click.option("--output", "-o", type=click.Path(path_type=Path), help=help)
+
+
+def format_option(choices: list[str], default: str) -> Callable[[F], F]:
+    """`--format` as the command's `fmt`."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True
+    )
+
+
 def header_checks_option(
     help: str = "Your header_checks table: shows each rule's pattern.",
 ) -> Callable[[F], F]:

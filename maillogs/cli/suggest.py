@@ -15,6 +15,7 @@ from maillogs.cli.options import (
     environment,
     header_checks_option,
     input_options,
+    output_option,
     top_option,
 )
 from maillogs.errors import UsageError
@@ -31,12 +32,7 @@ from reports.own import OwnFromLog
 )
 @catchall_option()
 @top_option(default=10, help=None)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    help="Write the rules to this new file (never to your table).",
-)
+@output_option("Write the rules to this new file (never to your table).")
 def suggest_rules(
     inputs: Inputs,
     header_checks: tuple[str, ...],
