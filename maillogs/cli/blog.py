@@ -31,6 +31,7 @@ from maillogs.cli.options import (
     output_option,
     top_option,
 )
+from maillogs.cli.output import tell_written
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.period import resolve_period
 from maillogs.pipeline import ParseRun
@@ -126,6 +127,7 @@ def blog(
         env.stdout.write(document)
     else:
         _write(output, document.encode("utf-8"))
+        tell_written(output, inputs.quiet, env.stderr)
     raise SystemExit(input_errors(run, env))
 
 

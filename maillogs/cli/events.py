@@ -9,7 +9,7 @@ import click
 from maillogs import output as output_file
 from maillogs.app import Inputs, event_source, input_errors
 from maillogs.cli.options import environment, format_option, input_options, output_option
-from maillogs.cli.output import text_output
+from maillogs.cli.output import tell_written, text_output
 from maillogs.errors import UsageError
 from maillogs.event_output import EventFormat, write_files, write_jsonl, write_single_csv
 from maillogs.pipeline import ParseRun
@@ -98,6 +98,8 @@ def events(
         assert output is not None
         output_file.make_folder(output)
         write_files(batches, chosen, event_format, output)
+    if not stats:
+        tell_written(output, inputs.quiet, env.stderr)
     raise SystemExit(input_errors(source.run, env))
 
 

@@ -46,7 +46,6 @@ from maillogs.sources import Stores
               help=f"AUTH user; the password comes from the config or ${PASSWORD_ENV}, "
               "never from the command line.")  # fmt: skip
 @click.option("--sendmail", "sendmail_path", metavar="PATH", help="With --via sendmail.")
-@click.option("--verbose", "-v", is_flag=True, help="Say on stderr why nothing was sent.")
 def mail(inputs: Inputs, report_args: ReportArgs, store: Stores | None, **given: Any) -> None:
     """Mail the report: plain text and HTML with inline charts, for cron.
 
@@ -56,5 +55,5 @@ def mail(inputs: Inputs, report_args: ReportArgs, store: Stores | None, **given:
       30 6 1 * *  maillogs mail --since last-month --to admin@example.org --attach-csv
       maillogs mail --since yesterday --to admin@example.org --dry-run -o report.eml
     """
-    args = MailArgs(**given)
+    args = MailArgs(**given, verbose=inputs.verbose)  # -v also says why nothing was sent
     raise SystemExit(mail_report(inputs, report_args, args, environment(), store))

@@ -24,7 +24,7 @@ from maillogs.cli.options import (
     output_option,
 )
 from maillogs.cli.options import report_options as report_option_set
-from maillogs.cli.output import text_output
+from maillogs.cli.output import tell_written, text_output
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.sources import Stores
 from reports.builder import Report
@@ -92,8 +92,7 @@ def report(
             out.write(document)
     if charts_dir is not None:
         write_charts(result, charts_dir)
-    if output is not None and not inputs.quiet:
-        env.stderr.write(output_file.size_note(output) + "\n")
+    tell_written(output, inputs.quiet, env.stderr)
     raise SystemExit(input_errors(run, env))
 
 

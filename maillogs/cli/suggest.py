@@ -18,6 +18,7 @@ from maillogs.cli.options import (
     output_option,
     top_option,
 )
+from maillogs.cli.output import tell_written
 from maillogs.errors import UsageError
 from maillogs.sources import Stores
 from reports import suggest as suggestions
@@ -83,6 +84,7 @@ def suggest_rules(
         env.stdout.write(text)
     else:
         output_file.write_text(output, text)
+        tell_written(output, inputs.quiet, env.stderr)
     raise SystemExit(input_errors(source.run, env))
 
 
