@@ -148,6 +148,8 @@ def report_options(inputs: Inputs, args: ReportArgs) -> ReportOptions:
         header_checks=header_checks,
         body_checks=body_checks,
         sections=args.sections or None,
+        smtpd_tls_loglevel=inputs.postfix.smtpd_tls_loglevel if inputs.postfix else None,
+        smtp_tls_loglevel=inputs.postfix.smtp_tls_loglevel if inputs.postfix else None,
     )
 
 
