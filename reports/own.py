@@ -51,6 +51,28 @@ class Own:
             return False
         return any(address in network for network in self.networks)
 
+    def ours(self, ips: pl.Series) -> pl.Series:
+        """has_address of each of `ips`, at once: a year's clients are some 300,000
+        addresses, too many to parse one by one. Dotted quads are compared with the IPv4
+        networks as integers in Polars; the rest (IPv6) go through has_address."""
+        v4 = [n for n in self.networks if isinstance(n, ipaddress.IPv4Network)]
+        octet = r"(0|[1-9]\d{0,2})"
+        quads = ips.str.extract_groups(rf"^{octet}\.{octet}\.{octet}\.{octet}$").struct.unnest()
+        values = [quads.get_column(name).cast(pl.Int64) for name in quads.columns]
+        valid = pl.Series([True] * len(ips)) if len(ips) else pl.Series([], dtype=pl.Boolean)
+        number = pl.Series([0] * len(ips), dtype=pl.Int64)
+        for value in values:
+            valid = valid & value.is_not_null() & (value <= 255)
+            number = number * 256 + value.fill_null(0)
+        valid = valid.fill_null(False)
+        inside = pl.Series([False] * len(ips), dtype=pl.Boolean)
+        for network in v4:
+            shift = 32 - network.prefixlen
+            inside = inside | ((number // 2**shift) == int(network.network_address) // 2**shift)
+        rest = ips.filter(~valid)
+        others = {ip for ip in rest.unique().to_list() if self.has_address(ip)}
+        return ((valid & inside) | ips.is_in(list(others))).fill_null(False)
+
     def domain_expr(self, column: pl.Expr) -> pl.Expr:
         """Is the domain in `column` (lower-case) one of ours? For filters."""
         names = sorted(self.domains)

@@ -60,11 +60,13 @@ class RejectDetail:
         return {"detail_replies": self.replies, "unknown_recipients": self.unknown}
 
     def result(self, top: int, classes: Sequence[str]) -> RejectDetailResult:
-        """`classes`: the reject classes in the order the report lists them."""
+        """`classes`: the reject classes in the order the report lists them. The
+        tallies unsorted (`merged`): each list is ranked on its own, and sorting a
+        year's replies by client first cost more than the rest of the section."""
         return {
-            "reject_detail": _detail(self.replies.frame(), top, classes),
-            "unknown_recipients": _ranked(self.unknown.frame(), ["recipient"], top),
-            "unknown_recipient_clients": _ranked(self.unknown.frame(), _CLIENT, top),
+            "reject_detail": _detail(self.replies.merged(), top, classes),
+            "unknown_recipients": _ranked(self.unknown.merged(), ["recipient"], top),
+            "unknown_recipient_clients": _ranked(self.unknown.merged(), _CLIENT, top),
         }
 
 
@@ -100,7 +102,7 @@ def _detail(frame: pl.DataFrame, top: int, classes: Sequence[str]) -> dict[str, 
         for reply in rows.head(top).iter_rows(named=True):
             clients = frame.filter(
                 (pl.col("reason_class") == klass) & (pl.col("reply") == reply["reply"])
-            )
+            ).sort(["count", *_CLIENT], descending=[True, False, False])
             listed.append(
                 {
                     "reply": reply["reply"],

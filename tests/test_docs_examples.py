@@ -45,6 +45,7 @@ SUBSTITUTE = {
     # a fleet's hosts' stores (docs/fleet.md): the one store the examples filled, twice
     "/srv/stores/mx1": f"{TMP}/store",
     "/srv/stores/mx2": f"{TMP}/store",
+    "/srv/fleet": f"{TMP}/fleet",  # a store the hosts share (its host= partitions)
     "/var/lib/prometheus/node-exporter/": f"{TMP}/",
     "/tmp/": f"{TMP}/",
 }

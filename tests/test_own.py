@@ -29,6 +29,25 @@ def test_own_domains_take_in_their_subdomains_and_networks_their_addresses() -> 
     assert pl.DataFrame({"d": ["x"]}).select(own_of().domain_expr(pl.col("d"))).item() is False
 
 
+def test_own_addresses_at_once_are_what_has_address_says_of_each() -> None:
+    own = own_of(
+        networks=["127.0.0.0/8", "10.1.2.0/23", "172.16.0.0/12", "2001:db8::/32"],
+        sasl_clients=["192.168.1.7"],
+    )
+    ips = [
+        "127.0.0.1", "10.1.3.255", "10.1.4.0", "10.1.1.255", "192.168.1.7", "192.168.1.8",
+        "172.31.255.255", "172.32.0.0", "2001:db8::1", "2001:db9::1", "::ffff:127.0.0.1",
+        "01.2.3.4", "256.1.1.1", "1.2.3", "127.0.0.1 ", "unknown", "", None,
+    ]  # fmt: skip
+    found = own.ours(pl.Series(ips, dtype=pl.String())).to_list()
+    assert found == [own.has_address(ip) for ip in ips]
+    assert sum(found) == 5
+    everything = own_of(networks=["0.0.0.0/0"])
+    assert everything.ours(pl.Series(ips, dtype=pl.String())).to_list() == [
+        everything.has_address(ip) for ip in ips
+    ]
+
+
 def test_notices_say_what_is_wrong_and_nothing_when_all_is_well() -> None:
     nov = datetime(2026, 11, 1, tzinfo=UTC)
     dec = datetime(2026, 12, 1, tzinfo=UTC)

@@ -25,7 +25,7 @@ from maillogs.cli import main
 from maillogs.pipeline import ParseSettings
 from maillogs.store import compaction, maintenance
 from maillogs.store.ingest import CRASH_HOOK, ingest
-from maillogs.store.layout import list_parts
+from maillogs.store.layout import StorePath, list_parts
 from maillogs.store.read import store_batches
 from parsers.envelope import LogFormat
 from parsers.schema import EventKind
@@ -61,7 +61,7 @@ def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.sort(frame.columns, nulls_last=True)
 
 
-def stored(store: Path) -> dict[EventKind, pl.DataFrame]:
+def stored(store: StorePath) -> dict[EventKind, pl.DataFrame]:
     frames: dict[EventKind, list[pl.DataFrame]] = {kind: [] for kind in EventKind}
     for batch in store_batches(store, None, None):
         for kind, frame in batch.items():

@@ -18,6 +18,7 @@ from maillogs.inputs import default_log_paths
 from maillogs.store import maintenance, summaries
 from maillogs.store.ingest import ingest as run_ingest
 from maillogs.store.ingest import locked
+from maillogs.store.layout import Place, StoreError
 from reports.options import ReportOptions
 
 STORE = click.option(
@@ -29,14 +30,35 @@ STORE = click.option(
 )
 
 
+def _host(_: click.Context, __: click.Parameter, given: str | None) -> str | None:
+    if given is not None:
+        try:
+            Place(Path(), given)
+        except StoreError as error:
+            raise click.BadParameter(str(error)) from None
+    return given
+
+
+HOST = click.option(
+    "--host",
+    metavar="NAME",
+    callback=_host,
+    help="This host's own partition of a store several hosts share "
+    "(kind=<kind>/host=NAME/date=<day>/), with its own checkpoint and lock.",
+)
+
+
 @click.command()
 @input_options
 @STORE
+@HOST
 @click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
 @click.option("--follow", is_flag=True, help="Keep reading new lines (polling; rotation-safe).")
 @click.option("--interval", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True,
               help="Seconds between polls with --follow.")  # fmt: skip
-def ingest(inputs: Inputs, store: Path, wait: bool, follow: bool, interval: float) -> None:
+def ingest(
+    inputs: Inputs, store: Path, host: str | None, wait: bool, follow: bool, interval: float
+) -> None:
     """Add what is new in the logs to a Parquet event store (for cron, or --follow).
 
     Each day, once over (its UTC midnight plus an hour), has its files merged and its
@@ -47,6 +69,7 @@ def ingest(inputs: Inputs, store: Path, wait: bool, follow: bool, interval: floa
       maillogs ingest --store /var/lib/maillogs /var/log/mail.log*
       */5 * * * *  maillogs ingest --quiet --store /var/lib/maillogs   (crontab)
       maillogs ingest --follow --store /var/lib/maillogs /var/log/mail.log*
+      maillogs ingest --store /srv/fleet --host mx1 /var/log/mail.log*   (shared)
     """
     env = environment()
     paths = list(inputs.paths or inputs.config.logs or default_log_paths())
@@ -55,7 +78,12 @@ def ingest(inputs: Inputs, store: Path, wait: bool, follow: bool, interval: floa
     summarize = ReportOptions(catchall_domains=inputs.config.catchall_domains)
     while True:
         report = run_ingest(
-            paths, store, inputs.settings, env.now(), wait=wait or follow, summarize=summarize
+            paths,
+            Place(store, host),
+            inputs.settings,
+            env.now(),
+            wait=wait or follow,
+            summarize=summarize,
         )
         for error in report.errors:
             click.echo(f"maillogs: error: {error}", err=True)
@@ -87,10 +115,11 @@ def store() -> None:
 
 @store.command()
 @STORE
-def info(store: Path) -> None:
+@HOST
+def info(store: Path, host: str | None) -> None:
     """Date range, events by kind, files and bytes, sources and how far they are read."""
     _existing(store)
-    found = maintenance.info(store)
+    found = maintenance.info(Place(store, host))
     out = environment().stdout
     out.write(f"days:     {found.first_day or '-'} .. {found.last_day or '-'} (UTC)\n")
     out.write(f"files:    {found.files:,} ({found.bytes:,} bytes)\n")
@@ -106,17 +135,19 @@ def info(store: Path) -> None:
 
 @store.command()
 @STORE
+@HOST
 @click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
-def compact(store: Path, wait: bool) -> None:
+def compact(store: Path, host: str | None, wait: bool) -> None:
     """Merge each day's small part files into one per kind, atomically."""
     _existing(store)
-    with locked(store, wait):
-        removed = maintenance.compact(store)
+    with locked(Place(store, host), wait):
+        removed = maintenance.compact(Place(store, host))
     click.echo(f"merged away {removed:,} files", err=True)
 
 
 @store.command()
 @STORE
+@HOST
 @click.option(
     "--catchall-domain",
     "catchall_domains",
@@ -127,7 +158,11 @@ def compact(store: Path, wait: bool) -> None:
 @click.option("--config", "config_path", metavar="FILE", help="TOML config file.")
 @click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
 def summarize(
-    store: Path, catchall_domains: tuple[str, ...], config_path: str | None, wait: bool
+    store: Path,
+    host: str | None,
+    catchall_domains: tuple[str, ...],
+    config_path: str | None,
+    wait: bool,
 ) -> None:
     """Make the day summaries reports read instead of a whole day's events.
 
@@ -142,24 +177,26 @@ def summarize(
     env = environment()
     config = load_config(find_config_path(config_path, env.env, env.home))
     domains = tuple(domain_name(d) for d in catchall_domains) or config.catchall_domains
-    with locked(store, wait):
-        made = summaries.refresh(store, ReportOptions(catchall_domains=tuple(domains)), env.now())
+    place = Place(store, host)
+    with locked(place, wait):
+        made = summaries.refresh(place, ReportOptions(catchall_domains=tuple(domains)), env.now())
     click.echo(f"made {made:,} day summaries", err=True)
 
 
 @store.command()
 @STORE
+@HOST
 @click.option("--keep", required=True, metavar="AGE", help="Keep this much: 400d, 8w.")
 @click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
-def prune(store: Path, keep: str, wait: bool) -> None:
+def prune(store: Path, host: str | None, keep: str, wait: bool) -> None:
     """Delete the days older than --keep."""
     found = re.fullmatch(r"0*([1-9]\d*)([dw])", keep.strip())
     if not found:  # 0d too: it would delete every day before today, a slip more than a wish
         raise UsageError(f"--keep {keep!r}: give days or weeks, like 400d or 8w")
     age = timedelta(days=int(found[1]) * (7 if found[2] == "w" else 1))
     _existing(store)
-    with locked(store, wait):
-        dropped = maintenance.prune(store, age, environment().now())
+    with locked(Place(store, host), wait):
+        dropped = maintenance.prune(Place(store, host), age, environment().now())
     click.echo(f"deleted {dropped:,} day partitions", err=True)
 
 

@@ -11,11 +11,10 @@ import base64
 import io
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import polars as pl
 
-from maillogs.store.layout import CHECKPOINT, STATE_DIR, StoreError, write_atomically
+from maillogs.store.layout import CHECKPOINT, StoreError, StorePath, at, write_atomically
 
 HEAD_BYTES = 4096
 VERSION = 1
@@ -58,8 +57,8 @@ class Checkpoint:
         return json.dumps(document, indent=1).encode()
 
 
-def load(store: Path) -> Checkpoint:
-    path = store / STATE_DIR / CHECKPOINT
+def load(store: StorePath) -> Checkpoint:
+    path = at(store).state_dir / CHECKPOINT
     if not path.exists():
         return Checkpoint()
     try:
@@ -79,5 +78,5 @@ def load(store: Path) -> Checkpoint:
     return Checkpoint(sources, parser, tz)
 
 
-def save(store: Path, checkpoint: Checkpoint) -> None:
-    write_atomically(store / STATE_DIR / CHECKPOINT, checkpoint.to_bytes())
+def save(store: StorePath, checkpoint: Checkpoint) -> None:
+    write_atomically(at(store).state_dir / CHECKPOINT, checkpoint.to_bytes())

@@ -15,11 +15,10 @@ import hashlib
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import polars as pl
 
-from maillogs.store.layout import PartFile, StoreError, fsync_directory, list_parts
+from maillogs.store.layout import PartFile, StoreError, StorePath, fsync_directory, list_parts
 
 REPLACES = "maillogs.replaces"
 _BASE, _LATE = "compact-", "compact-late-"
@@ -102,7 +101,7 @@ def _merge(parts: list[PartFile], prefix: str, tick: Callable[[], None]) -> int:
     return removed
 
 
-def finish_compaction(store: Path) -> None:
+def finish_compaction(store: StorePath) -> None:
     """Delete the files a merged file already holds (left by a killed compaction), and
     temporary files a killed merge left. A replaced file is deleted only if it still has
     the size it had when merged: a part of the same name written since (a source

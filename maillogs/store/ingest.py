@@ -33,9 +33,10 @@ from maillogs.store import checkpoint as checkpoints
 from maillogs.store.checkpoint import HEAD_BYTES, Checkpoint, SourceState
 from maillogs.store.compaction import finish_compaction
 from maillogs.store.layout import (
-    LOCK,
     UNKNOWN_DATE,
     StoreError,
+    StorePath,
+    at,
     list_parts,
     part_name,
     partition,
@@ -69,10 +70,12 @@ class IngestReport:
 
 
 @contextlib.contextmanager
-def locked(store: Path, wait: bool) -> Iterator[None]:
-    """One ingest (or compact, prune) at a time; the second fails at once or waits."""
-    store.mkdir(parents=True, exist_ok=True)
-    with (store / LOCK).open("a") as handle:
+def locked(store: StorePath, wait: bool) -> Iterator[None]:
+    """One ingest (or compact, prune) at a time, per store or host of a shared one; the
+    second fails at once or waits."""
+    lock = at(store).lock
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
@@ -166,7 +169,7 @@ def _with_dates(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write_parts(
-    store: Path, batch: EventBatch, source: str, start: int, end: int, killer: _Killer
+    store: StorePath, batch: EventBatch, source: str, start: int, end: int, killer: _Killer
 ) -> tuple[int, int]:
     files = events = 0
     for kind, frame in batch.items():
@@ -183,7 +186,7 @@ def _write_parts(
     return files, events
 
 
-def _drop_uncommitted(store: Path, source: str, offset: int) -> None:
+def _drop_uncommitted(store: StorePath, source: str, offset: int) -> None:
     """Files a killed run wrote past the checkpoint, and its temp files."""
     for part in list_parts(store):
         if part.source == "tmp" or (part.source == source and part.start >= offset):
@@ -286,7 +289,7 @@ def new_batches(
 
 def ingest(
     paths: list[str],
-    store: Path,
+    store: StorePath,
     settings: ParseSettings,
     now: datetime,
     wait: bool,

@@ -5,14 +5,13 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 
 from maillogs.store import summaries
 from maillogs.store.checkpoint import load
 from maillogs.store.compaction import compact_files, finish_compaction
-from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, StorePath, day_dirs
 from maillogs.store.read import committed_parts
 
 
@@ -29,7 +28,7 @@ class StoreInfo:
     summary_bytes: int = 0
 
 
-def info(store: Path) -> StoreInfo:
+def info(store: StorePath) -> StoreInfo:
     result = StoreInfo()
     days = []
     checkpoint = load(store)
@@ -55,7 +54,7 @@ def info(store: Path) -> StoreInfo:
     return result
 
 
-def compact(store: Path) -> int:
+def compact(store: StorePath) -> int:
     """Merge each day's files of a kind into one; returns the files removed.
 
     Crash-safe as maillogs.store.compaction says. Parts beyond the checkpoint (left by
@@ -68,15 +67,13 @@ def compact(store: Path) -> int:
     return sum(compact_files(parts, keep_two=False) for parts in groups.values())
 
 
-def prune(store: Path, keep: timedelta, now: datetime) -> int:
+def prune(store: StorePath, keep: timedelta, now: datetime) -> int:
     """Delete day partitions older than `keep` before `now`; returns how many."""
     oldest = (now - keep).date().isoformat()
     dropped = 0
-    for kind_dir in store.glob("kind=*"):
-        for day in kind_dir.glob("date=*"):
-            date = day.name[5:]
-            if date != UNKNOWN_DATE and date < oldest:
-                shutil.rmtree(day)
-                dropped += 1
+    for _, date, day in day_dirs(store):
+        if date != UNKNOWN_DATE and date < oldest:
+            shutil.rmtree(day)
+            dropped += 1
     summaries.prune(store, oldest)
     return dropped

@@ -16,7 +16,7 @@ import polars as pl
 
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.checkpoint import Checkpoint
-from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, list_parts
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, StorePath, at, list_parts
 from maillogs.store.slices import Between, Columns, reads, slices
 from parsers.schema import EventKind, empty_frame, schema_of
 from parsers.stream import EventBatch
@@ -53,7 +53,7 @@ def _wanted(date: str, since: datetime | None, until: datetime | None) -> bool:
 
 
 def committed_parts(
-    store: Path, checkpoint: Checkpoint, wanted: Callable[[str], bool] = lambda date: True
+    store: StorePath, checkpoint: Checkpoint, wanted: Callable[[str], bool] = lambda date: True
 ) -> list[PartFile]:
     """The files whose events the checkpoint vouches for: merged files, and parts that
     end at or before their source's offset. An ingest running now, or one that was
@@ -85,7 +85,7 @@ def _check_schema(part: PartFile, schema: Mapping[str, pl.DataType]) -> None:
 
 
 def store_batches(
-    store: Path,
+    store: StorePath,
     since: datetime | None,
     until: datetime | None,
     checkpoint: Checkpoint | None = None,
@@ -96,7 +96,7 @@ def store_batches(
 
 
 def store_days(
-    store: Path,
+    store: StorePath,
     since: datetime | None,
     until: datetime | None,
     checkpoint: Checkpoint | None = None,
@@ -110,10 +110,10 @@ def store_days(
 
 
 def days_of(
-    store: Path, since: datetime | None, until: datetime | None, checkpoint: Checkpoint | None
+    store: StorePath, since: datetime | None, until: datetime | None, checkpoint: Checkpoint | None
 ) -> dict[str, list[PartFile]]:
     """The committed files of each stored day of the period, oldest day first."""
-    if not store.is_dir():
+    if not at(store).root.is_dir():
         raise StoreError(f"{store}: no such store directory")
     if checkpoint is None:
         checkpoint = checkpoints.load(store)

@@ -15,7 +15,7 @@ from maillogs.pipeline import ParseSettings
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.clock import day_over
 from maillogs.store.ingest import IngestReport, new_batches
-from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, places
 from maillogs.store.read import StoredDay, ahead, counted, day_reads, days_of, whole_day
 from maillogs.store.slices import Columns
 from maillogs.store.summaries import DaySummary, day_summary
@@ -44,11 +44,15 @@ def report_items(
     later day has events) comes as its DaySummary (saved, or made now and saved). A big
     day's events come in slices of time.
 
-    Several stores (a fleet's hosts, each ingesting into its own) are read as one: day
-    by day, each store's summary of the day, and the events of the others together."""
-    stores = [store] if isinstance(store, Path) else list(store)
+    Several stores (a fleet's hosts, each ingesting into its own store or its own
+    `host=` partition of a shared one) are read as one: day by day, each store's (or
+    host's) summary of the day, and the events of the others together."""
+    roots = [store] if isinstance(store, Path) else list(store)
+    stores = [place for root in roots for place in places(root)]
     if paths and len(stores) != 1:
-        raise StoreError("new lines of PATHS go with one store: give a single --store")
+        raise StoreError(
+            "new lines of PATHS go with one store (of one host): give a single --store"
+        )
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
     states = [checkpoints.load(one) for one in stores]

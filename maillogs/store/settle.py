@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from maillogs.store.checkpoint import Checkpoint
 from maillogs.store.clock import day_over
 from maillogs.store.compaction import compact_files
-from maillogs.store.layout import UNKNOWN_DATE, PartFile
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StorePath
 from maillogs.store.read import days_of
 from maillogs.store.summaries import day_summary, summarised
 from parsers.schema import EventKind
@@ -31,7 +30,7 @@ class Settled:
 
 
 def settle(
-    store: Path,
+    store: StorePath,
     checkpoint: Checkpoint,
     now: datetime,
     summarize: ReportOptions | None,

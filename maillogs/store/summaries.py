@@ -32,7 +32,7 @@ import polars as pl
 
 from maillogs.store import checkpoint as checkpoints
 from maillogs.store.clock import day_over
-from maillogs.store.layout import SUMMARIES, UNKNOWN_DATE, PartFile, write_atomically
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StorePath, at, day_dirs, write_atomically
 from maillogs.store.read import KindCount, StoredDay, add_counts, day_reads, days_of
 from parsers.schema import EventKind
 from reports import sections
@@ -80,16 +80,16 @@ def fingerprint(options: ReportOptions) -> str:
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def summary_path(store: Path, options: ReportOptions, date: str, names: list[str]) -> Path:
+def summary_path(store: StorePath, options: ReportOptions, date: str, names: list[str]) -> Path:
     """Named by the day and the `names` of the files it was made from (`_names`): part
     names carry their source and byte range, compacted ones a fresh name, so the same
     names are the same events and a summary of other files is simply not found."""
     made_of = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
-    return store / SUMMARIES / fingerprint(options) / f"date={date}.{made_of}.parquet"
+    return at(store).summaries / fingerprint(options) / f"date={date}.{made_of}.parquet"
 
 
 def day_summary(
-    store: Path, date: str, parts: list[PartFile], options: ReportOptions
+    store: StorePath, date: str, parts: list[PartFile], options: ReportOptions
 ) -> DaySummary:
     """The saved summary of `date` if it was made from exactly `parts`, else one made
     now from them (and saved, where the store can be written, in place of the day's
@@ -115,7 +115,7 @@ def day_summary(
     return summary
 
 
-def summarised(store: Path, options: ReportOptions, date: str, parts: list[PartFile]) -> bool:
+def summarised(store: StorePath, options: ReportOptions, date: str, parts: list[PartFile]) -> bool:
     """Is there a summary of `date` made from exactly `parts`?"""
     return summary_path(store, options, date, _names(parts)).exists()
 
@@ -192,7 +192,7 @@ def _load(path: Path, names: list[str]) -> DaySummary | None:
     )
 
 
-def refresh(store: Path, options: ReportOptions, now: datetime | None = None) -> int:
+def refresh(store: StorePath, options: ReportOptions, now: datetime | None = None) -> int:
     """Make the missing or stale summaries of every stored day that is over (by the
     clock `now`, or because a later day has events; without `now`, every day but the
     newest); returns how many were made."""
@@ -211,19 +211,19 @@ def refresh(store: Path, options: ReportOptions, now: datetime | None = None) ->
 _NEVER = datetime.min.replace(tzinfo=UTC)  # a clock by which no day is over
 
 
-def newest_day(store: Path) -> str | None:
+def newest_day(store: StorePath) -> str | None:
     """The latest UTC day with events: still being logged to, most likely, so it is
     read as events rather than summed into a summary each ingest would make stale."""
-    dates = {day.name[5:] for day in store.glob("kind=*/date=*") if day.name[5:] != UNKNOWN_DATE}
+    dates = {date for _, date, _ in day_dirs(store) if date != UNKNOWN_DATE}
     return max(dates, default=None)
 
 
-def files(store: Path) -> Iterator[Path]:
-    """Every day summary in the store, of every set of options."""
-    return (store / SUMMARIES).glob("*/date=*.parquet")
+def files(store: StorePath) -> Iterator[Path]:
+    """Every day summary in the store (of its host), of every set of options."""
+    return at(store).summaries.glob("*/date=*.parquet")
 
 
-def prune(store: Path, oldest: str) -> None:
+def prune(store: StorePath, oldest: str) -> None:
     """Delete the summaries of days before `oldest` (YYYY-MM-DD)."""
     for path in files(store):
         if path.name[5:15] < oldest:
