@@ -11,10 +11,11 @@ import polars as pl
 
 from parsers.correlate import session_start_epoch
 from parsers.schema import EventKind
-from reports.accepted import ACCEPTED_NEEDS, AcceptedMessages, starttls_count
+from reports.accepted import ACCEPTED_NEEDS, AcceptedMessages
 from reports.metrics import Metrics
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked, union
+from reports.session_tls import starttls_count
 from reports.tables import Table, count_table, ranked_table, share
 from reports.tally import Accumulator, LocalTally, Tally, counts
 
