@@ -8,15 +8,20 @@ rows wait for it in a `Pending` frame (an accumulator, so a store's day summary 
 them). A row whose session's end is not in the period is plaintext only if TLS is
 logged there and the session's start is too (its TLS line would be); otherwise unknown.
 
-A waiting row needs the columns of `WAITING`.
+A waiting row needs the columns of `WAITING`. A store's day summary is made from one
+day's events alone: a session that began the day before ends there with no row
+waiting for it, so the day keeps those sessions' ends (`SessionEnds`) to answer, when
+the summaries are loaded together, the rows the day before left waiting.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import polars as pl
 
+from parsers.correlate import session_start_epoch
 from parsers.schema import EventKind
 from reports.section import Batch
 
@@ -51,14 +56,24 @@ def waiting(events: pl.DataFrame, *payload: str | pl.Expr) -> pl.DataFrame:
     )
 
 
-def with_session_ends(pending: pl.DataFrame, batch: Batch) -> pl.DataFrame:
-    """`pending` with the STARTTLS counters of the sessions that ended in `batch`."""
-    ends = (
+_ENDS: dict[str, pl.DataType] = {"session": pl.String(), "_ended": pl.Int32()}
+
+
+def session_ends(batch: Batch) -> pl.DataFrame:
+    """session, _ended: the STARTTLS counter of each session that ended in `batch`."""
+    return (
         batch[EventKind.DISCONNECT]
         .select("session", starttls_count(pl.col("commands")).alias("_ended"))
         .drop_nulls()
         .unique("session", keep="last")
     )
+
+
+def with_session_ends(pending: pl.DataFrame, ends: Batch | pl.DataFrame) -> pl.DataFrame:
+    """`pending` with the STARTTLS counters of the sessions that ended in `ends` (a
+    batch, or a frame of `session_ends`)."""
+    if not isinstance(ends, pl.DataFrame):
+        ends = session_ends(ends)
     return (
         pending.join(ends, on="session", how="left")
         .with_columns(pl.coalesce("starttls", "_ended").alias("starttls"))
@@ -98,11 +113,15 @@ def gone(pending: pl.DataFrame, batch: Batch) -> pl.Expr:
 
 
 class Pending:
-    """Rows waiting for their session's answer, as an accumulator."""
+    """Rows waiting for their session's answer, as an accumulator; `loaded` is called
+    after a load (to match them with the session ends loaded)."""
 
-    def __init__(self, schema: dict[str, pl.DataType]) -> None:
+    def __init__(
+        self, schema: dict[str, pl.DataType], loaded: Callable[[], None] | None = None
+    ) -> None:
         self.schema = schema
         self.frame = pl.DataFrame(schema=schema)
+        self.loaded = loaded
 
     def dump(self) -> pl.DataFrame:
         return self.frame
@@ -110,3 +129,40 @@ class Pending:
     def load(self, frame: pl.DataFrame) -> None:
         columns = [pl.col(name).cast(dtype) for name, dtype in self.schema.items()]
         self.frame = pl.concat([self.frame, frame.select(columns)])
+        if self.loaded is not None:
+            self.loaded()
+
+
+class SessionEnds:
+    """The ends of sessions that began before the first event added (in a day summary:
+    the day before), as an accumulator; loaded ones are kept to answer the rows that
+    are waiting or loaded later (`loaded` is called after a load)."""
+
+    def __init__(self, keep: bool, loaded: Callable[[], None]) -> None:
+        self.keep = keep  # collect ends from the events added (a day summary's)
+        self.first: int | None = None  # µs since the epoch of the first event added
+        self.frame = pl.DataFrame(schema=_ENDS)
+        self.loaded = loaded
+
+    def add(self, batch: Batch) -> None:
+        if not self.keep:
+            return
+        if self.first is None:
+            latest = [frame.get_column("time").min() for frame in batch.values() if frame.height]
+            found = [t for t in latest if isinstance(t, datetime)]
+            if not found:
+                return
+            self.first = int(min(found).timestamp() * 1_000_000)
+        ended = batch[EventKind.DISCONNECT].filter(
+            session_start_epoch(pl.col("session")) < self.first
+        )
+        if ended.height:
+            ends = session_ends({EventKind.DISCONNECT: ended})
+            self.frame = pl.concat([self.frame, ends.select(list(_ENDS))])
+
+    def dump(self) -> pl.DataFrame:
+        return self.frame
+
+    def load(self, frame: pl.DataFrame) -> None:
+        self.frame = pl.concat([self.frame, frame.select(list(_ENDS))])
+        self.loaded()

@@ -215,3 +215,40 @@ def test_pending_logins_survive_a_saved_state() -> None:
         assert _sorted(report(RUN / "rfc3339", chunk=4096, split=split)) == _sorted(whole)
     assert len(WAITING_AT_SPLIT) == 19
     assert sum(1 for n in WAITING_AT_SPLIT if n) >= 3, WAITING_AT_SPLIT
+
+
+def _day_summaries(path: Path, at: datetime) -> dict[str, Any]:
+    """The report of `path` as a store makes it: the events before `at` and those
+    from `at` on each fed to a builder of their own (a day summary), whose states are
+    loaded into the report's builder."""
+    times = TimeContext(tz="UTC", reference=datetime(2026, 12, 2, tzinfo=UTC), year=2026)
+    parser = EventParser()
+    options = ReportOptions(tz="UTC", sections=("sasl",))
+    days = [ReportBuilder(options, isolated=True) for _ in range(2)]
+    for source in expand_inputs([str(path)]):
+        for batch in parser.parse_chunks(iter_chunks(source, 4096), times):
+            for index, day in enumerate(days):
+                before = [frame["time"] < at for frame in batch.values()]
+                day.add(
+                    {
+                        kind: frame.filter(mask if index == 0 else ~mask)
+                        for (kind, frame), mask in zip(batch.items(), before, strict=True)
+                    }
+                )
+    builder = ReportBuilder(options)
+    for day in days:
+        builder.load_state(day.dump_state())
+    summary = ParseSummary(lines=parser.stats.lines, events=parser.stats.events, not_mail=0)
+    sasl: dict[str, Any] = builder.finish(summary).data["sasl"]
+    return {key: sasl[key] for key in FIGURES}
+
+
+@pytest.mark.parametrize("phase", ["tls_logged", "tls_unlogged"])
+def test_day_summaries_split_inside_a_session(phase: str) -> None:
+    """A session that spans two day summaries (its logins in one, its disconnect in
+    the next) is answered as if the days were read at once."""
+    whole = report(RUN / "rfc3339")
+    indexes = [i for i, s in enumerate(_sessions()) if s["phase"] == phase and s["logins"]]
+    for index in indexes[3:9]:
+        at = _middle(_sessions()[index]["before_quit"])
+        assert _sorted(_day_summaries(RUN / "rfc3339", at)) == _sorted(whole), index

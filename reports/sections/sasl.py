@@ -24,6 +24,7 @@ from reports.session_tls import (
     DECIDED,
     WAITING,
     Pending,
+    SessionEnds,
     gone,
     over,
     waiting,
@@ -74,17 +75,20 @@ class SaslAuth:
     name = "sasl"
     needs = NEEDS
 
-    def __init__(self, options: ReportOptions) -> None:
+    def __init__(self, options: ReportOptions, isolated: bool = False) -> None:
         self.options = options
         self.senders = Tally(["sasl_username", "sasl_method", "over"])
         self.failures = Tally(["outcome", "mechanism", "over"], seen=False)
         self.failing_clients = Tally(["client_host", "client_ip"])
         self.tried_usernames = Tally(["sasl_username"])
-        self.pending = Pending(_PENDING)
+        self.pending = Pending(_PENDING, self._answer_loaded)
+        # a day summary keeps the ends of sessions the day before left waiting
+        self.ends = SessionEnds(isolated, self._answer_loaded)
         # inbound TLS lines in the period: without any, TLS is not logged
         self.tls_lines = Counters("inbound")
 
     def add(self, batch: Batch) -> None:
+        self.ends.add(batch)
         tls = batch[EventKind.TLS]
         self.tls_lines.add("inbound", tls.filter(pl.col("direction") == "inbound").height)
         logged_in = batch[EventKind.CLIENT].filter(pl.col("sasl_username").is_not_null())
@@ -120,8 +124,18 @@ class SaslAuth:
             "failing_clients": self.failing_clients,
             "tried_usernames": self.tried_usernames,
             "pending": self.pending,
+            "session_ends": self.ends,
             "tls_lines": self.tls_lines,
         }
+
+    def _answer_loaded(self) -> None:
+        """Count the waiting logins whose session's end a loaded state holds."""
+        pending = self.pending.frame
+        if pending.height == 0 or self.ends.frame.height == 0:
+            return
+        pending = with_session_ends(pending, self.ends.frame)
+        self._count(pending.filter(DECIDED), plaintext_if_unseen=False)
+        self.pending.frame = pending.filter(~DECIDED).select(list(_PENDING))
 
     def _count(self, rows: pl.DataFrame, plaintext_if_unseen: bool) -> None:
         if rows.height == 0:
@@ -249,7 +263,7 @@ SECTION: SectionKind[SaslResult] = SectionKind(
     name="sasl",
     title="SMTP AUTH",
     version=2,
-    make=lambda options, isolated: SaslAuth(options),
+    make=lambda options, isolated: SaslAuth(options, isolated),
     tables=_tables,
     metrics=_metrics,
 )
