@@ -23,6 +23,7 @@ from reports.session_tls import (
     DECIDED,
     WAITING,
     Pending,
+    SessionEnds,
     gone,
     newest,
     over,
@@ -48,8 +49,10 @@ _PENDING: dict[str, pl.DataType] = {
 
 
 class AcceptedMessages:
-    def __init__(self) -> None:
-        self.pending = Pending(_PENDING)
+    def __init__(self, isolated: bool = False) -> None:
+        self.pending = Pending(_PENDING, self._answer_loaded)
+        # a day summary keeps the ends of sessions the day before left waiting
+        self.ends = SessionEnds(isolated, self._answer_loaded)
         self.counts = Counters("tls", "plaintext", "unknown")
         self.plaintext_clients = Tally(["client_host", "client_ip"])
 
@@ -58,9 +61,21 @@ class AcceptedMessages:
             "accepted": self.counts,
             "plaintext_clients": self.plaintext_clients,
             "accepted_pending": self.pending,
+            "accepted_session_ends": self.ends,
         }
 
+    def _answer_loaded(self) -> None:
+        """Count the waiting messages whose session's end a loaded state holds."""
+        pending = self.pending.frame
+        if pending.height == 0 or self.ends.frame.height == 0:
+            return
+        pending = with_session_ends(pending, self.ends.frame)
+        known = pl.col("queued") & DECIDED
+        self._count(pending.filter(known), plaintext_if_unseen=False)
+        self.pending.frame = pending.filter(~known).select(list(_PENDING))
+
     def add(self, batch: Batch) -> None:
+        self.ends.add(batch)
         clients = batch[EventKind.CLIENT].filter(pl.col("queue_id").is_not_null())
         new = waiting(
             clients, "queue_id", "client_host", "client_ip", pl.lit(False).alias("queued")

@@ -217,13 +217,13 @@ def test_pending_logins_survive_a_saved_state() -> None:
     assert sum(1 for n in WAITING_AT_SPLIT if n) >= 3, WAITING_AT_SPLIT
 
 
-def _day_summaries(path: Path, at: datetime) -> dict[str, Any]:
+def _day_summaries(path: Path, at: datetime, section: str = "sasl") -> dict[str, Any]:
     """The report of `path` as a store makes it: the events before `at` and those
     from `at` on each fed to a builder of their own (a day summary), whose states are
     loaded into the report's builder."""
     times = TimeContext(tz="UTC", reference=datetime(2026, 12, 2, tzinfo=UTC), year=2026)
     parser = EventParser()
-    options = ReportOptions(tz="UTC", sections=("sasl",))
+    options = ReportOptions(tz="UTC", sections=(section,))
     days = [ReportBuilder(options, isolated=True) for _ in range(2)]
     for source in expand_inputs([str(path)]):
         for batch in parser.parse_chunks(iter_chunks(source, 4096), times):
@@ -239,8 +239,11 @@ def _day_summaries(path: Path, at: datetime) -> dict[str, Any]:
     for day in days:
         builder.load_state(day.dump_state())
     summary = ParseSummary(lines=parser.stats.lines, events=parser.stats.events, not_mail=0)
-    sasl: dict[str, Any] = builder.finish(summary).data["sasl"]
-    return {key: sasl[key] for key in FIGURES}
+    data: dict[str, Any] = builder.finish(summary).data[section]
+    if section == "tls":
+        accepted: dict[str, Any] = data["inbound"]["accepted_messages"]
+        return accepted
+    return {key: data[key] for key in FIGURES}
 
 
 @pytest.mark.parametrize("phase", ["tls_logged", "tls_unlogged"])
@@ -252,3 +255,18 @@ def test_day_summaries_split_inside_a_session(phase: str) -> None:
     for index in indexes[3:9]:
         at = _middle(_sessions()[index]["before_quit"])
         assert _sorted(_day_summaries(RUN / "rfc3339", at)) == _sorted(whole), index
+
+
+def test_accepted_messages_through_day_summaries_split_inside_a_session() -> None:
+    """The TLS section's accepted messages wait for their session's end the same way
+    (reports.session_tls): the messages the logins sent, over TLS as their sessions
+    were, also when a day summary ends between a message and its disconnect."""
+    sent = [s for s in _sessions() if any(login["messages"] for login in s["logins"])]
+    over_tls = sum(login["messages"] for s in sent if s["starttls"] for login in s["logins"])
+    plain = sum(login["messages"] for s in sent if not s["starttls"] for login in s["logins"])
+    for session in sent[2:40:4]:
+        accepted = _day_summaries(RUN / "rfc3339", _middle(session["before_quit"]), "tls")
+        # the run's sessions without a login (ham) add their messages on top
+        assert accepted["unknown"] == 0, session["before_quit"]
+        assert accepted["tls"] >= over_tls and accepted["plaintext"] >= plain
+        assert accepted == _day_summaries(RUN / "rfc3339", datetime(2030, 1, 1, tzinfo=UTC), "tls")

@@ -42,14 +42,14 @@ class TlsCoverage:
     name = "tls"
     needs = NEEDS
 
-    def __init__(self, options: ReportOptions) -> None:
+    def __init__(self, options: ReportOptions, isolated: bool = False) -> None:
         self.options = options
         day = ["day"]
         self.connections = LocalTally(options.tz, day, ["ip_family"])
         self.inbound = LocalTally(options.tz, day, ["level", "protocol", "cipher", "ip_family"])
         # smtpd sessions whose STARTTLS succeeded, by their disconnect line's counters
         self.starttls = LocalTally(options.tz, day, ["ip_family"])
-        self.accepted = AcceptedMessages()
+        self.accepted = AcceptedMessages(isolated)
         self.outbound = LocalTally(
             options.tz, day, ["level", "protocol", "cipher", "ip_family", "status"]
         )
@@ -372,8 +372,8 @@ def _metrics(put: Metrics, data: Json) -> None:
 SECTION: SectionKind[Json] = SectionKind(
     name="tls",
     title="TLS",
-    version=2,
-    make=lambda options, isolated: TlsCoverage(options),
+    version=3,
+    make=lambda options, isolated: TlsCoverage(options, isolated),
     tables=_tables,
     metrics=_metrics,
 )
