@@ -45,6 +45,7 @@ class Inputs:
     quiet: bool
     postfix: PostfixConfig | None = None  # --postfix-config's main.cf, or the host's
     postfix_notice: str | None = None  # why the host's main.cf was not read
+    verbose: bool = False  # say which files were read and which skipped
 
 
 def resolve_inputs(
@@ -59,6 +60,7 @@ def resolve_inputs(
     log_format: str | None = None,
     quiet: bool = False,
     postfix_config: str | None = None,
+    verbose: bool = False,
 ) -> Inputs:
     """The config found, the zone (given, the config's, else this machine's), the period."""
     config = load_config(find_config_path(config_path, env.env, env.home))
@@ -78,7 +80,7 @@ def resolve_inputs(
     choice, postfix = choose_postfix_config(
         postfix_config, env.env, socket.gethostname(), lambda: log_hosts(logs)
     )
-    return Inputs(tuple(paths), config, settings, period, quiet, postfix, choice.notice)
+    return Inputs(tuple(paths), config, settings, period, quiet, postfix, choice.notice, verbose)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ def report_options(inputs: Inputs, args: ReportArgs) -> ReportOptions:
         header_checks=header_checks,
         body_checks=body_checks,
         sections=args.sections or None,
+        smtpd_tls_loglevel=inputs.postfix.smtpd_tls_loglevel if inputs.postfix else None,
+        smtp_tls_loglevel=inputs.postfix.smtp_tls_loglevel if inputs.postfix else None,
     )
 
 
@@ -158,7 +162,10 @@ def event_source(
     if look_back is not None and period.since is not None:
         period = Period(period.since - look_back, period.until)
     paths = inputs.paths if store is not None else inputs.paths or inputs.config.logs
-    return open_source(paths, inputs.settings, period, env, store, progress=not inputs.quiet)
+    return open_source(
+        paths, inputs.settings, period, env, store, progress=not inputs.quiet,
+        verbose=inputs.verbose,
+    )  # fmt: skip
 
 
 def parse_summary(run: ParseRun) -> ParseSummary:

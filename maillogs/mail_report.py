@@ -126,6 +126,8 @@ def mail_report(
             _write_bytes(env.stdout, data)
         else:
             output.write_bytes(args.output, data)
+            if not inputs.quiet:
+                env.stderr.write(output.size_note(args.output) + "\n")
     elif isinstance(transport, SmtpSettings):
         send_smtp(message, transport)
     else:

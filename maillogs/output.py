@@ -101,11 +101,15 @@ def write_text(path: Path, text: str) -> None:
 
 
 def size_note(path: Path) -> str:
-    """`wrote report.html (412 kB)`, for stderr."""
+    """`wrote report.html (412 kB)`, or for a folder `wrote 12 files in report-csv
+    (48 kB)`, for stderr."""
     from reports.units import human_bytes
 
     try:
-        size = path.stat().st_size
+        if not path.is_dir():
+            return f"wrote {path} ({human_bytes(path.stat().st_size)})"
+        sizes = [one.stat().st_size for one in path.rglob("*") if one.is_file()]
     except OSError:
         return f"wrote {path}"
-    return f"wrote {path} ({human_bytes(size)})"
+    files = "1 file" if len(sizes) == 1 else f"{len(sizes)} files"
+    return f"wrote {files} in {path} ({human_bytes(sum(sizes))})"

@@ -50,6 +50,8 @@ class PostfixConfig:
     header_checks: tuple[Path, ...]
     body_checks: tuple[Path, ...]
     catchall_domains: tuple[str, ...]  # from virtual_alias_maps entries `@domain`
+    smtpd_tls_loglevel: int  # Postfix's default 0 where main.cf does not set it
+    smtp_tls_loglevel: int
     notes: tuple[str, ...]  # what could not be read, said once each
 
     @property
@@ -196,8 +198,21 @@ def read_postfix_config(path: Path) -> PostfixConfig:
         header_checks=tuple(reader.tables(expand("header_checks", raw), _CHECK_TYPES)),
         body_checks=tuple(reader.tables(expand("body_checks", raw), _CHECK_TYPES)),
         catchall_domains=_unique(catchall),
+        smtpd_tls_loglevel=_level(expand("smtpd_tls_loglevel", raw), reader),
+        smtp_tls_loglevel=_level(expand("smtp_tls_loglevel", raw), reader),
         notes=_unique(reader.notes),
     )
+
+
+def _level(value: str, reader: _Reader) -> int:
+    """A *_tls_loglevel: unset is Postfix's default, 0."""
+    if not value.strip():
+        return 0
+    try:
+        return int(value)
+    except ValueError:
+        reader.notes.append(f"a TLS log level {value!r} is not a number: taken as 0")
+        return 0
 
 
 def _domain(value: str) -> str:

@@ -7,9 +7,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-
 # Below this many bytes a run is over before a bar would help.
 MIN_BYTES_FOR_BAR = 4 * 1024 * 1024
 
@@ -22,6 +19,9 @@ def progress_reporter(
     if not enabled or (total is not None and total < MIN_BYTES_FOR_BAR):
         yield lambda _nbytes: None
         return
+    from rich.console import Console  # rich's progress costs a quarter second to load
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     console = Console(file=stderr)
     started = time.monotonic()
     with Progress(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,6 +28,7 @@ from maillogs.period import Period
 from maillogs.pipeline import ParseRun, ParseSettings, parse_sources
 from parsers.stream import EventBatch
 from reports.builder import ReportBuilder
+from reports.escape import for_terminal
 from reports.options import ReportOptions
 from reports.section import Needs
 
@@ -74,6 +76,7 @@ class LogsSource:
     period: Period
     env: Environment
     progress: bool = False  # a progress bar on stderr (where it is a terminal)
+    verbose: bool = False  # say on stderr which files are read and which skipped
     run: ParseRun = field(default_factory=ParseRun)
     skipped: list[Source] = field(default_factory=list)  # too old for the period
 
@@ -112,10 +115,27 @@ class LogsSource:
             raise MaillogsError(errors[0].args[0] if errors else "no readable input")
         # rotated files last written before the period cannot hold a line of it: not
         # opened (a daily run over mail.log* reads a day, not a month of .gz)
-        kept, self.skipped = skip_older(
+        kept, skipped = skip_older(
             sources, self.period.since, year_given=self.settings.year is not None
         )
-        return kept or sources[-1:]
+        if not kept:  # the newest is read all the same: the report says its span
+            kept, skipped = skipped[-1:], skipped[:-1]
+        self.skipped = skipped
+        if self.verbose:
+            self._say_which(kept, skipped)
+        return kept
+
+    def _say_which(self, kept: Sequence[Source], skipped: Sequence[Source]) -> None:
+        since = self.period.since
+        for source in skipped:
+            assert source.mtime is not None and since is not None  # why it was skipped
+            self.env.stderr.write(
+                f"maillogs: skipped {for_terminal(source.name)}: last written "
+                f"{source.mtime:%Y-%m-%d %H:%M} UTC, before the period "
+                f"(from {since.astimezone(UTC):%Y-%m-%d %H:%M} UTC)\n"
+            )
+        for source in kept:
+            self.env.stderr.write(f"maillogs: reading {for_terminal(source.name)}\n")
 
 
 @dataclass
@@ -171,8 +191,9 @@ def open_source(
     env: Environment,
     store: Stores | None = None,
     progress: bool = False,
+    verbose: bool = False,
 ) -> EventSource:
     """The logs' events, or with `store` its events and the logs' lines it lacks."""
     if store is None:
-        return LogsSource(paths, settings, period, env, progress)
+        return LogsSource(paths, settings, period, env, progress, verbose)
     return StoreSource(store, paths, settings, period, env)

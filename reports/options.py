@@ -29,3 +29,8 @@ class ReportOptions:
     header_checks: Sequence[Path] = ()
     body_checks: Sequence[Path] = ()
     sections: Sequence[str] | None = None  # None: every registered section
+    # main.cf's smtpd_/smtp_tls_loglevel, when it was read (None: not known). At 1 or
+    # more a session or delivery without a TLS line was plaintext; at 0 its TLS is
+    # unknown. Without main.cf the log decides: TLS lines in the period mean logged.
+    smtpd_tls_loglevel: int | None = None
+    smtp_tls_loglevel: int | None = None

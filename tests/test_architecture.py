@@ -4,6 +4,7 @@ never import the maillogs package (CLI, config, store, mail), no module is over 
 from __future__ import annotations
 
 import ast
+import re
 from importlib import metadata
 from pathlib import Path
 
@@ -30,6 +31,10 @@ def _imports(path: Path, name: str, modules: dict[str, Path]) -> set[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # "module:attribute", imported by name (the CLI's commands load on first use)
+            named = re.fullmatch(r"([\w.]+):\w+", node.value)
+            targets = [named[1]] if named else []
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:

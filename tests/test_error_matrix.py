@@ -146,6 +146,7 @@ def test_output_where_no_file_can_be(command: str, where: str, tmp_path: Path, s
         (["store", "info"], FAILURE),
         (["store", "compact"], FAILURE),
         (["store", "summarize"], FAILURE),
+        (["store", "prune", "--keep", "400d"], FAILURE),
         (["report", "--tz", "UTC"], FAILURE),
         (["suggest-rules", "--tz", "UTC"], FAILURE),
     ],
@@ -157,6 +158,48 @@ def test_a_missing_store_is_the_same_fault_everywhere(
     said = _check(_run([*args, "--store", str(missing)]), status)
     assert said == [f"maillogs: error: {missing}: no such store directory"]
     assert not missing.exists()
+
+
+@pytest.fixture(scope="module")
+def damaged_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A store of sample_logs with one part file overwritten by noise (a disk fault), and
+    no day summaries (so a report has to read the day)."""
+    store = tmp_path_factory.mktemp("damaged") / "store"
+    _check(_run(["ingest", "--tz", "UTC", "--quiet", "--store", str(store), LOG]), OK)
+    part = sorted(store.glob("kind=tls/date=*/*.parquet"))[0]
+    part.write_bytes(os.urandom(3000))
+    for summary in store.glob("_summaries/**/*"):
+        if summary.is_file():
+            summary.unlink()
+    return store, part
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["store", "info"], ["store", "summarize"], ["report", "--tz", "UTC", "--quiet"]],
+)
+def test_a_damaged_store_file_is_named(args: list[str], damaged_store: tuple[Path, Path]) -> None:
+    store, part = damaged_store
+    said = _check(_run([*args, "--store", str(store)]), FAILURE)
+    assert said[0].startswith(f"maillogs: error: {part}: damaged: "), said
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["store", "info"], ["store", "compact"], ["store", "prune", "--keep", "8w"], ["report"]],
+)
+def test_a_file_where_the_store_belongs(args: list[str], tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "store"
+    not_a_folder.write_text("")
+    result = _run([*args, "--store", str(not_a_folder)])
+    said = _check(result, USAGE, lines=4)  # click's usage block
+    assert said[-1].endswith(f"Directory '{not_a_folder}' is a file."), said
+
+
+@pytest.mark.parametrize("keep", ["bogus", "0d", "-3w", ""])
+def test_a_bad_keep(keep: str, tmp_path: Path) -> None:
+    said = _check(_run(["store", "prune", "--store", str(tmp_path), "--keep", keep]), USAGE)
+    assert said[0].startswith("maillogs: error: --keep"), said
 
 
 # --------------------------------------------------------------------------------------

@@ -97,3 +97,30 @@ def test_postfix_config_alone_gives_the_report_of_the_explicit_options() -> None
         data["spammers"].pop("own_domains")
         data["spammers"].pop("own_networks")
     assert from_main_cf == explicit
+
+
+@needs_unlogged
+def test_main_cf_says_whether_a_delivery_without_a_tls_line_was_plaintext() -> None:
+    """The run's own main.cf (smtp_tls_loglevel = 0): the deliveries' TLS is unknown,
+    and no destination is said to take mail in plaintext. A main.cf at level 1 read
+    with the same log makes its silence mean plaintext (the rule; docs/report-schema.md)."""
+    truth = json.loads((UNLOGGED / "truth.json").read_text())
+    logs = str(UNLOGGED / "classic")
+    own = _report("--postfix-config", str(UNLOGGED / "postfix" / "main.cf"), logs)
+    outbound = own["tls"]["outbound"]
+    sent = truth["deliveries"]["by_transport"]["smtp"]["sent"]
+    assert outbound["tls_logged"] is False
+    assert outbound["delivered_messages"] == {"total": sent, "tls": 0, "unknown": sent}
+    assert outbound["encrypt_would_fail"] == [] and outbound["verify_would_fail"] == []
+    assert {level for level, n in outbound["by_level"].items() if n} == {"unknown"}
+    at_level_one = _report("--postfix-config", str(MAIN_CF), logs)["tls"]["outbound"]
+    assert at_level_one["tls_logged"] is True
+    assert at_level_one["delivered_messages"] == {"total": sent, "tls": 0, "unknown": 0}
+    assert {level for level, n in at_level_one["by_level"].items() if n} == {"none"}
+    assert at_level_one["encrypt_would_fail"] != []
+    # and the TLS-logged run is read the same with its main.cf as without
+    logged = str(SAMPLE / "classic")
+    assert (
+        _report("--postfix-config", "none", logged)["tls"]
+        == _report("--postfix-config", str(MAIN_CF), logged)["tls"]
+    )

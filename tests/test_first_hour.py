@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from maillogs.cli import main
@@ -68,14 +69,32 @@ def test_unparsed_lines_never_reach_the_terminal_raw(tmp_path: Path) -> None:
     assert "\x1b" not in result.stdout and "\\x1b[2Jsomething new\\x07" in result.stdout
 
 
-def test_a_written_file_is_said(tmp_path: Path) -> None:
-    target = tmp_path / "report.html"
-    args = ["report", "--format", "html", "-o", str(target), "--tz", "UTC", "--year", "2026"]
-    result = _run(*args, str(SAMPLE / "classic"))
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        (["report", "--format", "html"], "report.html"),
+        (["report", "--format", "csv"], "report-csv"),
+        (["events", "--kind", "tls", "--format", "csv"], "tls.csv"),
+        (["events", "--kind", "tls,reject", "--format", "csv"], "events"),
+        (["blog", "--month", "2026-11"], "post.md"),
+        (["suggest-rules"], "rules"),
+        (["mail", "--dry-run", "--to", "a@example.org"], "report.eml"),
+    ],
+)
+def test_a_written_file_is_said(command: list[str], name: str, tmp_path: Path) -> None:
+    target = tmp_path / name
+    args = [*command, "-o", str(target), "--tz", "UTC", "--year", "2026", str(SAMPLE / "classic")]
+    result = _run(*args)
     assert result.exit_code == 0, result.output
-    assert result.stderr.strip() == f"wrote {target} ({target.stat().st_size // 1000} kB)" or (
-        result.stderr.startswith(f"wrote {target} (")
-    )
+    said = result.stderr.splitlines()[-1]
+    if target.is_dir():
+        files = [one for one in target.rglob("*") if one.is_file()]
+        assert said.startswith(f"wrote {len(files)} files in {target} ("), said
+    else:
+        assert said.startswith(f"wrote {target} ("), said
+    assert said.endswith(("B)", "kB)", "MB)")), said
+    quiet = _run(*args, "--quiet")
+    assert quiet.exit_code == 0 and "wrote" not in quiet.stderr
 
 
 def test_rotated_files_older_than_the_period_are_not_opened(tmp_path: Path) -> None:
@@ -89,3 +108,10 @@ def test_rotated_files_older_than_the_period_are_not_opened(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     everything = _run("report", "--tz", "UTC", "--quiet", str(tmp_path))
     assert everything.exit_code == 1 and "mail.log.5.gz" in everything.stderr
+    # -v says which files were read and which were not opened
+    told = _run("report", "-v", "--tz", "UTC", "--quiet", "--since", "2026-11-24", str(tmp_path))
+    assert told.exit_code == 0, told.output
+    lines = told.stderr.splitlines()
+    assert any(line.startswith(f"maillogs: skipped {old}: last written") for line in lines), lines
+    assert f"maillogs: reading {live}" in lines
+    assert str(old) not in result.stderr  # without -v: nothing said

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -353,7 +354,9 @@ def test_only_if_false_sends_nothing(tmp_path: Path) -> None:
     args = [*ADDRESSES, "--via", "sendmail", "--sendmail", str(script), "-v"]
     quiet = run(*args, "--only-if", "rejected>100000", *FAST)
     assert quiet.exit_code == 0
-    assert quiet.output == "maillogs: nothing sent: --only-if rejected>100000 does not hold\n"
+    said = quiet.output.splitlines()
+    assert said[-1] == "maillogs: nothing sent: --only-if rejected>100000 does not hold"
+    assert all(line.startswith("maillogs: reading ") for line in said[:-1])  # -v: the files
     assert not (tmp_path / "stdin").exists()
     silent = run(*args[:-1], "--only-if", "rejected>0", "--only-if", "tls_inbound>0.99", *FAST)
     assert (silent.exit_code, silent.output) == (0, "")  # cron mails nothing either
@@ -550,7 +553,9 @@ def test_contrib_command_lines_parse() -> None:
     assert len(commands) == 4
     for words in commands:
         assert Path(words[0]).name == "maillogs" and words[1] == "mail", words
-        main.commands["mail"].make_context("mail", words[2:])  # raises on a bad option
+        command = main.get_command(click.Context(main), "mail")
+        assert command is not None
+        command.make_context("mail", words[2:])  # raises on a bad option
 
 
 def test_the_readme_crontab_line_is_the_contrib_one() -> None:
@@ -574,7 +579,9 @@ def test_subject_and_conditions_speak_of_postfix_warnings_and_errors(tmp_path: P
     message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
     assert message["Subject"] == f"{warnings} warnings, 0 errors, 0 fatal, 0 panic"
     quiet = run(*ADDRESSES, "--dry-run", "--only-if", "panic>0", "-v", *FAST)
-    assert quiet.output == "maillogs: nothing sent: --only-if panic>0 does not hold\n"
+    assert (
+        quiet.output.splitlines()[-1] == "maillogs: nothing sent: --only-if panic>0 does not hold"
+    )
 
 
 def test_only_if_can_sound_the_alarm_on_password_guessing(tmp_path: Path) -> None:
@@ -587,4 +594,7 @@ def test_only_if_can_sound_the_alarm_on_password_guessing(tmp_path: Path) -> Non
     message = email.message_from_bytes(out.read_bytes(), policy=email.policy.default)
     assert message["Subject"] == "5 failed logins"  # 4 failed, 1 aborted (tests/test_sasl.py)
     quiet = run(*ADDRESSES, "--dry-run", "--only-if", "sasl_failures>5", "-v", *args)
-    assert quiet.output == "maillogs: nothing sent: --only-if sasl_failures>5 does not hold\n"
+    assert (
+        quiet.output.splitlines()[-1]
+        == "maillogs: nothing sent: --only-if sasl_failures>5 does not hold"
+    )

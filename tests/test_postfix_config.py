@@ -156,3 +156,14 @@ def test_command_line_then_toml_then_main_cf(main_cf: Path) -> None:
     assert merged.own_domains == ("mine.test", *postfix.domains)
     assert merged.own_networks == ("10.0.0.0/8", *postfix.networks)
     assert server_settings(explicit, toml, None).body_checks == ()
+
+
+def test_tls_log_levels_default_to_postfix_s_zero(tmp_path: Path) -> None:
+    path = tmp_path / "main.cf"
+    path.write_text("myhostname = mx.example.org\nsmtp_tls_loglevel = $level\nlevel = 1\n")
+    config = read_postfix_config(path)
+    assert (config.smtpd_tls_loglevel, config.smtp_tls_loglevel) == (0, 1)
+    path.write_text("smtpd_tls_loglevel = two\n")
+    config = read_postfix_config(path)
+    assert config.smtpd_tls_loglevel == 0
+    assert any("'two'" in note for note in config.notes)

@@ -11,16 +11,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 
-from maillogs.inputs import expand_inputs, iter_chunks
 from parsers.schema import EventKind
-from parsers.stream import EventParser
-from parsers.timestamps import TimeContext
-from reports.builder import Report, ReportBuilder
 from reports.options import ReportOptions
-from reports.section import ParseSummary
+from tests.parsed_run import Parsed, parse_run
 
 SAMPLE = Path(__file__).parents[1] / "sample_logs"
 RUNS = ("verbose", "quirks", "tls-unlogged", "sasl")
@@ -33,27 +28,10 @@ def truth(run: str) -> dict[str, Any]:
 
 
 @cache
-def parsed(run: str, envelope: str) -> tuple[Report, dict[EventKind, pl.DataFrame], EventParser]:
+def parsed(run: str, envelope: str) -> Parsed:
     end = datetime.fromisoformat(truth(run)["period"]["last"])
-    times = TimeContext(tz="UTC", reference=end, year=2026)
-    parser = EventParser()
-    builder = ReportBuilder(ReportOptions(tz="UTC", catchall_domains=["example.org"]))
-    kept: dict[EventKind, list[pl.DataFrame]] = {kind: [] for kind in EventKind}
-    for source in expand_inputs([str(SAMPLE / run / envelope)]):
-        for batch in parser.parse_chunks(iter_chunks(source, 64 * 1024), times):
-            builder.add(batch)
-            for kind, frame in batch.items():
-                kept[kind].append(frame)
-    stats = parser.stats
-    summary = ParseSummary(
-        lines=stats.lines,
-        events=stats.events,
-        not_mail=stats.not_mail,
-        events_by_kind=dict(stats.events_by_kind),
-        unparsed_by_program=dict(stats.unparsed_by_program),
-    )
-    frames = {kind: pl.concat(parts) for kind, parts in kept.items() if parts}
-    return builder.finish(summary), frames, parser
+    options = ReportOptions(tz="UTC", catchall_domains=["example.org"])
+    return parse_run(SAMPLE / run / envelope, end, options)
 
 
 @pytest.mark.parametrize("envelope", ["classic", "rfc3339"])

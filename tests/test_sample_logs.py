@@ -15,11 +15,8 @@ import pytest
 
 from maillogs.inputs import expand_inputs, iter_chunks
 from parsers.schema import EventKind
-from parsers.stream import EventParser
-from parsers.timestamps import TimeContext
-from reports.builder import Report, ReportBuilder
 from reports.options import ReportOptions
-from reports.section import ParseSummary
+from tests.parsed_run import Parsed, parse_run
 
 SAMPLE = Path(__file__).parents[1] / "sample_logs"
 TRUTH = json.loads((SAMPLE / "truth.json").read_text())
@@ -29,35 +26,16 @@ METADATA = {"schema", "seed", "postfix_version", "generated_at", "time_zone", "f
             "catchall_domains"}  # fmt: skip
 
 
-def _parse(
-    directory: str, top: int = 10
-) -> tuple[Report, dict[EventKind, pl.DataFrame], EventParser]:
-    times = TimeContext(tz="UTC", reference=TRUTH_END, year=2026)
-    parser = EventParser()
+def _parse(directory: str, top: int = 10) -> Parsed:
     options = ReportOptions(tz="UTC", catchall_domains=TRUTH["catchall_domains"], top=top)
-    builder = ReportBuilder(options)
-    kept: dict[EventKind, list[pl.DataFrame]] = {kind: [] for kind in EventKind}
-    for source in expand_inputs([str(SAMPLE / directory)]):
-        for batch in parser.parse_chunks(iter_chunks(source, 64 * 1024), times):
-            builder.add(batch)
-            for kind, frame in batch.items():
-                kept[kind].append(frame)
-    stats = parser.stats
-    summary = ParseSummary(
-        lines=stats.lines,
-        events=stats.events,
-        not_mail=stats.not_mail,
-        events_by_kind=dict(stats.events_by_kind),
-        unparsed_by_program=dict(stats.unparsed_by_program),
-    )
-    return builder.finish(summary), {k: pl.concat(v) for k, v in kept.items()}, parser
+    return parse_run(SAMPLE / directory, TRUTH_END, options)
 
 
 TRUTH_END = __import__("datetime").datetime.fromisoformat(TRUTH["period"]["last"])
 
 
 @cache
-def classic() -> tuple[Report, dict[EventKind, pl.DataFrame], EventParser]:
+def classic() -> Parsed:
     return _parse("classic")
 
 

@@ -25,10 +25,13 @@ from maillogs.cli.options import (
     STORE_OPTION,
     body_checks_option,
     environment,
+    format_option,
     header_checks_option,
     input_options,
+    output_option,
     top_option,
 )
+from maillogs.cli.output import tell_written
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.period import resolve_period
 from maillogs.pipeline import ParseRun
@@ -49,13 +52,7 @@ _LOOK_BACK = timedelta(days=31)
 @header_checks_option()
 @body_checks_option()
 @click.option("--title", help='Title (default: "Top spammers, Nov 1 2026 - Nov 30 2026").')
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "html"]),
-    default="markdown",
-    show_default=True,
-)
+@format_option(["markdown", "html"], "markdown")
 @click.option(
     "--front-matter",
     "front",
@@ -63,12 +60,7 @@ _LOOK_BACK = timedelta(days=31)
     default="none",
     show_default=True,
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    help="The post; Markdown's charts are written beside it (POST-spam-per-day.png ...).",
-)
+@output_option("The post; Markdown's charts are written beside it (POST-spam-per-day.png ...).")
 def blog(
     inputs: Inputs,
     store: Stores | None,
@@ -135,6 +127,7 @@ def blog(
         env.stdout.write(document)
     else:
         _write(output, document.encode("utf-8"))
+        tell_written(output, inputs.quiet, env.stderr)
     raise SystemExit(input_errors(run, env))
 
 

@@ -8,8 +8,8 @@ import click
 
 from maillogs import output as output_file
 from maillogs.app import Inputs, event_source, input_errors
-from maillogs.cli.options import environment, input_options
-from maillogs.cli.output import text_output
+from maillogs.cli.options import environment, format_option, input_options, output_option
+from maillogs.cli.output import tell_written, text_output
 from maillogs.errors import UsageError
 from maillogs.event_output import EventFormat, write_files, write_jsonl, write_single_csv
 from maillogs.pipeline import ParseRun
@@ -35,19 +35,8 @@ def _kinds(value: str | None) -> list[EventKind]:
 @click.command()
 @input_options
 @click.option("--kind", "kinds", metavar="K1,K2", help="Only these event kinds (default: all).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in EventFormat]),
-    default="jsonl",
-    show_default=True,
-)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    help="File (jsonl, single-kind csv) or directory (one file per kind and batch).",
-)
+@format_option([f.value for f in EventFormat], "jsonl")
+@output_option("File (jsonl, single-kind csv) or directory (one file per kind and batch).")
 @click.option(
     "--stats",
     is_flag=True,
@@ -109,6 +98,8 @@ def events(
         assert output is not None
         output_file.make_folder(output)
         write_files(batches, chosen, event_format, output)
+    if not stats:
+        tell_written(output, inputs.quiet, env.stderr)
     raise SystemExit(input_errors(source.run, env))
 
 

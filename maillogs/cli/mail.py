@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from maillogs.app import Inputs, ReportArgs
-from maillogs.cli.options import STORE_OPTION, environment, input_options
+from maillogs.cli.options import STORE_OPTION, environment, input_options, output_option
 from maillogs.cli.options import report_options as report_option_set
 from maillogs.config import VIAS
 from maillogs.mail_report import PASSWORD_ENV, TLS_MODES, MailArgs, mail_report
@@ -31,8 +31,7 @@ from maillogs.sources import Stores
 @click.option("--only-if", "only_if", multiple=True, metavar="COND",
               help="Send only if it holds: rejected>0, tls_inbound<0.9 (all must).")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Write the message (.eml) instead of sending it.")
-@click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="With --dry-run: the .eml file (default: stdout).")  # fmt: skip
+@output_option("With --dry-run: the .eml file (default: stdout).")
 @click.option("--via", type=click.Choice(VIAS), help="smtp (default) or the local sendmail.")
 @click.option("--smtp-host", metavar="HOST", help="SMTP server (default: config, else localhost).")
 @click.option("--smtp-port", type=click.IntRange(1, 65535),
@@ -47,7 +46,6 @@ from maillogs.sources import Stores
               help=f"AUTH user; the password comes from the config or ${PASSWORD_ENV}, "
               "never from the command line.")  # fmt: skip
 @click.option("--sendmail", "sendmail_path", metavar="PATH", help="With --via sendmail.")
-@click.option("--verbose", "-v", is_flag=True, help="Say on stderr why nothing was sent.")
 def mail(inputs: Inputs, report_args: ReportArgs, store: Stores | None, **given: Any) -> None:
     """Mail the report: plain text and HTML with inline charts, for cron.
 
@@ -57,5 +55,5 @@ def mail(inputs: Inputs, report_args: ReportArgs, store: Stores | None, **given:
       30 6 1 * *  maillogs mail --since last-month --to admin@example.org --attach-csv
       maillogs mail --since yesterday --to admin@example.org --dry-run -o report.eml
     """
-    args = MailArgs(**given)
+    args = MailArgs(**given, verbose=inputs.verbose)  # -v also says why nothing was sent
     raise SystemExit(mail_report(inputs, report_args, args, environment(), store))

@@ -63,6 +63,9 @@ def input_options(command: F) -> F:
     )
     @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no notices.")
     @click.option(
+        "--verbose", "-v", is_flag=True, help="Say on stderr which files are read, which skipped."
+    )
+    @click.option(
         "--postfix-config",
         "postfix_config",
         metavar="MAIN_CF",
@@ -79,13 +82,14 @@ def input_options(command: F) -> F:
         year: int | None,
         log_format: str | None,
         quiet: bool,
+        verbose: bool,
         postfix_config: str | None,
         **kwargs: Any,
     ) -> Any:
         inputs = resolve_inputs(
             environment(), paths, config_path=config_path, since=since, until=until,
             tz=tz, year=year, log_format=log_format, quiet=quiet,
-            postfix_config=postfix_config,
+            postfix_config=postfix_config, verbose=verbose,
         )  # fmt: skip
         return command(inputs, **kwargs)
 
@@ -97,6 +101,18 @@ def top_option(
 ) -> Callable[[F], F]:
     return click.option(
         "--top", type=TOP, default=default, show_default=default is not None, help=help
+    )
+
+
+def output_option(help: str) -> Callable[[F], F]:
+    """`--output/-o PATH`: where a command writes (each says what: a file, a folder)."""
+    return click.option("--output", "-o", type=click.Path(path_type=Path), help=help)
+
+
+def format_option(choices: list[str], default: str) -> Callable[[F], F]:
+    """`--format` as the command's `fmt`."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=default, show_default=True
     )
 
 

@@ -16,9 +16,15 @@ from maillogs.app import (
     print_notices,
     report_options,
 )
-from maillogs.cli.options import STORE_OPTION, environment, input_options
+from maillogs.cli.options import (
+    STORE_OPTION,
+    environment,
+    format_option,
+    input_options,
+    output_option,
+)
 from maillogs.cli.options import report_options as report_option_set
-from maillogs.cli.output import text_output
+from maillogs.cli.output import tell_written, text_output
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.sources import Stores
 from reports.builder import Report
@@ -28,16 +34,8 @@ from reports.render import csv as csv_render
 
 @click.command()
 @input_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in Format]),
-    default="text",
-    show_default=True,
-)
-@click.option(
-    "--output", "-o", type=click.Path(path_type=Path), help="File to write (a directory for csv)."
-)
+@format_option([f.value for f in Format], "text")
+@output_option("File to write (a directory for csv).")
 @report_option_set()
 @STORE_OPTION
 @click.option(
@@ -94,8 +92,7 @@ def report(
             out.write(document)
     if charts_dir is not None:
         write_charts(result, charts_dir)
-    if output is not None and not inputs.quiet:
-        env.stderr.write(output_file.size_note(output) + "\n")
+    tell_written(output, inputs.quiet, env.stderr)
     raise SystemExit(input_errors(run, env))
 
 

@@ -153,8 +153,8 @@ def summarize(
 @click.option("--wait", is_flag=True, help="Wait for a running ingest instead of failing.")
 def prune(store: Path, keep: str, wait: bool) -> None:
     """Delete the days older than --keep."""
-    found = re.fullmatch(r"(\d+)([dw])", keep.strip())
-    if not found:
+    found = re.fullmatch(r"0*([1-9]\d*)([dw])", keep.strip())
+    if not found:  # 0d too: it would delete every day before today, a slip more than a wish
         raise UsageError(f"--keep {keep!r}: give days or weeks, like 400d or 8w")
     age = timedelta(days=int(found[1]) * (7 if found[2] == "w" else 1))
     _existing(store)

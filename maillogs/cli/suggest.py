@@ -15,8 +15,10 @@ from maillogs.cli.options import (
     environment,
     header_checks_option,
     input_options,
+    output_option,
     top_option,
 )
+from maillogs.cli.output import tell_written
 from maillogs.errors import UsageError
 from maillogs.sources import Stores
 from reports import suggest as suggestions
@@ -31,12 +33,7 @@ from reports.own import OwnFromLog
 )
 @catchall_option()
 @top_option(default=10, help=None)
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    help="Write the rules to this new file (never to your table).",
-)
+@output_option("Write the rules to this new file (never to your table).")
 def suggest_rules(
     inputs: Inputs,
     header_checks: tuple[str, ...],
@@ -87,6 +84,7 @@ def suggest_rules(
         env.stdout.write(text)
     else:
         output_file.write_text(output, text)
+        tell_written(output, inputs.quiet, env.stderr)
     raise SystemExit(input_errors(source.run, env))
 
 

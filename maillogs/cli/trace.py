@@ -101,8 +101,9 @@ def trace(
     # end, and the tracer says when the rest can be skipped.
     paths = inputs.paths if store is not None else inputs.paths or inputs.config.logs
     source = open_source(
-        paths, inputs.settings, Period(period.since, None), env, store, progress=not inputs.quiet
-    )
+        paths, inputs.settings, Period(period.since, None), env, store,
+        progress=not inputs.quiet, verbose=inputs.verbose,
+    )  # fmt: skip
     stories = _stories(tracer, source.batches())
     lines = render_jsonl(stories) if fmt == "jsonl" else render_text(stories, inputs.settings.tz)
     for text in lines:

@@ -12,7 +12,7 @@ import polars as pl
 from maillogs.store import summaries
 from maillogs.store.checkpoint import load
 from maillogs.store.compaction import compact_files, finish_compaction
-from maillogs.store.layout import UNKNOWN_DATE, PartFile
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError
 from maillogs.store.read import committed_parts
 
 
@@ -36,7 +36,10 @@ def info(store: Path) -> StoreInfo:
     for part in committed_parts(store, checkpoint):
         result.files += 1
         result.bytes += part.path.stat().st_size
-        count = int(pl.scan_parquet(part.path).select(pl.len()).collect().item())
+        try:
+            count = int(pl.scan_parquet(part.path).select(pl.len()).collect().item())
+        except pl.exceptions.PolarsError as error:
+            raise StoreError(f"{part.path}: damaged: {error}") from error
         kind = part.kind.value
         result.events_by_kind[kind] = result.events_by_kind.get(kind, 0) + count
         if part.date != UNKNOWN_DATE:

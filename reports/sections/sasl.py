@@ -156,7 +156,10 @@ class SaslAuth:
         """Count the logins still waiting: their session's end is not in the period."""
         rows = self.pending.frame
         self.pending.frame = rows.clear()
-        self._count(rows, plaintext_if_unseen=self.tls_lines["inbound"] > 0)
+        # TLS logged: lines in the period, or main.cf's smtpd_tls_loglevel (when read)
+        level = self.options.smtpd_tls_loglevel
+        logged = self.tls_lines["inbound"] > 0 or (level is not None and level >= 1)
+        self._count(rows, plaintext_if_unseen=logged)
 
     def result(self, summary: ParseSummary) -> SaslResult:
         self.finish()

@@ -102,14 +102,15 @@ class TlsCoverage:
         outbound = self.outbound.frame()
         encrypted = outbound.filter(pl.col("level").is_not_null())
         attempts = int(outbound.get_column("count").sum() or 0)
-        # no TLS line at all: smtp_tls_loglevel = 0, or no TLS; the log cannot tell
-        out_logged = encrypted.height > 0 or attempts == 0
+        # no TLS line at all: smtp_tls_loglevel = 0, or no TLS; the log cannot tell, but
+        # main.cf can (when read)
+        out_logged = _logged(encrypted.height > 0 or attempts == 0, self.options.smtp_tls_loglevel)
         if not out_logged:
             encrypted = outbound.with_columns(
                 pl.lit(UNKNOWN).alias(name) for name in ("level", "protocol", "cipher")
             )
         sent = outbound.filter(pl.col("status") == "sent")
-        self.accepted.finish(tls_logged=logged.height > 0)
+        self.accepted.finish(_logged(logged.height > 0, self.options.smtpd_tls_loglevel))
         accepted = self.accepted.counts
         plaintext_clients = self.accepted.plaintext_clients.frame()
         top = self.options.top
@@ -141,17 +142,14 @@ class TlsCoverage:
                 "tls_logged": out_logged,
                 "by_ip_family": _families(outbound, encrypted),
                 "by_day": _share_by_day(outbound, encrypted),
-                "delivered_messages": {
-                    "total": int(sent.get_column("count").sum() or 0),
-                    "tls": int(
-                        sent.filter(pl.col("level").is_not_null()).get_column("count").sum() or 0
-                    ),
-                },
-                **self._would_fail(),
+                "delivered_messages": _delivered(sent, out_logged),
+                **self._would_fail(out_logged),
             },
         }
 
-    def _would_fail(self) -> Json:
+    def _would_fail(self, logged: bool) -> Json:
+        """Destinations that took mail in plaintext or unverified. Where outbound TLS is
+        not logged, none is known to: the lists are empty (the notice says why)."""
         per_destination = (
             self.destinations.frame()
             .group_by("relay_host")
@@ -177,10 +175,27 @@ class TlsCoverage:
                 .iter_rows()
             ]
 
+        if not logged:
+            return {"encrypt_would_fail": [], "verify_would_fail": []}
         return {
             "encrypt_would_fail": listed("plaintext"),
             "verify_would_fail": listed("unverified"),
         }
+
+
+def _logged(seen: bool, loglevel: int | None) -> bool:
+    """Whether TLS is logged: main.cf's level when it was read, unless TLS lines in the
+    period show a level set since; else what the period's lines show."""
+    return seen or (loglevel is not None and loglevel >= 1)
+
+
+def _delivered(sent: pl.DataFrame, logged: bool) -> Json:
+    """Messages delivered, over TLS, and of unknown TLS (outbound TLS not logged)."""
+    total = int(sent.get_column("count").sum() or 0)
+    if not logged:
+        return {"total": total, "tls": 0, "unknown": total}
+    tls = int(sent.filter(pl.col("level").is_not_null()).get_column("count").sum() or 0)
+    return {"total": total, "tls": tls, "unknown": 0}
 
 
 def _with_unlogged(logged: pl.DataFrame, starttls: pl.DataFrame) -> pl.DataFrame:
@@ -372,7 +387,7 @@ def _metrics(put: Metrics, data: Json) -> None:
 SECTION: SectionKind[Json] = SectionKind(
     name="tls",
     title="TLS",
-    version=3,
+    version=4,
     make=lambda options, isolated: TlsCoverage(options, isolated),
     tables=_tables,
     metrics=_metrics,
