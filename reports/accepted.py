@@ -8,65 +8,51 @@ STARTTLS counter of the session's `disconnect from ... starttls=N/M` line (Postf
 and later). Without either the message's TLS is unknown, not plaintext.
 
 Each message waits (with a few columns) from its `client=` line until both answers are
-known; one never queued is forgotten after NEVER_QUEUED of log time.
+known (reports.session_tls); one never queued is forgotten after NEVER_QUEUED of log time.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import polars as pl
 
 from parsers.schema import EventKind
 from reports.section import Batch, Needs
+from reports.session_tls import (
+    DECIDED,
+    WAITING,
+    Pending,
+    SessionEnds,
+    gone,
+    newest,
+    over,
+    waiting,
+    with_session_ends,
+)
 from reports.tally import Accumulator, Counters, Tally, owned
 
 NEVER_QUEUED = timedelta(hours=1)
-# A session's answer comes with its disconnect; smtpd's longest sessions are well under.
-SESSION_GONE = timedelta(hours=6)
 
 ACCEPTED_NEEDS: Needs = {
     EventKind.CLIENT: ["queue_id", "session", "tls_level", "client_host", "client_ip"],
     EventKind.QUEUED: ["queue_id"],
     EventKind.DISCONNECT: ["session", "commands"],
 }
-_TIME = pl.Datetime("us", "UTC")
 _PENDING: dict[str, pl.DataType] = {
+    **WAITING,
     "queue_id": pl.String(),
-    "session": pl.String(),
     "client_host": pl.String(),
     "client_ip": pl.String(),
-    "tls_logged": pl.Boolean(),  # a TLS line came before client=
     "queued": pl.Boolean(),
-    "starttls": pl.Int32(),  # the session's successful STARTTLS, once it disconnected
-    "time": _TIME,  # of client=
 }
-_COLUMNS = [pl.col(name).cast(dtype) for name, dtype in _PENDING.items()]
-
-
-def starttls_count(commands: pl.Expr) -> pl.Expr:
-    """Successful STARTTLS commands in a disconnect line's counters: `starttls=1` or
-    `starttls=0/1` (succeeded/tried); 0 when the session sent none."""
-    found = commands.str.extract(r"(?:^|\s)starttls=(\d+)", 1).cast(pl.Int32)
-    return pl.when(commands.is_null()).then(None).otherwise(found.fill_null(0))
-
-
-class _Pending:
-    """The waiting messages as an accumulator (a store's day summary keeps them)."""
-
-    def __init__(self, owner: AcceptedMessages) -> None:
-        self.owner = owner
-
-    def dump(self) -> pl.DataFrame:
-        return self.owner.pending
-
-    def load(self, frame: pl.DataFrame) -> None:
-        self.owner.pending = pl.concat([self.owner.pending, frame.select(_COLUMNS)])
 
 
 class AcceptedMessages:
-    def __init__(self) -> None:
-        self.pending = pl.DataFrame(schema=_PENDING)
+    def __init__(self, isolated: bool = False) -> None:
+        self.pending = Pending(_PENDING, self._answer_loaded)
+        # a day summary keeps the ends of sessions the day before left waiting
+        self.ends = SessionEnds(isolated, self._answer_loaded)
         self.counts = Counters("tls", "plaintext", "unknown")
         self.plaintext_clients = Tally(["client_host", "client_ip"])
 
@@ -74,73 +60,58 @@ class AcceptedMessages:
         return {
             "accepted": self.counts,
             "plaintext_clients": self.plaintext_clients,
-            "accepted_pending": _Pending(self),
+            "accepted_pending": self.pending,
+            "accepted_session_ends": self.ends,
         }
 
+    def _answer_loaded(self) -> None:
+        """Count the waiting messages whose session's end a loaded state holds."""
+        pending = self.pending.frame
+        if pending.height == 0 or self.ends.frame.height == 0:
+            return
+        pending = with_session_ends(pending, self.ends.frame)
+        known = pl.col("queued") & DECIDED
+        self._count(pending.filter(known), plaintext_if_unseen=False)
+        self.pending.frame = pending.filter(~known).select(list(_PENDING))
+
     def add(self, batch: Batch) -> None:
+        self.ends.add(batch)
         clients = batch[EventKind.CLIENT].filter(pl.col("queue_id").is_not_null())
-        new = clients.select(
-            "queue_id",
-            "session",
-            "client_host",
-            "client_ip",
-            pl.col("tls_level").is_not_null().alias("tls_logged"),
-            pl.lit(False).alias("queued"),
-            pl.lit(None, pl.Int32).alias("starttls"),
-            "time",
+        new = waiting(
+            clients, "queue_id", "client_host", "client_ip", pl.lit(False).alias("queued")
         )
-        pending = pl.concat([self.pending, owned(new)]) if new.height else self.pending
+        pending = self.pending.frame
+        pending = pl.concat([pending, owned(new)]) if new.height else pending
         if pending.height == 0:
             return
         queued = batch[EventKind.QUEUED].get_column("queue_id").drop_nulls().unique()
-        ends = (
-            batch[EventKind.DISCONNECT]
-            .select("session", starttls_count(pl.col("commands")).alias("_ended"))
-            .drop_nulls()
-            .unique("session", keep="last")
+        pending = with_session_ends(pending, batch).with_columns(
+            pl.col("queued") | pl.col("queue_id").is_in(queued.implode())
         )
-        pending = (
-            pending.join(ends, on="session", how="left")
-            .with_columns(
-                pl.col("queued") | pl.col("queue_id").is_in(queued.implode()),
-                pl.coalesce("starttls", "_ended").alias("starttls"),
-            )
-            .drop("_ended")
-        )
-        known = pl.col("queued") & (pl.col("tls_logged") | pl.col("starttls").is_not_null())
-        self._count(pending.filter(known), unknown=False)
+        known = pl.col("queued") & DECIDED
+        self._count(pending.filter(known), plaintext_if_unseen=False)
         rest = pending.filter(~known)
-        newest = self._newest(batch)
-        if newest is not None and rest.height:
-            never = ~pl.col("queued") & (pl.col("time") < newest - NEVER_QUEUED)
-            gone = pl.col("queued") & (pl.col("time") < newest - SESSION_GONE)
-            self._count(rest.filter(gone), unknown=True)
-            rest = rest.filter(~never & ~gone)
-        self.pending = rest
-
-    @staticmethod
-    def _newest(batch: Batch) -> datetime | None:
-        times = [frame.get_column("time").max() for frame in batch.values() if frame.height]
-        found = [t for t in times if isinstance(t, datetime)]
-        return max(found) if found else None
+        latest = newest(batch)
+        if latest is not None and rest.height:
+            never = ~pl.col("queued") & (pl.col("time") < latest - NEVER_QUEUED)
+            ended = pl.col("queued") & gone(rest, batch)
+            self._count(rest.filter(ended), plaintext_if_unseen=False)
+            rest = rest.filter(~never & ~ended)
+        self.pending.frame = rest.select(list(_PENDING))
 
     def finish(self, tls_logged: bool) -> None:
         """Count the queued messages still waiting: their session's end is not in the
-        period. When TLS is logged, one with no TLS line came in plaintext."""
-        waiting = self.pending.filter(pl.col("queued"))
-        self.pending = self.pending.clear()
-        self._count(waiting, unknown=not tls_logged)
+        period. When TLS is logged, one with no TLS line came in plaintext (if its
+        session's start is in the period too)."""
+        waiting_ = self.pending.frame.filter(pl.col("queued"))
+        self.pending.frame = self.pending.frame.clear()
+        self._count(waiting_, plaintext_if_unseen=tls_logged)
 
-    def _count(self, messages: pl.DataFrame, unknown: bool) -> None:
+    def _count(self, messages: pl.DataFrame, plaintext_if_unseen: bool) -> None:
         if messages.height == 0:
             return
-        over_tls = pl.col("tls_logged") | (pl.col("starttls").fill_null(0) > 0)
-        tls = messages.filter(over_tls)
-        rest = messages.filter(~over_tls)
-        self.counts.add("tls", tls.height)
-        if unknown:
-            undecided = rest.filter(pl.col("starttls").is_null())
-            rest = rest.filter(pl.col("starttls").is_not_null())
-            self.counts.add("unknown", undecided.height)
-        self.counts.add("plaintext", rest.height)
+        decided = messages.with_columns(over(plaintext_if_unseen).alias("_over"))
+        for name, n in decided.group_by("_over").len().iter_rows():
+            self.counts.add(str(name), int(n))
+        rest = decided.filter(pl.col("_over") == "plaintext")
         self.plaintext_clients.add(rest.select("time", "client_host", "client_ip"))

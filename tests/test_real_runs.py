@@ -1,4 +1,4 @@
-"""The extra real Postfix runs in sample_logs/ (verbose, quirks, tls-unlogged; see
+"""The extra real Postfix runs in sample_logs/ (verbose, quirks, tls-unlogged, sasl; see
 tools/sample_logs/README.md): every line is parsed in both envelopes, the RFC 3339 copy
 gives the same report as the classic one, and the report's figures equal the run's
 ground truth where they mean the same thing."""
@@ -18,7 +18,7 @@ from reports.options import ReportOptions
 from tests.parsed_run import Parsed, parse_run
 
 SAMPLE = Path(__file__).parents[1] / "sample_logs"
-RUNS = ("verbose", "quirks", "tls-unlogged")
+RUNS = ("verbose", "quirks", "tls-unlogged", "sasl")
 
 
 @cache

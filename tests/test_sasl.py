@@ -45,13 +45,13 @@ def test_sasl_section_counts_what_the_sessions_did() -> None:
     sasl = _report("--section", "sasl")["sasl"]
     assert sasl["messages"] == 3
     assert sasl["messages_by_method"] == {"PLAIN": 2, "LOGIN": 1}
-    assert sasl["messages_over"] == {"tls": 1, "plaintext": 2}
+    assert sasl["messages_over"] == {"tls": 1, "plaintext": 2, "unknown": 0}
     assert [(u["sasl_username"], u["count"], u["plaintext"]) for u in sasl["top_users"]] == [
         ("alice@example.net", 3, 2)
     ]
     assert sasl["failures"] == {"failed": 4, "aborted": 1}
     assert sasl["failures_by_mechanism"] == {"LOGIN": 4, "PLAIN": 1}
-    assert sasl["failures_over"] == {"tls": 1, "plaintext": 4}
+    assert sasl["failures_over"] == {"tls": 1, "plaintext": 4, "unknown": 0}
     assert [(c["client_ip"], c["count"]) for c in sasl["top_failing_clients"]] == [("127.0.0.1", 5)]
     assert [(u["sasl_username"], u["count"]) for u in sasl["top_tried_usernames"]] == [
         ("alice@example.net", 2),

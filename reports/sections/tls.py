@@ -11,10 +11,11 @@ import polars as pl
 
 from parsers.correlate import session_start_epoch
 from parsers.schema import EventKind
-from reports.accepted import ACCEPTED_NEEDS, AcceptedMessages, starttls_count
+from reports.accepted import ACCEPTED_NEEDS, AcceptedMessages
 from reports.metrics import Metrics
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranked, union
+from reports.session_tls import starttls_count
 from reports.tables import Table, count_table, ranked_table, share
 from reports.tally import Accumulator, LocalTally, Tally, counts
 
@@ -41,14 +42,14 @@ class TlsCoverage:
     name = "tls"
     needs = NEEDS
 
-    def __init__(self, options: ReportOptions) -> None:
+    def __init__(self, options: ReportOptions, isolated: bool = False) -> None:
         self.options = options
         day = ["day"]
         self.connections = LocalTally(options.tz, day, ["ip_family"])
         self.inbound = LocalTally(options.tz, day, ["level", "protocol", "cipher", "ip_family"])
         # smtpd sessions whose STARTTLS succeeded, by their disconnect line's counters
         self.starttls = LocalTally(options.tz, day, ["ip_family"])
-        self.accepted = AcceptedMessages()
+        self.accepted = AcceptedMessages(isolated)
         self.outbound = LocalTally(
             options.tz, day, ["level", "protocol", "cipher", "ip_family", "status"]
         )
@@ -386,8 +387,8 @@ def _metrics(put: Metrics, data: Json) -> None:
 SECTION: SectionKind[Json] = SectionKind(
     name="tls",
     title="TLS",
-    version=3,
-    make=lambda options, isolated: TlsCoverage(options),
+    version=4,
+    make=lambda options, isolated: TlsCoverage(options, isolated),
     tables=_tables,
     metrics=_metrics,
 )

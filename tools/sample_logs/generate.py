@@ -269,7 +269,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="sessions per day multiplier")
     parser.add_argument(
         "--run",
-        choices=["sample", "verbose", "quirks", "tls-unlogged"],
+        choices=["sample", "verbose", "quirks", "tls-unlogged", "sasl"],
         default="sample",
         help="which run: the main sample_logs run or one of the extra ones (extra.py)",
     )
