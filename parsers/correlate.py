@@ -2,7 +2,10 @@
 
 smtpd: a session starts at `connect from` and belongs to (host, pid) until the next
 connect; every session event carries its id (host/pid/connect time) and the TLS
-level, protocol and cipher established in it so far.
+level, protocol and cipher established in it so far. Classic stamps have whole
+seconds, and an smtpd process may take its next client within the second its last
+one left: a connect no later than the process's previous session's start gets that
+start plus 1 µs, so every session's id is its own, however the log is cut into chunks.
 
 smtp/lmtp: a TLS summary line starts a connection of that (host, pid); the delivery
 lines that follow for the same queue id and the same server ip:port went over it.
@@ -26,15 +29,25 @@ _TLS_FIELDS = ("tls_level", "tls_protocol", "tls_cipher")
 _NO_TLS = "\x00"  # marks "reset at connect" while forward-filling
 
 
-def session_id(host: pl.Expr, pid: pl.Expr, connected: pl.Expr) -> pl.Expr:
+def session_id(host: pl.Expr, pid: pl.Expr, started_us: pl.Expr) -> pl.Expr:
     """A session's id: host/pid/connect time in µs since the epoch (docs/events.md)."""
     return (
         host.fill_null("")
         + "/"
         + pid.cast(pl.String).fill_null("")
         + "/"
-        + connected.dt.epoch("us").cast(pl.String)
+        + started_us.cast(pl.String)
     )
+
+
+def _starts() -> pl.Expr:
+    """Each connect's start in µs (`_t`, in line order per process), or 1 µs after the
+    start of the session before it in the same process when that is not earlier (`_p`:
+    the start of the process's session carried from earlier chunks).
+    start_i = max(t_i, start_(i-1) + 1) = i + max(max over j <= i of (t_j - j), _p + 1)."""
+    index = pl.int_range(pl.len()).over(_KEY)
+    base = (pl.col("_t") - index).cum_max().over(_KEY)
+    return pl.max_horizontal(base, pl.col("_p") + 1) + index
 
 
 def session_start_epoch(session: pl.Expr) -> pl.Expr:
@@ -72,15 +85,18 @@ class SessionCorrelator:
             pl.lit(-1, pl.Int64).alias("seq"), "host", "pid", *_TLS_FIELDS
         )
         step = pl.col("step")
-        started = session_id(pl.col("host"), pl.col("pid"), pl.col("time"))
-        connects = pl.concat(
-            [
-                carried_connects,
-                steps.filter(step == "connect").select(
-                    "seq", "host", "pid", started.alias("session")
-                ),
-            ]
-        ).with_columns(pl.col("seq").alias("connect_seq"))
+        previous = state.select(*_KEY, session_start_epoch(pl.col("session")).alias("_p"))
+        new = (
+            steps.filter(step == "connect")
+            .select("seq", *_KEY, pl.col("time").dt.epoch("us").alias("_t"))
+            .join(previous, on=_KEY, how="left", maintain_order="left")
+        )
+        started = new.select(
+            "seq", *_KEY, session_id(pl.col("host"), pl.col("pid"), _starts()).alias("session")
+        )
+        connects = pl.concat([carried_connects, started]).with_columns(
+            pl.col("seq").alias("connect_seq")
+        )
         tls = pl.concat(
             [carried_tls, steps.filter(step == "tls").select("seq", "host", "pid", *_TLS_FIELDS)]
         ).with_columns(pl.col("seq").alias("tls_seq"))
@@ -101,7 +117,10 @@ class SessionCorrelator:
         self._state = _prune(
             pl.concat(
                 [
-                    last.filter(step != "disconnect").select(
+                    # an ended session stays too: the process's next session starts
+                    # after it, and a stray line after the disconnect belongs to it
+                    # (as within a chunk)
+                    last.select(
                         "host", "pid", "session", *_TLS_FIELDS, pl.col("time").alias("last_time")
                     ),
                     # Sessions of earlier chunks that had no line in this one stay open.

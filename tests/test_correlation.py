@@ -61,3 +61,47 @@ def test_correlation_in_one_chunk() -> None:
 
 def test_correlation_across_every_chunk_boundary() -> None:
     _expected(_parse([f"{line}\n".encode() for line in LINES]))
+
+
+# One smtpd process, three clients within one second (classic stamps have whole
+# seconds): a quick reject, a message over TLS, a plaintext one.
+SAME_SECOND = [
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: connect from a.example[192.0.2.1]",
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: disconnect from a.example[192.0.2.1] ehlo=1 "
+    "quit=1 commands=2",
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: connect from b.example[192.0.2.2]",
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: Anonymous TLS connection established from "
+    "b.example[192.0.2.2]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: BBBB000001: client=b.example[192.0.2.2]",
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: disconnect from b.example[192.0.2.2] ehlo=2 "
+    "starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7",
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: connect from c.example[192.0.2.3]",
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: BBBB000002: client=c.example[192.0.2.3]",
+    "Nov 24 11:00:00 mx postfix/smtpd[7]: disconnect from c.example[192.0.2.3] ehlo=1 "
+    "mail=1 rcpt=1 data=1 quit=1 commands=5",
+    "Nov 24 11:00:01 mx postfix/smtpd[7]: connect from d.example[192.0.2.4]",
+]
+
+
+def _sessions(chunks: list[bytes]) -> list[tuple[str, str | None]]:
+    events = _parse(chunks)
+    connects = events[EventKind.CONNECT].get_column("session").to_list()
+    ends = events[EventKind.DISCONNECT].get_column("session").to_list()
+    clients = events[EventKind.CLIENT].select("session", "tls_protocol").rows()
+    assert ends == connects[:3] and [s for s, _ in clients] == connects[1:3]
+    return [(session, None) for session in connects] + clients
+
+
+def test_sessions_of_one_process_within_one_second_have_their_own_ids() -> None:
+    whole = _sessions(["\n".join(SAME_SECOND).encode() + b"\n"])
+    connects = [session for session, _ in whole[:4]]
+    assert len(set(connects)) == 4
+    start = int(datetime(2026, 11, 24, 11, tzinfo=UTC).timestamp()) * 1_000_000
+    assert connects == [f"mx/7/{start}", f"mx/7/{start + 1}", f"mx/7/{start + 2}",
+                        f"mx/7/{start + 1_000_000}"]  # fmt: skip
+    assert whole[4:] == [(connects[1], "TLSv1.3"), (connects[2], None)]
+    # the same ids whichever line a chunk ends at
+    for cut in range(1, len(SAME_SECOND)):
+        parts = ["\n".join(SAME_SECOND[:cut]) + "\n", "\n".join(SAME_SECOND[cut:]) + "\n"]
+        assert _sessions([part.encode() for part in parts]) == whole, cut
+    assert _sessions([f"{line}\n".encode() for line in SAME_SECOND]) == whole
