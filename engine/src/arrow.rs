@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use crate::envelope::Span;
 
-const NULLABLE: i64 = 2; // ARROW_FLAG_NULLABLE
+pub(crate) const NULLABLE: i64 = 2; // ARROW_FLAG_NULLABLE
 
 #[repr(C)]
 pub struct FfiSchema {
@@ -111,7 +111,7 @@ struct SchemaPrivate {
 
 /// Memory an array's buffers point into, kept alive until its release.
 #[allow(dead_code)] // held for ownership only
-enum Owned {
+pub(crate) enum Owned {
     Bytes(Vec<u8>),
     Shared(Arc<Vec<u8>>),
     Longs(Vec<i64>),
@@ -153,7 +153,7 @@ unsafe extern "C" fn release_array(array: *mut FfiArray) {
     }
 }
 
-fn schema(format: &str, name: &str, flags: i64, children: Vec<FfiSchema>) -> FfiSchema {
+pub(crate) fn schema(format: &str, name: &str, flags: i64, children: Vec<FfiSchema>) -> FfiSchema {
     // Names and formats are this crate's literals: no NUL inside.
     let format = CString::new(format).unwrap_or_default();
     let name = CString::new(name).unwrap_or_default();
@@ -181,7 +181,7 @@ fn schema(format: &str, name: &str, flags: i64, children: Vec<FfiSchema>) -> Ffi
 
 /// `pointers` are the buffers in the interface's order (null for an absent bitmap);
 /// `owned` keeps their memory alive.
-fn array(
+pub(crate) fn array(
     length: usize,
     null_count: usize,
     owned: Vec<Owned>,

@@ -4,9 +4,12 @@
 //! the extension module `parsers._engine` that maturin builds for the Python package.
 
 pub mod arrow;
+pub mod columns;
 pub mod envelope;
+pub mod events;
 pub mod json;
 pub mod lines;
+pub mod rules;
 pub mod stamp;
 mod unicode;
 

@@ -5,15 +5,18 @@
 use std::cell::Cell;
 use std::ffi::CStr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyCapsule;
+use pyo3::types::{PyCapsule, PyDict};
 
 use crate::arrow::{export, Batch, Column, Strings};
+use crate::columns::Frame;
 use crate::envelope::{split, Envelope, Format};
+use crate::events::{parse, Failure};
+use crate::rules::{RuleSpec, Table};
 
 create_exception!(
     _engine,
@@ -136,6 +139,145 @@ fn split_envelope(
     }
 }
 
+/// Columns the engine built (an event kind's, the unparsed lines'...), handed to
+/// Polars once: `pl.DataFrame(columns)` takes their buffers, without a copy.
+#[pyclass(frozen, module = "parsers._engine")]
+pub struct Columns {
+    rows: usize,
+    frame: Mutex<Option<Frame>>,
+}
+
+impl Columns {
+    fn new(frame: Frame) -> Columns {
+        Columns {
+            rows: frame.rows,
+            frame: Mutex::new(Some(frame)),
+        }
+    }
+}
+
+#[pymethods]
+impl Columns {
+    fn __len__(&self) -> usize {
+        self.rows
+    }
+
+    /// The Arrow PyCapsule interface; the buffers move to the consumer, so only once.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyCapsule>, Bound<'py, PyCapsule>)> {
+        let _ = requested_schema;
+        let frame = self
+            .frame
+            .lock()
+            .map_err(|_| EngineError::new_err("engine columns poisoned"))?
+            .take()
+            .ok_or_else(|| PyValueError::new_err("these engine columns were already taken"))?;
+        let (schema, array) = frame.export();
+        Ok((
+            PyCapsule::new_with_value(py, schema, SCHEMA)?,
+            PyCapsule::new_with_value(py, array, ARRAY)?,
+        ))
+    }
+}
+
+type Spec = (
+    String,
+    String,
+    String,
+    String,
+    Vec<(String, String)>,
+    Vec<String>,
+);
+
+/// The daemons' rule tables, compiled once (see engine/src/rules.rs).
+#[pyclass(frozen, module = "parsers._engine")]
+pub struct RuleTable {
+    table: Arc<Table>,
+}
+
+#[pymethods]
+impl RuleTable {
+    /// `rules`: (kind, test, literal, pattern, constants, words) rows; `daemons`: (name,
+    /// its rules, its debug rules) as indexes of `rules`.
+    #[new]
+    fn new(
+        rules: Vec<Spec>,
+        daemons: Vec<(String, Vec<usize>, Vec<usize>)>,
+        postfix: Vec<String>,
+        spf_programs: Vec<String>,
+        spf_daemon: String,
+    ) -> PyResult<RuleTable> {
+        let specs = rules
+            .into_iter()
+            .map(
+                |(kind, test, literal, pattern, constants, words)| RuleSpec {
+                    kind,
+                    test,
+                    literal,
+                    pattern,
+                    constants,
+                    words,
+                },
+            )
+            .collect();
+        let table = Table::new(specs, daemons, postfix, spf_programs, spf_daemon)
+            .map_err(PyValueError::new_err)?;
+        Ok(RuleTable {
+            table: Arc::new(table),
+        })
+    }
+
+    /// One chunk of whole lines through envelope and rules, in one pass (see
+    /// engine/src/events.rs for what the dict holds). `source` and `offset` (the
+    /// chunk's first byte in its input) name a failure.
+    #[pyo3(signature = (chunk, format, *, first_seq = 0, source = "<input>", offset = 0))]
+    fn parse<'py>(
+        &self,
+        py: Python<'py>,
+        chunk: &[u8],
+        format: &str,
+        first_seq: i64,
+        source: &str,
+        offset: u64,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let format = Format::from_name(format)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown log format {format:?}")))?;
+        let table = Arc::clone(&self.table);
+        let parsed = py.detach(|| {
+            guarded(source, offset, |progress| {
+                parse(chunk, format, &table, first_seq, progress)
+            })
+        })?;
+        let parsed = parsed.map_err(|failure| match failure {
+            Failure::TooLarge(size) => EngineError::new_err(format!(
+                "{source}: a chunk at byte {offset} holds {size} bytes of text, more than the \
+                 engine takes at once ({})",
+                crate::lines::MAX_TEXT
+            )),
+            Failure::Overflow => EngineError::new_err(format!(
+                "{source}: a chunk at byte {offset} makes a column of more than 4 GiB"
+            )),
+        })?;
+        let out = PyDict::new(py);
+        let kinds = PyDict::new(py);
+        for (kind, frame) in parsed.kinds {
+            kinds.set_item(kind, Columns::new(frame))?;
+        }
+        out.set_item("rows", parsed.rows)?;
+        out.set_item("kinds", kinds)?;
+        out.set_item("unparsed", Columns::new(parsed.unparsed))?;
+        out.set_item("odd", Columns::new(parsed.odd))?;
+        out.set_item("envelope", Columns::new(parsed.envelope))?;
+        out.set_item("not_mail", parsed.not_mail)?;
+        out.set_item("deferred", parsed.deferred)?;
+        Ok(out)
+    }
+}
+
 /// For the boundary's own tests: panics inside the guard, as an engine bug would.
 #[pyfunction]
 fn _panic_probe(source: &str, offset: u64) -> PyResult<()> {
@@ -153,6 +295,8 @@ fn _engine(m: &Bound<'_, PyModule>) -> PyResult<()> {
     QUIET.call_once(|| std::panic::set_hook(Box::new(|_| {})));
     m.add("EngineError", m.py().get_type::<EngineError>())?;
     m.add_class::<EnvelopeBatch>()?;
+    m.add_class::<Columns>()?;
+    m.add_class::<RuleTable>()?;
     m.add_function(wrap_pyfunction!(split_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_probe, m)?)?;
     Ok(())
