@@ -74,6 +74,19 @@ def read_envelope(
     return frame.select(ENVELOPE_COLUMNS)
 
 
+def envelope_times(frame: pl.DataFrame, fmt: LogFormat, times: TimeContext) -> pl.Series:
+    """Each line's instant, from the engine's `time`, `stamp` and `odd` columns (an odd
+    journald record excepted: the engine leaves those whole to Python)."""
+    if fmt in _CLASSIC:
+        frame = frame.with_columns(classic_times(frame.get_column("stamp"), times))
+    odd = frame.get_column("odd")
+    if fmt is not LogFormat.JOURNALD and odd.null_count() < frame.height:
+        stamp = pl.col("odd")
+        stamp_time = classic_time_expr(stamp, times) if fmt in _CLASSIC else iso_time_expr(stamp)
+        frame = frame.with_columns(pl.coalesce("time", stamp_time).alias("time"))
+    return frame.get_column("time")
+
+
 def _read_odd(frame: pl.DataFrame, fmt: LogFormat, times: TimeContext) -> pl.DataFrame:
     """The stamps or records the engine left in `odd`, read with the Polars rules."""
     odd = pl.col("odd")
