@@ -25,11 +25,24 @@ from parsers.daemons import (
 from parsers.derive import derive
 from parsers.envelope import LogFormat, envelope_times
 from parsers.extract_polars import Extracted, extract_polars
-from parsers.rules import Rule, Test, ascii_classes
+from parsers.rules import FastPath, Rule, Test, ascii_classes
 from parsers.schema import EventKind
 from parsers.timestamps import TimeContext
 
-RuleRow = tuple[str, str, str, str, list[tuple[str, str]], list[str]]
+Pairs = list[tuple[str, str]]
+FastRow = tuple[str, Pairs, Pairs, tuple[str, str] | None]
+RuleRow = tuple[str, str, str, str, Pairs, list[str], FastRow | None]
+
+
+def _fast_row(fast: FastPath | None) -> FastRow | None:
+    if fast is None:
+        return None
+    return (
+        ascii_classes(fast.pattern),
+        [(group, ascii_classes(regex)) for group, regex in fast.checks.items()],
+        list(fast.closing.items()),
+        None if fast.tail is None else (fast.tail[0], ascii_classes(fast.tail[1])),
+    )
 
 
 def _row(rule: Rule) -> RuleRow:
@@ -44,6 +57,7 @@ def _row(rule: Rule) -> RuleRow:
         ascii_classes(rule.pattern),
         list(rule.constants.items()),
         sorted(rule.words),
+        _fast_row(rule.fast),
     )
 
 

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from parsers.classify import _MATCHED, _capture, _fast_capture, first_rule
 from parsers.daemons import rules_for
 from parsers.envelope import LogFormat, read_envelope
+from parsers.extract_polars import _daemon_of
 from parsers.rules import QID_FAST, Rule
 from parsers.schema import EventKind
-from parsers.stream import _daemon_of
 from parsers.timestamps import TimeContext
 
 ROOT = Path(__file__).parents[1]

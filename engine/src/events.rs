@@ -176,7 +176,7 @@ pub fn parse(
             Some(m) => table.apply(daemon, m, &mut locs),
             None => Outcome::Unparsed,
         };
-        let (Outcome::Event(rule), Some(message)) = (outcome, message) else {
+        let (Outcome::Event(rule, fast), Some(message)) = (outcome, message) else {
             unparsed.push(seq, host, Some(program), pid)?;
             unparsed_line.push(Some(line))?;
             odd_text.clear();
@@ -197,7 +197,7 @@ pub fn parse(
         builder.daemon.push(Some(daemon))?;
         scratch.clear();
         scratch.resize(names.len(), None);
-        table.fields(rule, message, &locs[rule], |column, text| {
+        table.fields((rule, fast), message, &locs, |column, text| {
             scratch[column] = Some(text);
         });
         for (column, value) in builder.fields.iter_mut().zip(&scratch) {

@@ -16,7 +16,7 @@ use crate::arrow::{export, Batch, Column, Strings};
 use crate::columns::Frame;
 use crate::envelope::{split, Envelope, Format};
 use crate::events::{parse, Failure};
-use crate::rules::{RuleSpec, Table};
+use crate::rules::{FastSpec, RuleSpec, Table};
 
 create_exception!(
     _engine,
@@ -184,13 +184,16 @@ impl Columns {
     }
 }
 
+type Pairs = Vec<(String, String)>;
+type FastRow = (String, Pairs, Pairs, Option<(String, String)>);
 type Spec = (
     String,
     String,
     String,
     String,
-    Vec<(String, String)>,
+    Pairs,
     Vec<String>,
+    Option<FastRow>,
 );
 
 /// The daemons' rule tables, compiled once (see engine/src/rules.rs).
@@ -214,13 +217,19 @@ impl RuleTable {
         let specs = rules
             .into_iter()
             .map(
-                |(kind, test, literal, pattern, constants, words)| RuleSpec {
+                |(kind, test, literal, pattern, constants, words, fast)| RuleSpec {
                     kind,
                     test,
                     literal,
                     pattern,
                     constants,
                     words,
+                    fast: fast.map(|(pattern, checks, closing, tail)| FastSpec {
+                        pattern,
+                        checks,
+                        closing,
+                        tail,
+                    }),
                 },
             )
             .collect();

@@ -16,7 +16,7 @@ use regex::{CaptureLocations, Regex, RegexBuilder};
 /// A rule's cheap test, as in `parsers/rules.py: Test`.
 enum Test {
     Starts(String),
-    Contains(memmem::Finder<'static>),
+    Contains(Box<memmem::Finder<'static>>),
     Regex(Regex),
     /// The regex's first group, without its last character, is one of the words.
     Words(Regex, HashSet<String>),
@@ -40,6 +40,16 @@ impl Test {
     }
 }
 
+/// A rule's fast path, as `parsers/rules.py: FastPath` has it: a one-pass regex for the
+/// rule's usual lines, checks its captures must pass, closing characters to drop, and a
+/// tail split by a regex of its own.
+pub struct FastSpec {
+    pub pattern: String,
+    pub checks: Vec<(String, String)>,
+    pub closing: Vec<(String, String)>,
+    pub tail: Option<(String, String)>,
+}
+
 /// One row of a table, as Python describes it.
 pub struct RuleSpec {
     pub kind: String,
@@ -48,6 +58,72 @@ pub struct RuleSpec {
     pub pattern: String,
     pub constants: Vec<(String, String)>,
     pub words: Vec<String>,
+    pub fast: Option<FastSpec>,
+}
+
+/// A compiled fast path; groups are indexes of `regex`'s capture groups.
+struct Fast {
+    regex: Regex,
+    /// For each group: the kind's column it fills (none for `_`-named, internal groups).
+    columns: Vec<Option<usize>>,
+    checks: Vec<(usize, Regex)>,
+    closing: Vec<(usize, String)>,
+    /// (the group split, the regex splitting it, the column of each of its groups)
+    tail: Option<(usize, Regex, Vec<Option<usize>>)>,
+}
+
+impl Fast {
+    fn compile(spec: FastSpec, columns: &mut Vec<String>) -> Result<Fast, String> {
+        let regex = compile(&spec.pattern)?;
+        let group = |name: &str| -> Result<usize, String> {
+            regex
+                .capture_names()
+                .position(|n| n == Some(name))
+                .ok_or_else(|| format!("fast path {:?}: no group {name:?}", spec.pattern))
+        };
+        let checks = spec
+            .checks
+            .iter()
+            .map(|(name, check)| Ok((group(name)?, compile(check)?)))
+            .collect::<Result<_, String>>()?;
+        let closing = spec
+            .closing
+            .into_iter()
+            .map(|(name, last)| Ok((group(&name)?, last)))
+            .collect::<Result<_, String>>()?;
+        let tail = match spec.tail {
+            None => None,
+            Some((name, pattern)) => {
+                let split = compile(&pattern)?;
+                let own = named_columns(&split, columns);
+                Some((group(&name)?, split, own))
+            }
+        };
+        Ok(Fast {
+            columns: named_columns(&regex, columns),
+            regex,
+            checks,
+            closing,
+            tail,
+        })
+    }
+}
+
+/// The kind's column of each group of `regex` (none for unnamed and `_`-named groups).
+fn named_columns(regex: &Regex, columns: &mut Vec<String>) -> Vec<Option<usize>> {
+    regex
+        .capture_names()
+        .map(|name| {
+            name.filter(|n| !n.starts_with('_'))
+                .map(|n| column_of(columns, n))
+        })
+        .collect()
+}
+
+/// One thread's capture locations for every rule: its regex, fast path and tail.
+pub struct Locations {
+    full: Vec<CaptureLocations>,
+    fast: Vec<Option<(CaptureLocations, Option<CaptureLocations>)>>,
 }
 
 struct Rule {
@@ -58,6 +134,7 @@ struct Rule {
     groups: Vec<Option<usize>>,
     /// (column, value) set on every event of the rule, after the captures.
     constants: Vec<(usize, String)>,
+    fast: Option<Fast>,
 }
 
 /// A kind's string columns: every group name and constant of its rules, in first-seen
@@ -79,8 +156,9 @@ pub struct Table {
 
 /// What the table made of a message.
 pub enum Outcome {
-    /// (rule index) its captures are in the capture locations of that rule.
-    Event(usize),
+    /// The rule that took the message (its captures are in its capture locations), and
+    /// whether its fast path did.
+    Event(usize, bool),
     Unparsed,
 }
 
@@ -127,9 +205,9 @@ impl Table {
             };
             let test = match spec.test.as_str() {
                 "starts" => Test::Starts(spec.literal),
-                "contains" => {
-                    Test::Contains(memmem::Finder::new(spec.literal.as_bytes()).into_owned())
-                }
+                "contains" => Test::Contains(Box::new(
+                    memmem::Finder::new(spec.literal.as_bytes()).into_owned(),
+                )),
                 "regex" => Test::Regex(compile(&spec.literal)?),
                 "words" => {
                     let literal = spec.literal.strip_prefix('^').unwrap_or(&spec.literal);
@@ -146,6 +224,7 @@ impl Table {
                 .capture_names()
                 .map(|name| name.map(|n| column_of(columns, n)))
                 .collect();
+            let fast = spec.fast.map(|f| Fast::compile(f, columns)).transpose()?;
             let constants = spec
                 .constants
                 .into_iter()
@@ -157,6 +236,7 @@ impl Table {
                 regex,
                 groups,
                 constants,
+                fast,
             });
         }
         let count = rules.len();
@@ -189,34 +269,78 @@ impl Table {
         None
     }
 
-    /// One capture-location set per rule, for one thread's use.
-    pub fn locations(&self) -> Vec<CaptureLocations> {
-        self.rules
-            .iter()
-            .map(|r| r.regex.capture_locations())
-            .collect()
+    /// Capture locations for every rule, for one thread's use.
+    pub fn locations(&self) -> Locations {
+        Locations {
+            full: self
+                .rules
+                .iter()
+                .map(|r| r.regex.capture_locations())
+                .collect(),
+            fast: self
+                .rules
+                .iter()
+                .map(|r| {
+                    r.fast.as_ref().map(|f| {
+                        let tail = f.tail.as_ref().map(|(_, t, _)| t.capture_locations());
+                        (f.regex.capture_locations(), tail)
+                    })
+                })
+                .collect(),
+        }
     }
 
-    /// The rule that takes `message` of `daemon` (its captures then in `locs[rule]`).
-    pub fn apply(&self, daemon: &str, message: &str, locs: &mut [CaptureLocations]) -> Outcome {
+    /// Whether rule `i`'s fast path takes `message` (as classify.py's _fast_capture).
+    fn fast_takes(&self, i: usize, message: &str, locs: &mut Locations) -> bool {
+        let (Some(fast), Some((own, tail_locs))) = (&self.rules[i].fast, &mut locs.fast[i]) else {
+            return false;
+        };
+        if fast.regex.captures_read(own, message).is_none() {
+            return false;
+        }
+        let text = |group: usize| own.get(group).and_then(|(a, b)| message.get(a..b));
+        let checked = fast
+            .checks
+            .iter()
+            .all(|(group, check)| text(*group).is_none_or(|t| check.is_match(t)));
+        let closed = fast
+            .closing
+            .iter()
+            .all(|(group, last)| text(*group).is_none_or(|t| t.ends_with(last.as_str())));
+        let tailed = match (&fast.tail, tail_locs) {
+            // a tail that did not take part is null, and a null tail is not taken
+            (Some((group, split, _)), Some(tail_locs)) => {
+                text(*group).is_some_and(|t| split.captures_read(tail_locs, t).is_some())
+            }
+            _ => true,
+        };
+        checked && closed && tailed
+    }
+
+    /// The rule that takes `message` of `daemon` (its captures then in `locs`).
+    pub fn apply(&self, daemon: &str, message: &str, locs: &mut Locations) -> Outcome {
         let Some((own, debug)) = self.daemons.get(daemon) else {
             return Outcome::Unparsed;
         };
         let claimed = own.iter().find(|&&i| self.rules[i].test.holds(message));
         if let Some(&i) = claimed {
-            if self.rules[i]
-                .regex
-                .captures_read(&mut locs[i], message)
-                .is_some()
-            {
-                return Outcome::Event(i);
+            if self.fast_takes(i, message, locs) {
+                return Outcome::Event(i, true);
+            }
+            let full = &mut locs.full[i];
+            if self.rules[i].regex.captures_read(full, message).is_some() {
+                return Outcome::Event(i, false);
             }
         }
         for &i in debug {
             let rule = &self.rules[i];
-            if rule.test.holds(message) && rule.regex.captures_read(&mut locs[i], message).is_some()
+            if rule.test.holds(message)
+                && rule
+                    .regex
+                    .captures_read(&mut locs.full[i], message)
+                    .is_some()
             {
-                return Outcome::Event(i);
+                return Outcome::Event(i, false);
             }
         }
         Outcome::Unparsed
@@ -226,19 +350,47 @@ impl Table {
         self.rules[rule].kind
     }
 
-    /// (column, text) of each group the rule's regex captured, then its constants.
+    /// (column, text) of each group the rule's regex (or fast path) captured, then its
+    /// constants.
     pub fn fields<'m>(
         &'m self,
-        rule: usize,
+        outcome: (usize, bool),
         message: &'m str,
-        locs: &CaptureLocations,
+        locs: &Locations,
         mut put: impl FnMut(usize, &'m str),
     ) {
-        let rule = &self.rules[rule];
-        for (group, column) in rule.groups.iter().enumerate() {
-            if let (Some(column), Some((start, end))) = (column, locs.get(group)) {
-                if let Some(text) = message.get(start..end) {
+        let (i, fast) = outcome;
+        let rule = &self.rules[i];
+        let from = |locs: &CaptureLocations, group: usize| {
+            locs.get(group).and_then(|(a, b)| message.get(a..b))
+        };
+        match (&rule.fast, &locs.fast[i]) {
+            (Some(path), Some((own, tail_locs))) if fast => {
+                for (group, column) in path.columns.iter().enumerate() {
+                    let (Some(column), Some(mut text)) = (column, from(own, group)) else {
+                        continue;
+                    };
+                    if let Some((_, last)) = path.closing.iter().find(|(g, _)| *g == group) {
+                        text = text.strip_suffix(last.as_str()).unwrap_or(text);
+                    }
                     put(*column, text);
+                }
+                if let (Some((group, _, columns)), Some(tail_locs)) = (&path.tail, tail_locs) {
+                    if let Some(tail) = from(own, *group) {
+                        for (g, column) in columns.iter().enumerate() {
+                            let text = tail_locs.get(g).and_then(|(a, b)| tail.get(a..b));
+                            if let (Some(column), Some(text)) = (column, text) {
+                                put(*column, text);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {
+                for (group, column) in rule.groups.iter().enumerate() {
+                    if let (Some(column), Some(text)) = (column, from(&locs.full[i], group)) {
+                        put(*column, text);
+                    }
                 }
             }
         }
@@ -260,6 +412,7 @@ mod tests {
             pattern: pattern.into(),
             constants: vec![],
             words: vec![],
+            fast: None,
         }
     }
 
@@ -291,9 +444,9 @@ mod tests {
         let mut locs = table.locations();
         match table.apply("smtpd", message, &mut locs) {
             Outcome::Unparsed => None,
-            Outcome::Event(rule) => {
+            Outcome::Event(rule, fast) => {
                 let mut got = Vec::new();
-                table.fields(rule, message, &locs[rule], |c, t| {
+                table.fields((rule, fast), message, &locs, |c, t| {
                     got.push((c, t.to_string()))
                 });
                 Some((table.kinds[table.kind_of(rule)].name.clone(), got))
@@ -329,5 +482,47 @@ mod tests {
         ));
         assert_eq!(t.daemon_of("x/policyd-spf"), Some("policyd-spf"));
         assert_eq!(t.daemon_of("cron"), None);
+    }
+
+    #[test]
+    fn fast_paths_check_close_and_split_their_captures() {
+        let mut delivery = spec(
+            "delivery",
+            "contains",
+            ": to=<",
+            r"^(?P<queue_id>[0-9A-F]+): to=<(?P<to>[^>]*)>, status=(?P<status>\S+)(?: \((?P<reason>.*)\))?(?P<more>.*)$",
+        );
+        delivery.fast = Some(FastSpec {
+            pattern: r"^(?P<queue_id>[0-9A-Za-z]+): to=<(?P<to>[^>]*)>, status=(?P<status>[^ ;]+)(?: \((?P<reason>[^;]*))?(?P<_d>;.*)?$".into(),
+            checks: vec![("queue_id".into(), "^[0-9A-F]+$".into())],
+            closing: vec![("reason".into(), ")".into())],
+            tail: Some(("_d".into(), r"^;(?P<more>.*)$".into())),
+        });
+        let t = Table::new(
+            vec![delivery],
+            vec![("smtp".into(), vec![0], vec![])],
+            vec!["smtp".into()],
+            vec![],
+            String::new(),
+        )
+        .expect("compiles");
+        let mut locs = t.locations();
+        let mut fields = |message: &str| {
+            let Outcome::Event(rule, fast) = t.apply("smtp", message, &mut locs) else {
+                return None;
+            };
+            let mut got = vec![String::new(); t.kinds[0].columns.len()];
+            t.fields((rule, fast), message, &locs, |c, text| got[c] = text.into());
+            Some((fast, got))
+        };
+        let (fast, got) = fields("ABC12: to=<a@b>, status=sent (ok);x").expect("taken");
+        assert!(fast);
+        assert_eq!(got, ["ABC12", "a@b", "sent", "ok", "x"]);
+        // a lower-case queue id fails the check: the full regex takes it (or not)
+        assert_eq!(fields("abc12: to=<a@b>, status=sent;x"), None);
+        // no tail: the fast path does not take it, the full regex does
+        let (fast, got) = fields("ABC12: to=<a@b>, status=sent (ok)").expect("taken");
+        assert!(!fast);
+        assert_eq!(got, ["ABC12", "a@b", "sent", "ok", ""]);
     }
 }

@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use _engine::arrow::{export, Batch, Column, Strings};
 use _engine::envelope::{split, Envelope, Format, Span};
+use _engine::events::parse;
+use _engine::rules::{FastSpec, RuleSpec, Table};
 
 const SEEDS: &[&str] = &[
     "Nov 24 17:18:10 mx postfix/smtpd[388]: connect from mail.example.com[2001:db8::25]",
@@ -22,6 +24,18 @@ const SEEDS: &[&str] = &[
     r#"{"__REALTIME_TIMESTAMP":"1795540690000000","_HOSTNAME":"mx","SYSLOG_IDENTIFIER":"postfix/smtpd","_PID":"388","MESSAGE":"a\tb\u00e9\ud83d\ude00"}"#,
     r#"{"MESSAGE":[1,2,{"a":null}],"SYSLOG_PID":"-5","x":-0.5e-3}"#,
     "Nov 2\u{0663} 1\u{0663}:18:10 h\u{3000}x p[\u{0663}]: m",
+];
+
+const RULE_SEEDS: &[&str] = &[
+    "Nov 24 17:18:10 mx postfix/smtp[9]: 4F2B1C: to=<x@y.z>, relay=r[1.2.3.4]:25, delay=1, status=sent (250 ok)",
+    "Nov 24 17:18:10 mx postfix/smtp[9]: 4F2B1C: to=<x@y.z>, relay=r[1.2.3.4]:25, status=sent (250 ok); x=é",
+    "Nov 24 17:18:10 mx postfix/smtpd[9]: NOQUEUE: lost connection after DATA from a[1.2.3.4]",
+    "Nov 24 17:18:10 mx postfix/smtpd[9]: warning: hostname x does not resolve",
+    "Nov 24 17:18:10 mx postfix/smtpd[9]: dict_eval: const",
+    "Nov 24 17:18:10 mx postfix/smtpd[9]: > a[1.2.3.4]: 250 ok",
+    "Nov 24 17:18:10 mx policyd-spf[9]: warning: x",
+    "Nov 24 17:18:10 mx postfix/qmgr[9]: 4F2B1C: removed",
+    "Nov 24 17:18:10 mx cron[9]: (root) CMD x",
 ];
 
 const HOSTILE: &[u8] = b" :[]<>{}\"\\\n\r\t-+.TZ0123456789\xff\xfe\xc3\xe2\x80\xef\xbb\xbf\x00";
@@ -112,6 +126,115 @@ fn check(chunk: &[u8], format: Format) {
     for strings in [Strings::View, Strings::Plain] {
         let (schema, array) = export(&batch, strings);
         assert!(!schema.is_released() && !array.is_released());
+    }
+}
+
+fn spec(kind: &str, test: &str, literal: &str, pattern: &str) -> RuleSpec {
+    RuleSpec {
+        kind: kind.into(),
+        test: test.into(),
+        literal: literal.into(),
+        pattern: pattern.into(),
+        constants: vec![("origin".into(), "fuzz".into())],
+        words: vec!["dict_eval".into(), "smtpd_check_addr".into()],
+        fast: None,
+    }
+}
+
+/// A table with every kind of test, a fast path with checks, closing and a tail, and
+/// debug rules: the shapes of parsers/daemons/, not all their rows.
+fn table() -> Table {
+    let mut delivery = spec(
+        "delivery",
+        "contains",
+        ": to=<",
+        r"^(?P<queue_id>[0-9A-F]{5,}): to=<(?P<recipient>.*?)>, relay=(?P<relay>\S+?), (?:.*, )?status=(?P<status>\S+)(?: \((?P<reason>.*)\))?$",
+    );
+    delivery.fast = Some(FastSpec {
+        pattern: r"^(?P<queue_id>[0-9A-Za-z]+): to=<(?P<recipient>[^>]*)>, relay=(?P<relay>[^, ]+), (?:[^(]*, )?status=(?P<status>[^ ;]+)(?: \((?P<reason>[^;]*))?(?P<_t>;.*)?$".into(),
+        checks: vec![("queue_id".into(), "^[0-9A-F]{5,}$".into())],
+        closing: vec![("reason".into(), ")".into())],
+        tail: Some(("_t".into(), r"^;(?: x=(?P<x>\S+))?$".into())),
+    });
+    let rules = vec![
+        spec(
+            "log",
+            "starts",
+            "warning: ",
+            r"^(?P<severity>warning): (?P<text>.*)$",
+        ),
+        spec(
+            "connect",
+            "starts",
+            "connect from ",
+            r"^connect from (?P<client_host>[^\[\]\s]*)\[(?P<client_ip>[^\]]*)\](?::\d+)?$",
+        ),
+        delivery,
+        spec(
+            "session_error",
+            "regex",
+            r"^(?:[0-9A-Za-z]+: )?lost connection after ",
+            r"^(?:(?P<queue_id>[0-9A-F]+|NOQUEUE): )?lost connection after (?P<after>\S+) from (?P<client>.*)$",
+        ),
+        spec(
+            "debug",
+            "words",
+            r"^[A-Za-z_][A-Za-z0-9_]*[:( ]",
+            r"^(?P<text>.*)$",
+        ),
+        spec("debug", "regex", r"^(?:[<>] \S+: |>>> )", r"^(?P<text>.*)$"),
+    ];
+    Table::new(
+        rules,
+        vec![
+            ("smtpd".into(), vec![0, 1, 3], vec![4, 5]),
+            ("smtp".into(), vec![0, 2], vec![4]),
+            ("policyd-spf".into(), vec![0], vec![]),
+        ],
+        vec!["smtpd".into(), "smtp".into(), "qmgr".into()],
+        vec!["policyd-spf".into()],
+        "policyd-spf".into(),
+    )
+    .expect("the fuzz table compiles")
+}
+
+/// Through the rules: nothing panics, every line is an event, unparsed, not mail or
+/// left to Python, and every column has its frame's rows.
+fn check_rules(table: &Table, chunk: &[u8], format: Format) {
+    let parsed = parse(chunk, format, table, 1 << 32, &Cell::new(0)).expect("small chunks fit");
+    let not_mail: u64 = parsed.not_mail.iter().map(|(_, n)| n).sum();
+    let events: usize = parsed.kinds.iter().map(|(_, f)| f.rows).sum();
+    let accounted = events + parsed.unparsed.rows + not_mail as usize + parsed.deferred.len();
+    assert_eq!(accounted, parsed.rows, "{chunk:?}");
+    assert_eq!(parsed.rows, expected_rows(chunk), "{chunk:?}");
+    assert_eq!(parsed.envelope.rows, parsed.rows);
+    let frames = parsed.kinds.into_iter().map(|(_, f)| f);
+    for frame in frames.chain([parsed.unparsed, parsed.odd, parsed.envelope]) {
+        let (schema, array) = frame.export();
+        assert!(!schema.is_released() && !array.is_released());
+    }
+}
+
+#[test]
+fn mutated_lines_through_the_rules_never_panic() {
+    let iterations: usize = std::env::var("FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3_000);
+    let table = table();
+    let mut rng = Rng(0x05EE_D0F7_AB1E);
+    let mut seeds: Vec<&str> = SEEDS.to_vec();
+    seeds.extend(RULE_SEEDS);
+    for _ in 0..iterations {
+        let mut chunk = Vec::new();
+        for _ in 0..=rng.below(4) {
+            chunk.extend_from_slice(seeds[rng.below(seeds.len())].as_bytes());
+            chunk.push(b'\n');
+        }
+        mutate(&mut rng, &mut chunk);
+        for format in [Format::Classic, Format::Rfc3339, Format::Journald] {
+            check_rules(&table, &chunk, format);
+        }
     }
 }
 
