@@ -123,7 +123,8 @@ def _odd_records(
 ) -> Extracted:
     """The journald records the engine left whole, through the Polars path, numbered as
     the lines they are."""
-    part = extract_polars("\n".join(records.fill_null("").to_list()).encode(), fmt, times, 0)
+    text = "".join(f"{record}\n" for record in records.fill_null("").to_list())
+    part = extract_polars(text.encode(), fmt, times, 0)
     seqs = pl.Series("seq", rows, pl.Int64) + first_seq
 
     def renumbered(frame: pl.DataFrame) -> pl.DataFrame:

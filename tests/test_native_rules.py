@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -140,6 +140,8 @@ def test_generated_lines(lines: list[str]) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
+@example(b"\n\n")
+@example(b'{"MESSAGE": [1]}\n\n{}\n{"MESSAGE":"x","SYSLOG_IDENTIFIER":"postfix/smtpd"}')
 def test_arbitrary_bytes(data: bytes) -> None:
     for fmt in (LogFormat.CLASSIC, LogFormat.JOURNALD, LogFormat.RFC5424):
         assert_same_events(data, fmt)
