@@ -31,7 +31,7 @@ from parsers.timestamps import TimeContext
 
 Pairs = list[tuple[str, str]]
 FastRow = tuple[str, Pairs, Pairs, tuple[str, str] | None]
-RuleRow = tuple[str, str, str, str, Pairs, list[str], FastRow | None]
+RuleRow = tuple[str, str, str, str, Pairs, list[str], FastRow | None, str | None]
 
 
 def _fast_row(fast: FastPath | None) -> FastRow | None:
@@ -58,6 +58,7 @@ def _row(rule: Rule) -> RuleRow:
         list(rule.constants.items()),
         sorted(rule.words),
         _fast_row(rule.fast),
+        rule.scanner,
     )
 
 

@@ -48,6 +48,9 @@ class Rule:
     constants: Mapping[str, str] = field(default_factory=dict)
     fast: FastPath | None = None
     words: frozenset[str] = frozenset()
+    # The Rust engine's hand-written scanner for the rule's plain lines
+    # (engine/src/scan.rs); the regex still decides every other line.
+    scanner: str | None = None
 
 
 # Postfix queue ids: short ones are upper-case hex; long ones (enable_long_queue_ids)

@@ -84,19 +84,38 @@ impl Common {
     }
 }
 
+/// A kind's events. Its columns are those of the rules that took a line in the chunk
+/// (as the Polars path's frames have them), made when a rule first needs them.
 struct KindBuilder {
     common: Common,
     daemon: StringColumn,
-    fields: Vec<StringColumn>,
+    fields: Vec<Option<StringColumn>>,
 }
 
 impl KindBuilder {
+    /// Make the columns of `rule` that are not there yet, null up to now.
+    fn open(&mut self, table: &Table, rule: usize) -> Result<(), Overflow> {
+        let rows = self.daemon.len();
+        for column in table.columns_of(rule) {
+            if self.fields[column].is_none() {
+                let mut made = StringColumn::default();
+                for _ in 0..rows {
+                    made.push(None)?;
+                }
+                self.fields[column] = Some(made);
+            }
+        }
+        Ok(())
+    }
+
     fn frame(self, names: &[String]) -> Frame {
         let rows = self.daemon.len();
         let mut columns = self.common.columns();
         columns.push(("daemon".into(), Column::Str(self.daemon)));
         for (name, column) in names.iter().zip(self.fields) {
-            columns.push((name.clone(), Column::Str(column)));
+            if let Some(column) = column {
+                columns.push((name.clone(), Column::Str(column)));
+            }
         }
         Frame { rows, columns }
     }
@@ -127,6 +146,7 @@ pub fn parse(
     let mut daemons: HashMap<&str, Option<&str>> = HashMap::new();
     let mut deferred = Vec::new();
     let mut scratch: Vec<Option<&str>> = Vec::new();
+    let mut seen = vec![false; table.rule_count()];
     let mut envelope = (
         IntColumn::default(),
         StringColumn::default(),
@@ -191,8 +211,12 @@ pub fn parse(
         let builder = kinds[kind].get_or_insert_with(|| KindBuilder {
             common: Common::default(),
             daemon: StringColumn::default(),
-            fields: names.iter().map(|_| StringColumn::default()).collect(),
+            fields: names.iter().map(|_| None).collect(),
         });
+        if !seen[rule] {
+            seen[rule] = true;
+            builder.open(table, rule)?;
+        }
         builder.common.push(seq, host, Some(program), pid)?;
         builder.daemon.push(Some(daemon))?;
         scratch.clear();
@@ -201,7 +225,9 @@ pub fn parse(
             scratch[column] = Some(text);
         });
         for (column, value) in builder.fields.iter_mut().zip(&scratch) {
-            column.push(*value)?;
+            if let Some(column) = column {
+                column.push(*value)?;
+            }
         }
     }
 

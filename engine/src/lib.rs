@@ -10,6 +10,7 @@ pub mod events;
 pub mod json;
 pub mod lines;
 pub mod rules;
+pub mod scan;
 pub mod stamp;
 mod unicode;
 

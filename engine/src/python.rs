@@ -194,6 +194,7 @@ type Spec = (
     Pairs,
     Vec<String>,
     Option<FastRow>,
+    Option<String>,
 );
 
 /// The daemons' rule tables, compiled once (see engine/src/rules.rs).
@@ -217,7 +218,7 @@ impl RuleTable {
         let specs = rules
             .into_iter()
             .map(
-                |(kind, test, literal, pattern, constants, words, fast)| RuleSpec {
+                |(kind, test, literal, pattern, constants, words, fast, scanner)| RuleSpec {
                     kind,
                     test,
                     literal,
@@ -230,6 +231,7 @@ impl RuleTable {
                         closing,
                         tail,
                     }),
+                    scanner,
                 },
             )
             .collect();

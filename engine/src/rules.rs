@@ -13,6 +13,8 @@ use std::collections::{HashMap, HashSet};
 use memchr::memmem;
 use regex::{CaptureLocations, Regex, RegexBuilder};
 
+use crate::scan::{Scanner, Spans};
+
 /// A rule's cheap test, as in `parsers/rules.py: Test`.
 enum Test {
     Starts(String),
@@ -59,6 +61,8 @@ pub struct RuleSpec {
     pub constants: Vec<(String, String)>,
     pub words: Vec<String>,
     pub fast: Option<FastSpec>,
+    /// A hand-written scanner for the rule's plain lines (engine/src/scan.rs).
+    pub scanner: Option<String>,
 }
 
 /// A compiled fast path; groups are indexes of `regex`'s capture groups.
@@ -122,6 +126,7 @@ fn named_columns(regex: &Regex, columns: &mut Vec<String>) -> Vec<Option<usize>>
 
 /// One thread's capture locations for every rule: its regex, fast path and tail.
 pub struct Locations {
+    scan: (Spans, Option<(usize, usize)>),
     full: Vec<CaptureLocations>,
     fast: Vec<Option<(CaptureLocations, Option<CaptureLocations>)>>,
 }
@@ -135,6 +140,8 @@ struct Rule {
     /// (column, value) set on every event of the rule, after the captures.
     constants: Vec<(usize, String)>,
     fast: Option<Fast>,
+    /// The scanner, and the column of each of its groups (`queued`'s nrcpt last).
+    scanner: Option<(Scanner, Vec<usize>)>,
 }
 
 /// A kind's string columns: every group name and constant of its rules, in first-seen
@@ -157,9 +164,16 @@ pub struct Table {
 /// What the table made of a message.
 pub enum Outcome {
     /// The rule that took the message (its captures are in its capture locations), and
-    /// whether its fast path did.
-    Event(usize, bool),
+    /// which of its paths did.
+    Event(usize, Path),
     Unparsed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    Scanner,
+    Fast,
+    Regex,
 }
 
 fn compile(pattern: &str) -> Result<Regex, String> {
@@ -225,6 +239,25 @@ impl Table {
                 .map(|name| name.map(|n| column_of(columns, n)))
                 .collect();
             let fast = spec.fast.map(|f| Fast::compile(f, columns)).transpose()?;
+            let scanner = match spec.scanner {
+                None => None,
+                Some(name) => {
+                    let scanner = Scanner::from_name(&name)
+                        .ok_or_else(|| format!("unknown scanner {name:?}"))?;
+                    let mut groups: Vec<&str> = scanner.groups().to_vec();
+                    if scanner == Scanner::Queued {
+                        groups.push("nrcpt");
+                    }
+                    if let Some(group) = groups
+                        .iter()
+                        .find(|g| !regex.capture_names().any(|n| n == Some(**g)))
+                    {
+                        return Err(format!("scanner {name:?}: no group {group:?} to fill"));
+                    }
+                    let own = groups.iter().map(|g| column_of(columns, g)).collect();
+                    Some((scanner, own))
+                }
+            };
             let constants = spec
                 .constants
                 .into_iter()
@@ -237,6 +270,7 @@ impl Table {
                 groups,
                 constants,
                 fast,
+                scanner,
             });
         }
         let count = rules.len();
@@ -272,6 +306,7 @@ impl Table {
     /// Capture locations for every rule, for one thread's use.
     pub fn locations(&self) -> Locations {
         Locations {
+            scan: ([None; 3], None),
             full: self
                 .rules
                 .iter()
@@ -324,12 +359,18 @@ impl Table {
         };
         let claimed = own.iter().find(|&&i| self.rules[i].test.holds(message));
         if let Some(&i) = claimed {
+            if let Some((scanner, _)) = &self.rules[i].scanner {
+                if let Some(spans) = scanner.scan(message, &mut locs.scan.1) {
+                    locs.scan.0 = spans;
+                    return Outcome::Event(i, Path::Scanner);
+                }
+            }
             if self.fast_takes(i, message, locs) {
-                return Outcome::Event(i, true);
+                return Outcome::Event(i, Path::Fast);
             }
             let full = &mut locs.full[i];
             if self.rules[i].regex.captures_read(full, message).is_some() {
-                return Outcome::Event(i, false);
+                return Outcome::Event(i, Path::Regex);
             }
         }
         for &i in debug {
@@ -340,7 +381,7 @@ impl Table {
                     .captures_read(&mut locs.full[i], message)
                     .is_some()
             {
-                return Outcome::Event(i, false);
+                return Outcome::Event(i, Path::Regex);
             }
         }
         Outcome::Unparsed
@@ -350,22 +391,47 @@ impl Table {
         self.rules[rule].kind
     }
 
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The columns a rule's regex and constants fill: those the Polars path's frame has
+    /// when the rule took a line (its fast path's and scanner's are among them).
+    pub fn columns_of(&self, rule: usize) -> impl Iterator<Item = usize> + '_ {
+        let rule = &self.rules[rule];
+        let groups = rule.groups.iter().flatten().copied();
+        groups.chain(rule.constants.iter().map(|(column, _)| *column))
+    }
+
     /// (column, text) of each group the rule's regex (or fast path) captured, then its
     /// constants.
     pub fn fields<'m>(
         &'m self,
-        outcome: (usize, bool),
+        outcome: (usize, Path),
         message: &'m str,
         locs: &Locations,
         mut put: impl FnMut(usize, &'m str),
     ) {
-        let (i, fast) = outcome;
+        let (i, path) = outcome;
         let rule = &self.rules[i];
         let from = |locs: &CaptureLocations, group: usize| {
             locs.get(group).and_then(|(a, b)| message.get(a..b))
         };
+        if let (Path::Scanner, Some((_, columns))) = (path, &rule.scanner) {
+            let (spans, extra) = &locs.scan;
+            let found = spans.iter().chain([extra]);
+            for (column, span) in columns.iter().zip(found) {
+                if let Some(text) = span.and_then(|(a, b)| message.get(a..b)) {
+                    put(*column, text);
+                }
+            }
+            for (column, value) in &rule.constants {
+                put(*column, value);
+            }
+            return;
+        }
         match (&rule.fast, &locs.fast[i]) {
-            (Some(path), Some((own, tail_locs))) if fast => {
+            (Some(path), Some((own, tail_locs))) if path_is_fast(outcome.1) => {
                 for (group, column) in path.columns.iter().enumerate() {
                     let (Some(column), Some(mut text)) = (column, from(own, group)) else {
                         continue;
@@ -400,6 +466,10 @@ impl Table {
     }
 }
 
+fn path_is_fast(path: Path) -> bool {
+    path == Path::Fast
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +483,7 @@ mod tests {
             constants: vec![],
             words: vec![],
             fast: None,
+            scanner: None,
         }
     }
 
@@ -516,13 +587,13 @@ mod tests {
             Some((fast, got))
         };
         let (fast, got) = fields("ABC12: to=<a@b>, status=sent (ok);x").expect("taken");
-        assert!(fast);
+        assert_eq!(fast, Path::Fast);
         assert_eq!(got, ["ABC12", "a@b", "sent", "ok", "x"]);
         // a lower-case queue id fails the check: the full regex takes it (or not)
         assert_eq!(fields("abc12: to=<a@b>, status=sent;x"), None);
         // no tail: the fast path does not take it, the full regex does
         let (fast, got) = fields("ABC12: to=<a@b>, status=sent (ok)").expect("taken");
-        assert!(!fast);
+        assert_eq!(fast, Path::Regex);
         assert_eq!(got, ["ABC12", "a@b", "sent", "ok", ""]);
     }
 }

@@ -35,6 +35,7 @@ const RULE_SEEDS: &[&str] = &[
     "Nov 24 17:18:10 mx postfix/smtpd[9]: > a[1.2.3.4]: 250 ok",
     "Nov 24 17:18:10 mx policyd-spf[9]: warning: x",
     "Nov 24 17:18:10 mx postfix/qmgr[9]: 4F2B1C: removed",
+    "Nov 24 17:18:10 mx postfix/qmgr[9]: 4F2B1C: from=<a>, size=1, nrcpt=2 (queue active)",
     "Nov 24 17:18:10 mx cron[9]: (root) CMD x",
 ];
 
@@ -138,6 +139,7 @@ fn spec(kind: &str, test: &str, literal: &str, pattern: &str) -> RuleSpec {
         constants: vec![("origin".into(), "fuzz".into())],
         words: vec!["dict_eval".into(), "smtpd_check_addr".into()],
         fast: None,
+        scanner: None,
     }
 }
 
@@ -156,7 +158,14 @@ fn table() -> Table {
         closing: vec![("reason".into(), ")".into())],
         tail: Some(("_t".into(), r"^;(?: x=(?P<x>\S+))?$".into())),
     });
-    let rules = vec![
+    let mut queued = spec(
+        "queued",
+        "contains",
+        ": from=<",
+        r"^(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}): from=<(?P<sender>.*?)>, size=(?P<size>\d+), nrcpt=(?P<nrcpt>\d+) \(queue active\)$",
+    );
+    queued.scanner = Some("queued".into());
+    let mut rules = vec![
         spec(
             "log",
             "starts",
@@ -183,11 +192,14 @@ fn table() -> Table {
             r"^(?P<text>.*)$",
         ),
         spec("debug", "regex", r"^(?:[<>] \S+: |>>> )", r"^(?P<text>.*)$"),
+        queued,
     ];
+    rules[1].scanner = Some("connect".into());
     Table::new(
         rules,
         vec![
             ("smtpd".into(), vec![0, 1, 3], vec![4, 5]),
+            ("qmgr".into(), vec![6], vec![]),
             ("smtp".into(), vec![0, 2], vec![4]),
             ("policyd-spf".into(), vec![0], vec![]),
         ],

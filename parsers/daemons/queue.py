@@ -29,8 +29,9 @@ QMGR_RULES = (
             r"nrcpt=(?P<nrcpt>[0-9]+) \(queue active\)$",
             checks=QID_CHECK,
         ),
+        scanner="queued",
     ),
-    Rule(EventKind.REMOVED, ": removed", rf"^{QID}: removed$", Test.CONTAINS),
+    Rule(EventKind.REMOVED, ": removed", rf"^{QID}: removed$", Test.CONTAINS, scanner="removed"),
     # qmgr_message.c: a queue file another qmgr process still delivers.
     Rule(
         EventKind.NOTICE,
@@ -74,6 +75,7 @@ CLEANUP_RULES = (
         rf"^{QID}: message-id=(?P<message_id>.*)$",
         Test.CONTAINS,
         fast=FastPath(rf"^{QID_FAST}: message-id=(?P<message_id>.*)$", checks=QID_CHECK),
+        scanner="message_id",
     ),
     # cleanup_masquerade.c: masquerade_exceptions could not be read.
     Rule(

@@ -79,7 +79,7 @@ SESSION_ERROR_RULES = tuple(
 )
 
 RULES = (
-    Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$"),
+    Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$", scanner="connect"),
     # With smtpd_proxy_filter, smtpd logs the client before the before-queue filter has
     # a queue id for it ("NOQUEUE: client=host[ip]", smtpd.c mail_open_stream): not an
     # accepted message (the filter's proxy-accept, or the next smtpd's QID: client=, is).
@@ -102,6 +102,7 @@ RULES = (
         Test.CONTAINS,
         # The usual line: no port (smtpd_client_port_logging = no), no SASL login.
         fast=FastPath(rf"^{QID_FAST}: client={CLIENT_NO_PORT}$", checks=QID_CHECK),
+        scanner="client",
     ),
     Rule(EventKind.REJECT, rf"^\S+: (?:{ACCESS_ACTIONS}): ", ACCESS, Test.REGEX, fast=ACCESS_FAST),
     Rule(EventKind.REJECT, r"^(?:\S+: )?proxy-(?:accept|reject): ", PROXY, Test.REGEX),
@@ -136,7 +137,7 @@ RULES = (
 # message ("QID: host[ip]: Ok: queued as QID", warnings for refusals), and an aborted
 # session ("QID|NOQUEUE: host[ip]: lost connection while receiving ...").
 QMQPD_RULES = (
-    Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$"),
+    Rule(EventKind.CONNECT, "connect from ", rf"^connect from {CLIENT}$", scanner="connect"),
     Rule(EventKind.DISCONNECT, "disconnect from ", rf"^disconnect from {CLIENT}$"),
     Rule(EventKind.CLIENT, ": client=", rf"^{QID}: client={CLIENT}$", Test.CONTAINS),
     Rule(

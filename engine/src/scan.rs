@@ -1,0 +1,220 @@
+//! Hand-written scanners for the busiest line shapes: byte searches for the fixed parts,
+//! the fields between them. A scanner answers only for the plain form of its shape and
+//! gives exactly the captures its rule's regex would; for anything else it answers
+//! None and the rule's regex decides (engine/tests/scanners.rs and
+//! tests/test_native_rules.py hold them to that). The regexes are in
+//! parsers/daemons/, beside the Postfix source files that write the lines:
+//!
+//! - `connect`: smtpd.c `connect from host[ip]` (smtpd.py's CONNECT rule, no port form
+//!   `host[ip]:port` aside);
+//! - `client`: smtpd.c `QID: client=host[ip]` (no SASL, no port);
+//! - `removed`: qmgr_active.c `QID: removed`;
+//! - `message_id`: cleanup_message.c `QID: message-id=<...>`;
+//! - `queued`: qmgr_message.c `QID: from=<sender>, size=N, nrcpt=N (queue active)`.
+
+use memchr::memmem;
+
+/// What a scanner found: the text range of each of its groups, in `Scanner::groups` order.
+pub type Spans = [Option<(usize, usize)>; 3];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scanner {
+    Connect,
+    Client,
+    Removed,
+    MessageId,
+    Queued,
+}
+
+impl Scanner {
+    pub fn from_name(name: &str) -> Option<Scanner> {
+        match name {
+            "connect" => Some(Scanner::Connect),
+            "client" => Some(Scanner::Client),
+            "removed" => Some(Scanner::Removed),
+            "message_id" => Some(Scanner::MessageId),
+            "queued" => Some(Scanner::Queued),
+            _ => None,
+        }
+    }
+
+    /// The regex groups (column names) a scanner fills.
+    pub fn groups(self) -> &'static [&'static str] {
+        match self {
+            Scanner::Connect => &["client_host", "client_ip"],
+            Scanner::Client => &["queue_id", "client_host", "client_ip"],
+            Scanner::Removed => &["queue_id"],
+            Scanner::MessageId => &["queue_id", "message_id"],
+            Scanner::Queued => &["queue_id", "sender", "size"],
+        }
+    }
+
+    /// `queued` has a fourth field, `nrcpt`, returned apart (Spans holds three).
+    pub fn scan(self, message: &str, extra: &mut Option<(usize, usize)>) -> Option<Spans> {
+        let m = message.as_bytes();
+        match self {
+            Scanner::Connect => {
+                let (host, ip, end) = client(m, "connect from ".len())?;
+                (end == m.len()).then_some([Some(host), Some(ip), None])
+            }
+            Scanner::Client => {
+                let qid = queue_id(m)?;
+                let at = after(m, qid.1, b": client=")?;
+                let (host, ip, end) = client(m, at)?;
+                (end == m.len()).then_some([Some(qid), Some(host), Some(ip)])
+            }
+            Scanner::Removed => {
+                let qid = queue_id(m)?;
+                (after(m, qid.1, b": removed")? == m.len()).then_some([Some(qid), None, None])
+            }
+            Scanner::MessageId => {
+                let qid = queue_id(m)?;
+                let at = after(m, qid.1, b": message-id=")?;
+                // `.*`: any text but a newline, which a line never holds
+                Some([Some(qid), Some((at, m.len())), None])
+            }
+            Scanner::Queued => {
+                let qid = queue_id(m)?;
+                let at = after(m, qid.1, b": from=<")?;
+                // `(?P<sender>.*?)>, size=`: the first ">, size=" the rest of the line fits
+                for found in memmem::find_iter(&m[at..], b">, size=") {
+                    let close = at + found;
+                    if let Some((size, nrcpt)) = queued_tail(m, close + b">, size=".len()) {
+                        *extra = Some(nrcpt);
+                        return Some([Some(qid), Some((at, close)), Some(size)]);
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+/// `QID` as parsers/rules.py has it, at the start and followed by ":": upper-case hex of
+/// 5 or more, or 10 or more of the long ids' alphabet (no vowels).
+fn queue_id(m: &[u8]) -> Option<(usize, usize)> {
+    let end = m.iter().position(|&b| !b.is_ascii_alphanumeric())?;
+    if m[end] != b':' {
+        return None;
+    }
+    let id = &m[..end];
+    let hex = id.len() >= 5 && id.iter().all(|b| matches!(b, b'0'..=b'9' | b'A'..=b'F'));
+    let long = id.len() >= 10
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() && !b"AEIOUaeiou".contains(b));
+    (hex || long).then_some((0, end))
+}
+
+/// The offset after `literal`, if `m` has it at `at`.
+fn after(m: &[u8], at: usize, literal: &[u8]) -> Option<usize> {
+    m.get(at..)?
+        .starts_with(literal)
+        .then_some(at + literal.len())
+}
+
+type Range = (usize, usize);
+
+/// `host[ip]` from `at`: host without `[`, `]`, space or tab; ip up to the first `]`.
+/// Returns (host, ip, the offset after `]`).
+fn client(m: &[u8], at: usize) -> Option<(Range, Range, usize)> {
+    let rest = m.get(at..)?;
+    let open = at + rest.iter().position(|&b| b == b'[')?;
+    if m[at..open]
+        .iter()
+        .any(|&b| matches!(b, b']' | b' ' | b'\t'))
+    {
+        return None;
+    }
+    let close = open + 1 + m[open + 1..].iter().position(|&b| b == b']')?;
+    Some(((at, open), (open + 1, close), close + 1))
+}
+
+/// `[0-9]+` from `at`: its end, if there is at least one digit.
+fn digits(m: &[u8], at: usize) -> Option<usize> {
+    let n = m
+        .get(at..)?
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    (n > 0).then_some(at + n)
+}
+
+/// `N, nrcpt=N (queue active)` to the end: the two numbers' ranges.
+fn queued_tail(m: &[u8], at: usize) -> Option<(Range, Range)> {
+    let size_end = digits(m, at)?;
+    let nrcpt = after(m, size_end, b", nrcpt=")?;
+    let nrcpt_end = digits(m, nrcpt)?;
+    let end = after(m, nrcpt_end, b" (queue active)")?;
+    (end == m.len()).then_some(((at, size_end), (nrcpt, nrcpt_end)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(scanner: Scanner, message: &str) -> Option<Vec<Option<String>>> {
+        let mut extra = None;
+        let spans = scanner.scan(message, &mut extra)?;
+        let mut out: Vec<Option<String>> = spans
+            .iter()
+            .take(scanner.groups().len())
+            .map(|s| s.map(|(a, b)| message[a..b].to_string()))
+            .collect();
+        if scanner == Scanner::Queued {
+            out.push(extra.map(|(a, b)| message[a..b].to_string()));
+        }
+        Some(out)
+    }
+
+    fn some(items: &[&str]) -> Option<Vec<Option<String>>> {
+        Some(items.iter().map(|s| Some(s.to_string())).collect())
+    }
+
+    #[test]
+    fn plain_shapes() {
+        assert_eq!(
+            texts(Scanner::Connect, "connect from mx.example.com[2001:db8::1]"),
+            some(&["mx.example.com", "2001:db8::1"])
+        );
+        assert_eq!(texts(Scanner::Connect, "connect from a b[1.2.3.4]"), None);
+        assert_eq!(texts(Scanner::Connect, "connect from a[1.2.3.4]:25"), None);
+        assert_eq!(
+            texts(Scanner::Client, "4F2B1C3D5E: client=unknown[1.2.3.4]"),
+            some(&["4F2B1C3D5E", "unknown", "1.2.3.4"])
+        );
+        assert_eq!(texts(Scanner::Client, "4F2B: client=a[1.2.3.4]"), None);
+        assert_eq!(
+            texts(Scanner::Client, "4Tq9Xb2mZkz9Xb: client=a[1.2.3.4]"),
+            some(&["4Tq9Xb2mZkz9Xb", "a", "1.2.3.4"])
+        );
+        assert_eq!(texts(Scanner::Client, "4Tq9Xb2mZkz9Xa: client=a[1]"), None);
+        assert_eq!(texts(Scanner::Removed, "ABCDE: removed"), some(&["ABCDE"]));
+        assert_eq!(texts(Scanner::Removed, "ABCDE: removed (x)"), None);
+        assert_eq!(
+            texts(Scanner::MessageId, "ABCDE: message-id=<a@b>"),
+            some(&["ABCDE", "<a@b>"])
+        );
+        assert_eq!(
+            texts(
+                Scanner::Queued,
+                "ABCDE: from=<a>, size=1, nrcpt=2 (queue active)>, size=3, nrcpt=4 (queue active)"
+            ),
+            some(&["ABCDE", "a>, size=1, nrcpt=2 (queue active)", "3", "4"])
+        );
+        assert_eq!(
+            texts(
+                Scanner::Queued,
+                "ABCDE: from=<>, size=10, nrcpt=1 (queue active)"
+            ),
+            some(&["ABCDE", "", "10", "1"])
+        );
+        assert_eq!(
+            texts(
+                Scanner::Queued,
+                "ABCDE: from=<>, size=, nrcpt=1 (queue active)"
+            ),
+            None
+        );
+    }
+}
