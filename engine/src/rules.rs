@@ -126,7 +126,7 @@ fn named_columns(regex: &Regex, columns: &mut Vec<String>) -> Vec<Option<usize>>
 
 /// One thread's capture locations for every rule: its regex, fast path and tail.
 pub struct Locations {
-    scan: (Spans, Option<(usize, usize)>),
+    scan: Spans,
     full: Vec<CaptureLocations>,
     fast: Vec<Option<(CaptureLocations, Option<CaptureLocations>)>>,
 }
@@ -140,7 +140,7 @@ struct Rule {
     /// (column, value) set on every event of the rule, after the captures.
     constants: Vec<(usize, String)>,
     fast: Option<Fast>,
-    /// The scanner, and the column of each of its groups (`queued`'s nrcpt last).
+    /// The scanner, and the column of each of its groups.
     scanner: Option<(Scanner, Vec<usize>)>,
 }
 
@@ -244,10 +244,7 @@ impl Table {
                 Some(name) => {
                     let scanner = Scanner::from_name(&name)
                         .ok_or_else(|| format!("unknown scanner {name:?}"))?;
-                    let mut groups: Vec<&str> = scanner.groups().to_vec();
-                    if scanner == Scanner::Queued {
-                        groups.push("nrcpt");
-                    }
+                    let groups = scanner.groups();
                     if let Some(group) = groups
                         .iter()
                         .find(|g| !regex.capture_names().any(|n| n == Some(**g)))
@@ -306,7 +303,7 @@ impl Table {
     /// Capture locations for every rule, for one thread's use.
     pub fn locations(&self) -> Locations {
         Locations {
-            scan: ([None; 3], None),
+            scan: [None; 8],
             full: self
                 .rules
                 .iter()
@@ -360,8 +357,8 @@ impl Table {
         let claimed = own.iter().find(|&&i| self.rules[i].test.holds(message));
         if let Some(&i) = claimed {
             if let Some((scanner, _)) = &self.rules[i].scanner {
-                if let Some(spans) = scanner.scan(message, &mut locs.scan.1) {
-                    locs.scan.0 = spans;
+                if let Some(spans) = scanner.scan(message) {
+                    locs.scan = spans;
                     return Outcome::Event(i, Path::Scanner);
                 }
             }
@@ -418,9 +415,7 @@ impl Table {
             locs.get(group).and_then(|(a, b)| message.get(a..b))
         };
         if let (Path::Scanner, Some((_, columns))) = (path, &rule.scanner) {
-            let (spans, extra) = &locs.scan;
-            let found = spans.iter().chain([extra]);
-            for (column, span) in columns.iter().zip(found) {
+            for (column, span) in columns.iter().zip(&locs.scan) {
                 if let Some(text) = span.and_then(|(a, b)| message.get(a..b)) {
                     put(*column, text);
                 }

@@ -10,12 +10,26 @@
 //! - `client`: smtpd.c `QID: client=host[ip]` (no SASL, no port);
 //! - `removed`: qmgr_active.c `QID: removed`;
 //! - `message_id`: cleanup_message.c `QID: message-id=<...>`;
-//! - `queued`: qmgr_message.c `QID: from=<sender>, size=N, nrcpt=N (queue active)`.
+//! - `queued`: qmgr_message.c `QID: from=<sender>, size=N, nrcpt=N (queue active)`;
+//! - `disconnect`: smtpd.c `disconnect from host[ip] ehlo=1 ... commands=N[/M]` (no port);
+//! - `spf_prepend`: policyd-spf's `[: ]prepend Received-SPF: RESULT (COMMENT) identity=...;
+//!   client-ip=...; helo=...; envelope-from=...; receiver=...` (the shape of its fast path:
+//!   no queue id, no `)` in the comment, a receiver without spaces).
 
 use memchr::memmem;
 
 /// What a scanner found: the text range of each of its groups, in `Scanner::groups` order.
-pub type Spans = [Option<(usize, usize)>; 3];
+pub type Spans = [Option<Range>; 8];
+
+type Range = (usize, usize);
+
+const NONE: Spans = [None; 8];
+
+fn spans(found: &[Option<Range>]) -> Spans {
+    let mut out = NONE;
+    out[..found.len()].copy_from_slice(found);
+    out
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scanner {
@@ -24,6 +38,8 @@ pub enum Scanner {
     Removed,
     MessageId,
     Queued,
+    Disconnect,
+    SpfPrepend,
 }
 
 impl Scanner {
@@ -34,6 +50,8 @@ impl Scanner {
             "removed" => Some(Scanner::Removed),
             "message_id" => Some(Scanner::MessageId),
             "queued" => Some(Scanner::Queued),
+            "disconnect" => Some(Scanner::Disconnect),
+            "spf_prepend" => Some(Scanner::SpfPrepend),
             _ => None,
         }
     }
@@ -45,47 +63,68 @@ impl Scanner {
             Scanner::Client => &["queue_id", "client_host", "client_ip"],
             Scanner::Removed => &["queue_id"],
             Scanner::MessageId => &["queue_id", "message_id"],
-            Scanner::Queued => &["queue_id", "sender", "size"],
+            Scanner::Queued => &["queue_id", "sender", "size", "nrcpt"],
+            Scanner::Disconnect => &["client_host", "client_ip", "commands"],
+            Scanner::SpfPrepend => &[
+                "action",
+                "result",
+                "identity",
+                "client_ip",
+                "helo",
+                "envelope_from",
+                "receiver",
+            ],
         }
     }
 
-    /// `queued` has a fourth field, `nrcpt`, returned apart (Spans holds three).
-    pub fn scan(self, message: &str, extra: &mut Option<(usize, usize)>) -> Option<Spans> {
+    pub fn scan(self, message: &str) -> Option<Spans> {
         let m = message.as_bytes();
         match self {
             Scanner::Connect => {
                 let (host, ip, end) = client(m, "connect from ".len())?;
-                (end == m.len()).then_some([Some(host), Some(ip), None])
+                (end == m.len()).then(|| spans(&[Some(host), Some(ip)]))
             }
             Scanner::Client => {
                 let qid = queue_id(m)?;
                 let at = after(m, qid.1, b": client=")?;
                 let (host, ip, end) = client(m, at)?;
-                (end == m.len()).then_some([Some(qid), Some(host), Some(ip)])
+                (end == m.len()).then(|| spans(&[Some(qid), Some(host), Some(ip)]))
             }
             Scanner::Removed => {
                 let qid = queue_id(m)?;
-                (after(m, qid.1, b": removed")? == m.len()).then_some([Some(qid), None, None])
+                (after(m, qid.1, b": removed")? == m.len()).then(|| spans(&[Some(qid)]))
             }
             Scanner::MessageId => {
                 let qid = queue_id(m)?;
                 let at = after(m, qid.1, b": message-id=")?;
                 // `.*`: any text but a newline, which a line never holds
-                Some([Some(qid), Some((at, m.len())), None])
+                Some(spans(&[Some(qid), Some((at, m.len()))]))
             }
             Scanner::Queued => {
                 let qid = queue_id(m)?;
                 let at = after(m, qid.1, b": from=<")?;
                 // `(?P<sender>.*?)>, size=`: the first ">, size=" the rest of the line fits
-                for found in memmem::find_iter(&m[at..], b">, size=") {
+                memmem::find_iter(&m[at..], b">, size=").find_map(|found| {
                     let close = at + found;
-                    if let Some((size, nrcpt)) = queued_tail(m, close + b">, size=".len()) {
-                        *extra = Some(nrcpt);
-                        return Some([Some(qid), Some((at, close)), Some(size)]);
-                    }
-                }
-                None
+                    let (size, nrcpt) = queued_tail(m, close + b">, size=".len())?;
+                    Some(spans(&[
+                        Some(qid),
+                        Some((at, close)),
+                        Some(size),
+                        Some(nrcpt),
+                    ]))
+                })
             }
+            Scanner::Disconnect => {
+                let (host, ip, end) = client(m, "disconnect from ".len())?;
+                // `(?::\d+)?(?: (?P<commands>.*?))?$`: no port here (the regex takes it)
+                match m.get(end) {
+                    None => Some(spans(&[Some(host), Some(ip), None])),
+                    Some(b' ') => Some(spans(&[Some(host), Some(ip), Some((end + 1, m.len()))])),
+                    Some(_) => None,
+                }
+            }
+            Scanner::SpfPrepend => spf_prepend(m),
         }
     }
 }
@@ -113,8 +152,6 @@ fn after(m: &[u8], at: usize, literal: &[u8]) -> Option<usize> {
         .then_some(at + literal.len())
 }
 
-type Range = (usize, usize);
-
 /// `host[ip]` from `at`: host without `[`, `]`, space or tab; ip up to the first `]`.
 /// Returns (host, ip, the offset after `]`).
 fn client(m: &[u8], at: usize) -> Option<(Range, Range, usize)> {
@@ -140,6 +177,51 @@ fn digits(m: &[u8], at: usize) -> Option<usize> {
     (n > 0).then_some(at + n)
 }
 
+/// `[0-9A-Za-z_]+` from `at`: its end, if not empty.
+fn word(m: &[u8], at: usize) -> Option<usize> {
+    let n = m
+        .get(at..)?
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    (n > 0).then_some(at + n)
+}
+
+/// `[^;]*` from `at`, then `literal`: the field's range and the offset after `literal`.
+fn field(m: &[u8], at: usize, literal: &[u8]) -> Option<(Range, usize)> {
+    let end = at + memchr::memchr(b';', m.get(at..)?)?;
+    Some(((at, end), after(m, end, literal)?))
+}
+
+fn spf_prepend(m: &[u8]) -> Option<Spans> {
+    let start = if m.starts_with(b": ") { 2 } else { 0 };
+    let action = (start, start + b"prepend".len());
+    let result_at = after(m, start, b"prepend Received-SPF: ")?;
+    let result_end = word(m, result_at)?;
+    let comment = after(m, result_end, b" (")?;
+    let close = comment + memchr::memchr(b')', &m[comment..])?;
+    let identity_at = after(m, close, b") identity=")?;
+    let identity_end = word(m, identity_at)?;
+    let ip_at = after(m, identity_end, b"; client-ip=")?;
+    let (ip, helo_at) = field(m, ip_at, b"; helo=")?;
+    let (helo, from_at) = field(m, helo_at, b"; envelope-from=")?;
+    let (from, receiver_at) = field(m, from_at, b"; receiver=")?;
+    // `(?P<receiver>[^ ]*) ?$`
+    let receiver_end = receiver_at + m[receiver_at..].iter().take_while(|&&b| b != b' ').count();
+    if !matches!(&m[receiver_end..], b"" | b" ") {
+        return None;
+    }
+    Some(spans(&[
+        Some(action),
+        Some((result_at, result_end)),
+        Some((identity_at, identity_end)),
+        Some(ip),
+        Some(helo),
+        Some(from),
+        Some((receiver_at, receiver_end)),
+    ]))
+}
+
 /// `N, nrcpt=N (queue active)` to the end: the two numbers' ranges.
 fn queued_tail(m: &[u8], at: usize) -> Option<(Range, Range)> {
     let size_end = digits(m, at)?;
@@ -154,16 +236,12 @@ mod tests {
     use super::*;
 
     fn texts(scanner: Scanner, message: &str) -> Option<Vec<Option<String>>> {
-        let mut extra = None;
-        let spans = scanner.scan(message, &mut extra)?;
-        let mut out: Vec<Option<String>> = spans
+        let spans = scanner.scan(message)?;
+        let out = spans
             .iter()
             .take(scanner.groups().len())
             .map(|s| s.map(|(a, b)| message[a..b].to_string()))
             .collect();
-        if scanner == Scanner::Queued {
-            out.push(extra.map(|(a, b)| message[a..b].to_string()));
-        }
         Some(out)
     }
 
@@ -215,6 +293,40 @@ mod tests {
                 "ABCDE: from=<>, size=, nrcpt=1 (queue active)"
             ),
             None
+        );
+    }
+
+    #[test]
+    fn disconnect_and_spf() {
+        assert_eq!(
+            texts(
+                Scanner::Disconnect,
+                "disconnect from a[1.2.3.4] ehlo=1 commands=1"
+            ),
+            some(&["a", "1.2.3.4", "ehlo=1 commands=1"])
+        );
+        assert_eq!(
+            texts(Scanner::Disconnect, "disconnect from a[1.2.3.4]"),
+            Some(vec![Some("a".into()), Some("1.2.3.4".into()), None])
+        );
+        assert_eq!(
+            texts(Scanner::Disconnect, "disconnect from a[1.2.3.4]:25 x"),
+            None
+        );
+        let line = ": prepend Received-SPF: Pass (mailfrom) identity=mailfrom; \
+                    client-ip=1.2.3.4; helo=h; envelope-from=a@b; receiver=r ";
+        assert_eq!(
+            texts(Scanner::SpfPrepend, line),
+            some(&["prepend", "Pass", "mailfrom", "1.2.3.4", "h", "a@b", "r"])
+        );
+        assert_eq!(texts(Scanner::SpfPrepend, &line.replace("r ", "r s")), None);
+        assert_eq!(
+            texts(Scanner::SpfPrepend, &line.replace("(mailfrom)", "(a)b)")),
+            None
+        );
+        assert_eq!(
+            texts(Scanner::SpfPrepend, &line[2..].replace("helo=h", "helo=")),
+            some(&["prepend", "Pass", "mailfrom", "1.2.3.4", "", "a@b", "r"])
         );
     }
 }

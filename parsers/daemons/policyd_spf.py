@@ -29,6 +29,7 @@ SPF_RULES = (
             r"helo=(?P<helo>[^;]*); envelope-from=(?P<envelope_from>[^;]*); "
             r"receiver=(?P<receiver>[^ ]*) ?$"
         ),
+        scanner="spf_prepend",  # the fast path's shape, by hand (engine/src/scan.rs)
     ),
     # With Header_Type = AR: "prepend Authentication-Results: HOST; spf=pass
     # (sender SPF authorized) smtp.mailfrom=DOMAIN (client-ip=...; helo=...; ...)".

@@ -92,6 +92,7 @@ RULES = (
         EventKind.DISCONNECT,
         "disconnect from ",
         rf"^disconnect from {CLIENT}(?: (?P<commands>.*?))?$",
+        scanner="disconnect",
     ),
     Rule(
         EventKind.CLIENT,
