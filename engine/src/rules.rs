@@ -303,7 +303,7 @@ impl Table {
     /// Capture locations for every rule, for one thread's use.
     pub fn locations(&self) -> Locations {
         Locations {
-            scan: [None; 8],
+            scan: [None; 16],
             full: self
                 .rules
                 .iter()

@@ -14,16 +14,19 @@
 //! - `disconnect`: smtpd.c `disconnect from host[ip] ehlo=1 ... commands=N[/M]` (no port);
 //! - `spf_prepend`: policyd-spf's `[: ]prepend Received-SPF: RESULT (COMMENT) identity=...;
 //!   client-ip=...; helo=...; envelope-from=...; receiver=...` (the shape of its fast path:
-//!   no queue id, no `)` in the comment, a receiver without spaces).
+//!   no queue id, no `)` in the comment, a receiver without spaces);
+//! - `delivery`: log_adhoc.c `QID: to=<...>, [orig_to=<...>, ]relay=..., [conn_use=N, ]
+//!   delay=N, delays=a/b/c/d, [tls=..., ]dsn=N.N.N, status=WORD[ (REASON)]` (the shape of
+//!   delivery.py's fast path).
 
 use memchr::memmem;
 
 /// What a scanner found: the text range of each of its groups, in `Scanner::groups` order.
-pub type Spans = [Option<Range>; 8];
+pub type Spans = [Option<Range>; 16];
 
 type Range = (usize, usize);
 
-const NONE: Spans = [None; 8];
+const NONE: Spans = [None; 16];
 
 fn spans(found: &[Option<Range>]) -> Spans {
     let mut out = NONE;
@@ -40,6 +43,7 @@ pub enum Scanner {
     Queued,
     Disconnect,
     SpfPrepend,
+    Delivery,
 }
 
 impl Scanner {
@@ -52,6 +56,7 @@ impl Scanner {
             "queued" => Some(Scanner::Queued),
             "disconnect" => Some(Scanner::Disconnect),
             "spf_prepend" => Some(Scanner::SpfPrepend),
+            "delivery" => Some(Scanner::Delivery),
             _ => None,
         }
     }
@@ -73,6 +78,22 @@ impl Scanner {
                 "helo",
                 "envelope_from",
                 "receiver",
+            ],
+            Scanner::Delivery => &[
+                "queue_id",
+                "recipient",
+                "orig_recipient",
+                "relay",
+                "conn_use",
+                "delay",
+                "delay_before_qmgr",
+                "delay_in_qmgr",
+                "delay_conn_setup",
+                "delay_transmission",
+                "tls_summary",
+                "dsn",
+                "status",
+                "reason",
             ],
         }
     }
@@ -125,6 +146,7 @@ impl Scanner {
                 }
             }
             Scanner::SpfPrepend => spf_prepend(m),
+            Scanner::Delivery => delivery(m),
         }
     }
 }
@@ -219,6 +241,102 @@ fn spf_prepend(m: &[u8]) -> Option<Spans> {
         Some(helo),
         Some(from),
         Some((receiver_at, receiver_end)),
+    ]))
+}
+
+/// The end of a run of bytes that pass `ok` from `at`, if not empty.
+fn run(m: &[u8], at: usize, ok: impl Fn(u8) -> bool) -> Option<usize> {
+    let n = m.get(at..)?.iter().take_while(|&&b| ok(b)).count();
+    (n > 0).then_some(at + n)
+}
+
+fn delay(b: u8) -> bool {
+    b.is_ascii_digit() || b == b'.'
+}
+
+/// `[0-9]\.[0-9]{1,3}\.[0-9]{1,3}` from `at`: its end.
+fn dsn(m: &[u8], at: usize) -> Option<usize> {
+    let digits_upto = |from: usize| {
+        let n = m
+            .get(from..)?
+            .iter()
+            .take(3)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        (n > 0).then_some(from + n)
+    };
+    if !m.get(at)?.is_ascii_digit() || m.get(at + 1) != Some(&b'.') {
+        return None;
+    }
+    let minor = digits_upto(at + 2)?;
+    if m.get(minor) != Some(&b'.') {
+        return None;
+    }
+    digits_upto(minor + 1)
+}
+
+fn delivery(m: &[u8]) -> Option<Spans> {
+    let qid = queue_id(m)?;
+    let to = after(m, qid.1, b": to=<")?;
+    let to_end = to + memchr::memchr(b'>', &m[to..])?;
+    let mut at = after(m, to_end, b">, ")?;
+    let mut orig = None;
+    if let Some(o) = after(m, at, b"orig_to=<") {
+        let o_end = o + memchr::memchr(b'>', &m[o..])?;
+        orig = Some((o, o_end));
+        at = after(m, o_end, b">, ")?;
+    }
+    let relay_at = after(m, at, b"relay=")?;
+    let relay_end = run(m, relay_at, |b| !matches!(b, b',' | b' ' | b'\t'))?;
+    at = after(m, relay_end, b", ")?;
+    let mut conn_use = None;
+    if let Some(c) = after(m, at, b"conn_use=") {
+        let c_end = digits(m, c)?;
+        conn_use = Some((c, c_end));
+        at = after(m, c_end, b", ")?;
+    }
+    let delay_at = after(m, at, b"delay=")?;
+    let delay_end = run(m, delay_at, delay)?;
+    let a = after(m, delay_end, b", delays=")?;
+    let a_end = run(m, a, delay)?;
+    let b = after(m, a_end, b"/")?;
+    let b_end = run(m, b, delay)?;
+    let c = after(m, b_end, b"/")?;
+    let c_end = run(m, c, delay)?;
+    let d = after(m, c_end, b"/")?;
+    let d_end = run(m, d, delay)?;
+    at = after(m, d_end, b", ")?;
+    let mut tls = None;
+    if let Some(t) = after(m, at, b"tls=") {
+        let t_end = run(m, t, |b| !matches!(b, b',' | b' ' | b'\t'))?;
+        tls = Some((t, t_end));
+        at = after(m, t_end, b", ")?;
+    }
+    let dsn_at = after(m, at, b"dsn=")?;
+    let dsn_end = dsn(m, dsn_at)?;
+    let status_at = after(m, dsn_end, b", status=")?;
+    let status_end = run(m, status_at, |b| !matches!(b, b' ' | b'\t'))?;
+    // `(?: \((?P<reason>.*))?$`, the reason's closing ")" dropped (and required)
+    let reason = match &m[status_end..] {
+        [] => None,
+        [b' ', b'(', .., b')'] => Some((status_end + 2, m.len() - 1)),
+        _ => return None,
+    };
+    Some(spans(&[
+        Some(qid),
+        Some((to, to_end)),
+        orig,
+        Some((relay_at, relay_end)),
+        conn_use,
+        Some((delay_at, delay_end)),
+        Some((a, a_end)),
+        Some((b, b_end)),
+        Some((c, c_end)),
+        Some((d, d_end)),
+        tls,
+        Some((dsn_at, dsn_end)),
+        Some((status_at, status_end)),
+        reason,
     ]))
 }
 
@@ -328,5 +446,46 @@ mod tests {
             texts(Scanner::SpfPrepend, &line[2..].replace("helo=h", "helo=")),
             some(&["prepend", "Pass", "mailfrom", "1.2.3.4", "", "a@b", "r"])
         );
+    }
+
+    #[test]
+    fn deliveries() {
+        let line = "0123456789B: to=<a@b>, relay=mx[1.2.3.4]:25, delay=0.11, \
+                    delays=0.01/0/0.06/0.02, dsn=2.0.0, status=sent (250 2.0.0 Ok (x))";
+        let got = texts(Scanner::Delivery, line).expect("taken");
+        let want = [
+            Some("0123456789B"),
+            Some("a@b"),
+            None,
+            Some("mx[1.2.3.4]:25"),
+            None,
+            Some("0.11"),
+            Some("0.01"),
+            Some("0"),
+            Some("0.06"),
+            Some("0.02"),
+            None,
+            Some("2.0.0"),
+            Some("sent"),
+            Some("250 2.0.0 Ok (x)"),
+        ];
+        assert_eq!(got, want.map(|w| w.map(String::from)));
+        let full = line
+            .replace("relay=", "orig_to=<c>, relay=")
+            .replace("delay=", "conn_use=2, delay=")
+            .replace("dsn=", "tls=x, dsn=");
+        let got = texts(Scanner::Delivery, &full).expect("taken");
+        assert_eq!(got[2].as_deref(), Some("c"));
+        assert_eq!(got[4].as_deref(), Some("2"));
+        assert_eq!(got[10].as_deref(), Some("x"));
+        assert!(texts(Scanner::Delivery, &line.replace("Ok (x))", "Ok (x)")).is_some());
+        assert!(texts(Scanner::Delivery, &line.replace(" (250 2.0.0 Ok (x))", "")).is_some());
+        assert!(texts(Scanner::Delivery, &line.replace("(x))", "x")).is_none());
+        assert!(texts(
+            Scanner::Delivery,
+            &line.replace("dsn=2.0.0", "dsn=2.0000.0")
+        )
+        .is_none());
+        assert!(texts(Scanner::Delivery, &line.replace("delays=0.01/", "delays=")).is_none());
     }
 }

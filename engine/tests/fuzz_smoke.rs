@@ -35,6 +35,7 @@ const RULE_SEEDS: &[&str] = &[
     "Nov 24 17:18:10 mx postfix/smtpd[9]: > a[1.2.3.4]: 250 ok",
     "Nov 24 17:18:10 mx policyd-spf[9]: warning: x",
     "Nov 24 17:18:10 mx postfix/qmgr[9]: 4F2B1C: removed",
+    "Nov 24 17:18:10 mx postfix/local[9]: 4F2B1C: to=<a@b>, orig_to=<c>, relay=local, delay=0.06, delays=0.05/0.01/0/0, dsn=2.0.0, status=sent (delivered (to) mailbox)",
     "Nov 24 17:18:10 mx postfix/qmgr[9]: 4F2B1C: from=<a>, size=1, nrcpt=2 (queue active)",
     "Nov 24 17:18:10 mx cron[9]: (root) CMD x",
 ];
@@ -165,6 +166,14 @@ fn table() -> Table {
         r"^(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}): from=<(?P<sender>.*?)>, size=(?P<size>\d+), nrcpt=(?P<nrcpt>\d+) \(queue active\)$",
     );
     queued.scanner = Some("queued".into());
+    // parsers/daemons/delivery.py's regex, with its scanner
+    let mut delivered = spec(
+        "delivery",
+        "contains",
+        ": to=<",
+        r"^(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}): to=<(?P<recipient>.*?)>,(?: orig_to=<(?P<orig_recipient>.*?)>,)? relay=(?P<relay>[^ \t]+?),(?: conn_use=(?P<conn_use>[0-9]+),)? delay=(?P<delay>[0-9.]+)(?:, delays=(?P<delay_before_qmgr>[0-9.]+)/(?P<delay_in_qmgr>[0-9.]+)/(?P<delay_conn_setup>[0-9.]+)/(?P<delay_transmission>[0-9.]+))?,(?: tls=(?P<tls_summary>[^ \t]+),)?(?: dsn=(?P<dsn>[0-9]\.[0-9]{1,3}\.[0-9]{1,3}),)? status=(?P<status>[^ \t]+)(?: \((?P<reason>.*)\))?$",
+    );
+    delivered.scanner = Some("delivery".into());
     let mut rules = vec![
         spec(
             "log",
@@ -193,6 +202,7 @@ fn table() -> Table {
         ),
         spec("debug", "regex", r"^(?:[<>] \S+: |>>> )", r"^(?P<text>.*)$"),
         queued,
+        delivered,
     ];
     rules[1].scanner = Some("connect".into());
     Table::new(
@@ -200,10 +210,11 @@ fn table() -> Table {
         vec![
             ("smtpd".into(), vec![0, 1, 3], vec![4, 5]),
             ("qmgr".into(), vec![6], vec![]),
+            ("local".into(), vec![7], vec![]),
             ("smtp".into(), vec![0, 2], vec![4]),
             ("policyd-spf".into(), vec![0], vec![]),
         ],
-        vec!["smtpd".into(), "smtp".into(), "qmgr".into()],
+        vec!["smtpd".into(), "smtp".into(), "qmgr".into(), "local".into()],
         vec!["policyd-spf".into()],
         "policyd-spf".into(),
     )

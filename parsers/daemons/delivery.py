@@ -33,7 +33,16 @@ DELIVERY_FAST = FastPath(
     closing={"reason": ")"},
 )
 
-DELIVERY_RULES = (Rule(EventKind.DELIVERY, ": to=<", DELIVERY, Test.CONTAINS, fast=DELIVERY_FAST),)
+DELIVERY_RULES = (
+    Rule(
+        EventKind.DELIVERY,
+        ": to=<",
+        DELIVERY,
+        Test.CONTAINS,
+        fast=DELIVERY_FAST,
+        scanner="delivery",  # the fast path's shape, by hand (engine/src/scan.rs)
+    ),
+)
 
 # A soft error from one server while another (a backup MX) is left to try is logged
 # alone, "QID: REASON", before smtp(8) moves on (smtp_site_fail()/smtp_mesg_fail() in
