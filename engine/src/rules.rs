@@ -388,6 +388,41 @@ impl Table {
         self.rules[rule].kind
     }
 
+    /// For tests: where rule `rule`'s scanner takes `message`, the full regex must
+    /// match it too and capture the same text in every column. An error says where not.
+    pub fn check_scanner(&self, rule: usize, message: &str) -> Result<(), String> {
+        let Some((scanner, _)) = &self.rules[rule].scanner else {
+            return Ok(());
+        };
+        if scanner.scan(message).is_none() {
+            return Ok(());
+        }
+        let mut locs = self.locations();
+        locs.scan = scanner.scan(message).unwrap_or_default();
+        let columns = self.kinds[self.rules[rule].kind].columns.len();
+        let mut scanned = vec![None; columns];
+        self.fields((rule, Path::Scanner), message, &locs, |c, t| {
+            scanned[c] = Some(t)
+        });
+        if self.rules[rule]
+            .regex
+            .captures_read(&mut locs.full[rule], message)
+            .is_none()
+        {
+            return Err(format!("{scanner:?} takes {message:?}, its regex does not"));
+        }
+        let mut matched = vec![None; columns];
+        self.fields((rule, Path::Regex), message, &locs, |c, t| {
+            matched[c] = Some(t)
+        });
+        if scanned != matched {
+            return Err(format!(
+                "{scanner:?} on {message:?}: {scanned:?}, the regex: {matched:?}"
+            ));
+        }
+        Ok(())
+    }
+
     pub fn rule_count(&self) -> usize {
         self.rules.len()
     }

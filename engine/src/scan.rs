@@ -102,7 +102,7 @@ impl Scanner {
         let m = message.as_bytes();
         match self {
             Scanner::Connect => {
-                let (host, ip, end) = client(m, "connect from ".len())?;
+                let (host, ip, end) = client(m, after(m, 0, b"connect from ")?)?;
                 (end == m.len()).then(|| spans(&[Some(host), Some(ip)]))
             }
             Scanner::Client => {
@@ -137,7 +137,7 @@ impl Scanner {
                 })
             }
             Scanner::Disconnect => {
-                let (host, ip, end) = client(m, "disconnect from ".len())?;
+                let (host, ip, end) = client(m, after(m, 0, b"disconnect from ")?)?;
                 // `(?::\d+)?(?: (?P<commands>.*?))?$`: no port here (the regex takes it)
                 match m.get(end) {
                     None => Some(spans(&[Some(host), Some(ip), None])),

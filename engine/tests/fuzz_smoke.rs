@@ -35,6 +35,10 @@ const RULE_SEEDS: &[&str] = &[
     "Nov 24 17:18:10 mx postfix/smtpd[9]: > a[1.2.3.4]: 250 ok",
     "Nov 24 17:18:10 mx policyd-spf[9]: warning: x",
     "Nov 24 17:18:10 mx postfix/qmgr[9]: 4F2B1C: removed",
+    "Nov 24 17:18:10 mx postfix/smtpd[9]: disconnect from a[1.2.3.4] ehlo=1 rcpt=0/1 commands=1/2",
+    "Nov 24 17:18:10 mx postfix/smtpd[9]: 4F2B1C3D5E: client=mail.example.com[2001:db8::1]",
+    "Nov 24 17:18:10 mx postfix/cleanup[9]: 4F2B1C3D5E: message-id=<a@b.c>",
+    "Nov 24 17:18:10 mx policyd-spf[9]: : prepend Received-SPF: Pass (mailfrom) identity=mailfrom; client-ip=1.2.3.4; helo=h.example; envelope-from=a@b.c; receiver=r ",
     "Nov 24 17:18:10 mx postfix/local[9]: 4F2B1C: to=<a@b>, orig_to=<c>, relay=local, delay=0.06, delays=0.05/0.01/0/0, dsn=2.0.0, status=sent (delivered (to) mailbox)",
     "Nov 24 17:18:10 mx postfix/qmgr[9]: 4F2B1C: from=<a>, size=1, nrcpt=2 (queue active)",
     "Nov 24 17:18:10 mx cron[9]: (root) CMD x",
@@ -205,16 +209,66 @@ fn table() -> Table {
         delivered,
     ];
     rules[1].scanner = Some("connect".into());
+    // parsers/daemons/'s rules of the other scanners, as native.py hands them over
+    for (scanner, kind, test, literal, pattern) in [
+        (
+            "disconnect",
+            "disconnect",
+            "starts",
+            "disconnect from ",
+            r"^disconnect from (?P<client_host>[^\[\] \t]*)\[(?P<client_ip>[^\]]*)\](?::[0-9]+)?(?: (?P<commands>.*?))?$",
+        ),
+        (
+            "client",
+            "client",
+            "contains",
+            ": client=",
+            r"^(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}): client=(?P<client_host>[^\[\] \t]*)\[(?P<client_ip>[^\]]*)\](?::[0-9]+)?(?:, sasl_method=(?P<sasl_method>[^,]*))?(?:, sasl_username=(?P<sasl_username>[^,]*))?(?:, sasl_sender=.*)?(?:, orig_queue_id=[^ \t]+, orig_client=.*)?$",
+        ),
+        (
+            "removed",
+            "removed",
+            "contains",
+            ": removed",
+            r"^(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}): removed$",
+        ),
+        (
+            "message_id",
+            "message_id",
+            "contains",
+            "message-id=",
+            r"^(?P<queue_id>[0-9A-F]{5,}|[0-9BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz]{10,}): message-id=(?P<message_id>.*)$",
+        ),
+        (
+            "spf_prepend",
+            "spf",
+            "contains",
+            "prepend Received-SPF: ",
+            r"^(?:[0-9A-Za-z]*: )?(?P<action>prepend) Received-SPF: (?P<result>[0-9A-Za-z_]+) \(.*?\) identity=(?P<identity>[0-9A-Za-z_]+); client-ip=(?P<client_ip>[^;]*); helo=(?P<helo>[^;]*); envelope-from=(?P<envelope_from>[^;]*); receiver=(?P<receiver>.*?) ?$",
+        ),
+    ] {
+        let mut rule = spec(kind, test, literal, pattern);
+        rule.scanner = Some(scanner.into());
+        rules.push(rule);
+    }
+
     Table::new(
         rules,
         vec![
-            ("smtpd".into(), vec![0, 1, 3], vec![4, 5]),
-            ("qmgr".into(), vec![6], vec![]),
+            ("smtpd".into(), vec![0, 1, 3, 8, 9], vec![4, 5]),
+            ("cleanup".into(), vec![11], vec![]),
+            ("qmgr".into(), vec![10, 6], vec![]),
             ("local".into(), vec![7], vec![]),
             ("smtp".into(), vec![0, 2], vec![4]),
-            ("policyd-spf".into(), vec![0], vec![]),
+            ("policyd-spf".into(), vec![0, 12], vec![]),
         ],
-        vec!["smtpd".into(), "smtp".into(), "qmgr".into(), "local".into()],
+        vec![
+            "smtpd".into(),
+            "smtp".into(),
+            "qmgr".into(),
+            "local".into(),
+            "cleanup".into(),
+        ],
         vec!["policyd-spf".into()],
         "policyd-spf".into(),
     )
@@ -235,6 +289,32 @@ fn check_rules(table: &Table, chunk: &[u8], format: Format) {
     for frame in frames.chain([parsed.unparsed, parsed.odd, parsed.envelope]) {
         let (schema, array) = frame.export();
         assert!(!schema.is_released() && !array.is_released());
+    }
+}
+
+/// Messages of the scanned shapes, mutated: where a scanner takes one, its rule's regex
+/// takes it too, with the same captures.
+#[test]
+fn scanners_agree_with_their_regexes() {
+    let iterations: usize = std::env::var("FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3_000);
+    let table = table();
+    let mut rng = Rng(0x0BAD_5CA1_AB1E);
+    let messages: Vec<&str> = RULE_SEEDS
+        .iter()
+        .filter_map(|line| line.split_once("]: ").map(|(_, m)| m))
+        .collect();
+    for _ in 0..iterations * 4 {
+        let mut bytes = messages[rng.below(messages.len())].as_bytes().to_vec();
+        mutate(&mut rng, &mut bytes);
+        let message = String::from_utf8_lossy(&bytes).replace('\n', " ");
+        for rule in 0..table.rule_count() {
+            if let Err(disagreement) = table.check_scanner(rule, &message) {
+                panic!("{disagreement}");
+            }
+        }
     }
 }
 
