@@ -47,6 +47,7 @@ class RuleTable:
         postfix: list[str],
         spf_programs: list[str],
         spf_daemon: str,
+        families: list[tuple[str, str]] = ...,
     ) -> None: ...
     def parse(
         self,

@@ -38,6 +38,8 @@ def per_distinct(frame: pl.DataFrame, column: str, exprs: list[pl.Expr]) -> pl.D
 def _with_family(frame: pl.DataFrame, ip_column: str) -> pl.DataFrame:
     if ip_column not in frame.columns:
         return frame
+    if "_ip_family" in frame.columns:  # the engine's, of the address as captured
+        return frame.drop("ip_family", strict=False).rename({"_ip_family": "ip_family"})
     family = ip_family(pl.col(ip_column)).alias("ip_family")
     return per_distinct(frame.drop("ip_family", strict=False), ip_column, [family])
 
@@ -307,9 +309,27 @@ DERIVATIONS: dict[EventKind, Derivation] = {
 }
 
 
+# The kinds whose family derive.py works out of the address as the rule captured it:
+# the Rust engine does that itself, as `_ip_family` (engine/src/family.rs).
+ENGINE_FAMILIES: dict[EventKind, str] = {
+    EventKind.CONNECT: "client_ip",
+    EventKind.DISCONNECT: "client_ip",
+    EventKind.SESSION_ERROR: "client_ip",
+    EventKind.CLIENT: "client_ip",
+    EventKind.SASL_FAILURE: "client_ip",
+    EventKind.TLS: "peer_ip",
+    EventKind.TLS_ERROR: "peer_ip",
+    EventKind.TLS_SETUP: "peer_ip",
+    EventKind.NOTICE: "peer_ip",
+    EventKind.REJECT: "client_ip",
+    EventKind.CONTENT_CHECK: "client_ip",
+    EventKind.POSTSCREEN: "client_ip",
+}
+
+
 def derive(kind: EventKind, frame: pl.DataFrame) -> pl.DataFrame:
     step = DERIVATIONS.get(kind)
     derived = step(frame) if step is not None else frame
     if "queue_id" in derived.columns:  # "NOQUEUE" is the absence of a queue id
         derived = derived.with_columns(pl.col("queue_id").replace("NOQUEUE", None))
-    return derived
+    return derived.drop("_ip_family", strict=False)

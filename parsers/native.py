@@ -22,7 +22,7 @@ from parsers.daemons import (
     debug_rules_for,
     rules_for,
 )
-from parsers.derive import derive
+from parsers.derive import ENGINE_FAMILIES, derive
 from parsers.envelope import LogFormat, envelope_times
 from parsers.extract_polars import Extracted, extract_polars
 from parsers.rules import FastPath, Rule, Test, ascii_classes
@@ -81,8 +81,9 @@ def rule_table() -> _engine.RuleTable:
         (name, indexes(rules_for(name)), indexes(debug_rules_for(name)))
         for name in sorted({*POSTFIX_DAEMONS, SPF_DAEMON})
     ]
+    families = [(kind.value, column) for kind, column in ENGINE_FAMILIES.items()]
     return _engine.RuleTable(
-        rows, daemons, sorted(POSTFIX_DAEMONS), sorted(SPF_PROGRAMS), SPF_DAEMON
+        rows, daemons, sorted(POSTFIX_DAEMONS), sorted(SPF_PROGRAMS), SPF_DAEMON, families
     )
 
 

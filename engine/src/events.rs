@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use crate::columns::{Column, Frame, IntColumn, Overflow, StringColumn};
 use crate::envelope::{split, Envelope, Format, Span};
 use crate::lines::TooLarge;
-use crate::rules::{Outcome, Table};
+use crate::rules::{KindColumns, Outcome, Table};
 
 pub const NO_ENVELOPE: &str = "(no envelope)";
 
@@ -90,6 +90,7 @@ struct KindBuilder {
     common: Common,
     daemon: StringColumn,
     fields: Vec<Option<StringColumn>>,
+    family: StringColumn,
 }
 
 impl KindBuilder {
@@ -108,14 +109,19 @@ impl KindBuilder {
         Ok(())
     }
 
-    fn frame(self, names: &[String]) -> Frame {
+    fn frame(self, kind: &KindColumns) -> Frame {
         let rows = self.daemon.len();
         let mut columns = self.common.columns();
         columns.push(("daemon".into(), Column::Str(self.daemon)));
-        for (name, column) in names.iter().zip(self.fields) {
+        // the family of an address column the frame has (derive.py's, by the engine)
+        let family = kind.family.filter(|&c| self.fields[c].is_some());
+        for (name, column) in kind.columns.iter().zip(self.fields) {
             if let Some(column) = column {
                 columns.push((name.clone(), Column::Str(column)));
             }
+        }
+        if family.is_some() {
+            columns.push(("_ip_family".into(), Column::Str(self.family)));
         }
         Frame { rows, columns }
     }
@@ -212,6 +218,7 @@ pub fn parse(
             common: Common::default(),
             daemon: StringColumn::default(),
             fields: names.iter().map(|_| None).collect(),
+            family: StringColumn::default(),
         });
         if !seen[rule] {
             seen[rule] = true;
@@ -229,12 +236,17 @@ pub fn parse(
                 column.push(*value)?;
             }
         }
+        if let Some(ip) = table.kinds[kind].family {
+            builder
+                .family
+                .push(scratch[ip].and_then(|a| table.family_of(a)))?;
+        }
     }
 
     let kinds = kinds
         .into_iter()
         .zip(&table.kinds)
-        .filter_map(|(built, kind)| built.map(|b| (kind.name.clone(), b.frame(&kind.columns))))
+        .filter_map(|(built, kind)| built.map(|b| (kind.name.clone(), b.frame(kind))))
         .collect();
     let mut not_mail: Vec<(String, u64)> = not_mail
         .into_iter()

@@ -7,6 +7,7 @@ pub mod arrow;
 pub mod columns;
 pub mod envelope;
 pub mod events;
+mod family;
 pub mod json;
 pub mod lines;
 pub mod rules;

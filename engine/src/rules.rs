@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use memchr::memmem;
 use regex::{CaptureLocations, Regex, RegexBuilder};
 
+use crate::family::Families;
 use crate::scan::{Scanner, Spans};
 
 /// A rule's cheap test, as in `parsers/rules.py: Test`.
@@ -149,6 +150,8 @@ struct Rule {
 pub struct KindColumns {
     pub name: String,
     pub columns: Vec<String>,
+    /// The column whose IP family the engine works out (as `_ip_family`), if any.
+    pub family: Option<usize>,
 }
 
 pub struct Table {
@@ -159,6 +162,7 @@ pub struct Table {
     postfix: HashSet<String>,
     spf_programs: HashSet<String>,
     spf_daemon: String,
+    families: Option<Families>,
 }
 
 /// What the table made of a message.
@@ -213,6 +217,7 @@ impl Table {
                     kinds.push(KindColumns {
                         name: spec.kind.clone(),
                         columns: Vec::new(),
+                        family: None,
                     });
                     kinds.len() - 1
                 }
@@ -285,7 +290,25 @@ impl Table {
             postfix: postfix.into_iter().collect(),
             spf_programs: spf_programs.into_iter().collect(),
             spf_daemon,
+            families: None,
         })
+    }
+
+    /// Work out the IP family of `column` for the events of `kind`, for each pair (as
+    /// parsers/derive.py would from the captured address).
+    pub fn derive_families(&mut self, pairs: Vec<(String, String)>) -> Result<(), String> {
+        self.families = Some(Families::new().map_err(|e| e.to_string())?);
+        for (kind, column) in pairs {
+            if let Some(k) = self.kinds.iter_mut().find(|k| k.name == kind) {
+                let at = k.columns.iter().position(|c| *c == column);
+                k.family = Some(at.ok_or_else(|| format!("{kind}: no column {column:?}"))?);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn family_of(&self, ip: &str) -> Option<&'static str> {
+        self.families.as_ref().and_then(|f| f.of(ip))
     }
 
     /// The table a program's lines go to (`parsers/stream.py: _daemon_of`); None: not mail.
