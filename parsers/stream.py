@@ -1,8 +1,9 @@
 """The streaming parser: chunks of raw log bytes in, typed event batches out.
 
-Each chunk (whole lines, a few MB) becomes one Polars frame of lines; the envelope is
-split, lines go to their daemon's rule table, captures become typed columns, and
-connection state is carried to the next chunk. Memory is bounded by the chunk size
+Each chunk (whole lines, a few MB) goes through the Rust engine in one pass (envelope,
+each line to its daemon's rule table, captures into columns per event kind:
+parsers/native.py), captures become typed columns, and connection state is carried to
+the next chunk. Memory is bounded by the chunk size
 plus the open connections, whatever the input size.
 """
 
