@@ -163,6 +163,9 @@ class LocalTally:
         # loaded day states, labelled in bulk: a year of quarter hours is many rows
         self._loaded = Backlog(_LABEL_EVERY)
         self._labelled = Tally(self.keys, value, seen=False, peak=peak)
+        # set by a builder that sums states up to dump them again (a store's month
+        # summary): loaded states are then kept per UTC quarter hour, never labelled
+        self.keeps_slots = False
 
     def add(self, frame: pl.DataFrame) -> None:
         """`frame` has "time" and the keys after the labels (and the value column)."""
@@ -201,7 +204,9 @@ class LocalTally:
         return self._slots.dump()
 
     def load(self, frame: pl.DataFrame) -> None:
-        if self._loaded.put(frame):
+        if self.keeps_slots:
+            self._slots.load(frame)
+        elif self._loaded.put(frame):
             self._flush()
 
 
