@@ -148,8 +148,17 @@ def main() -> None:
         first = run_once([*MAILLOGS, "report", *COMMON, *store, *month])
         rows.append(("report, 30 days, no summaries yet (it makes them)", *first))
         summarize = run_once([*MAILLOGS, "store", "summarize", *store])
-        rows.append(("store summarize (every other day but the newest)", *summarize))
+        rows.append(
+            ("store summarize (every other day but the newest, and the months)", *summarize)
+        )
+    # the last calendar month before the newest day's (like --since last-month in it):
+    # a whole month that is over, read as its month summary
+    calendar = (newest.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     for name, period in (
+        (
+            f"report, the month {calendar} (its month summary)",
+            ["--since", calendar, "--until", calendar],
+        ),
         ("report, 30 days", month),
         ("report, 30 days up to the newest (read as events)", days_before(29, 0)),
         ("report, the whole year", []),
