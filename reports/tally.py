@@ -8,8 +8,10 @@ from typing import Protocol
 
 import polars as pl
 
-# Merge the pending partial frames once there are this many.
+# Merge the pending partial frames once there are this many, or once they hold this
+# many rows (loaded month summaries: a month's clients each, twelve of them for a year).
 _COMPACT_AFTER = 32
+_COMPACT_ROWS = 300_000
 
 
 class Accumulator(Protocol):
@@ -72,7 +74,7 @@ class Tally:
     def _append(self, part: pl.DataFrame) -> None:
         self._parts.append(_kept(part))
         self._sorted = None
-        if len(self._parts) >= _COMPACT_AFTER:
+        if _too_many(self._parts):
             self._parts = [owned(merge_tallies(pl.concat(self._parts), self.keys))]
 
     def merged(self) -> pl.DataFrame:
@@ -282,6 +284,15 @@ class Distinct:
     def load(self, frame: pl.DataFrame) -> None:
         if frame.height:
             self._parts.append(frame)
+            if _too_many(self._parts):
+                self._parts = [owned(pl.concat(self._parts).unique())]
+
+
+def _too_many(parts: Sequence[pl.DataFrame]) -> bool:
+    """Time to merge partial frames into one?"""
+    if len(parts) >= _COMPACT_AFTER:
+        return True
+    return len(parts) > 1 and sum(part.height for part in parts) > _COMPACT_ROWS
 
 
 class Counters:
