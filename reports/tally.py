@@ -175,10 +175,13 @@ class LocalTally:
             self._slots.add(frame.with_columns(pl.col("time").dt.truncate(_SLOT).alias("slot")))
 
     def _label(self, slots: pl.DataFrame) -> pl.DataFrame:
+        # each distinct quarter hour formatted once (a year has 35,040 of them, its
+        # loaded rows many more: one per quarter hour and key)
         local = pl.col("slot").dt.convert_time_zone(self.tz)
-        labelled = slots.with_columns(
+        labels = slots.select(pl.col("slot").unique()).with_columns(
             local.dt.strftime(TIME_LABELS[name]).alias(name) for name in self.labels
-        ).drop("slot")
+        )
+        labelled = slots.join(labels, on="slot", how="left").drop("slot")
         return merge_tallies(labelled, self.keys)
 
     def _flush(self) -> None:
