@@ -11,7 +11,8 @@ benchmarks/data/store-year, as cron would over a year: some 110 million events, 
 the day summaries ingest makes as days complete. Each log is deleted once ingested.
 
 `--build copy` copies the month's store of benchmarks/store.py fourteen times, each
-copy's event times moved 25 days later (over 100 million events over 355 days, the
+copy's event times (and the connect times in its session ids) moved 25 days later,
+with queue ids of its own (over 100 million events over 355 days, the
 copies overlapping by five days); `--build none` reuses the store as it is. A store
 without summaries (copied, or whose `_summaries` was deleted) then gets two more
 steps: a report of the 30 days before the newest (it makes and keeps the summaries it
@@ -54,7 +55,7 @@ def build(month: Path, year: Path) -> None:
         frame = pl.read_parquet(part)
         kind_dir = part.parent.parent.name
         for copy in range(COPIES):
-            shifted = frame.with_columns(pl.col("time") + SHIFT * copy)
+            shifted = frame.with_columns(pl.col("time") + SHIFT * copy, *_own_ids(frame, copy))
             for (day,), rows in (
                 shifted.with_columns(
                     pl.col("time").dt.strftime("%Y-%m-%d").fill_null("unknown").alias("_day")
@@ -68,6 +69,30 @@ def build(month: Path, year: Path) -> None:
                     "part-", "compact-"
                 )
                 rows.drop("_day").write_parquet(target / name, compression="zstd")
+
+
+def _own_ids(frame: pl.DataFrame, copy: int) -> list[pl.Expr]:
+    """Each copy's own queue ids and session ids, the ids' connect time moved with the
+    copy's times, as in a log of a server that ran on: otherwise the copies' messages
+    and sessions would be taken for one another across the days they overlap."""
+    shift_us = int(SHIFT.total_seconds()) * 1_000_000 * copy
+    exprs = [
+        (pl.col(name) + pl.lit(f"{copy:X}")).alias(name)
+        for name in frame.columns
+        if name.endswith("queue_id")
+    ]
+    if "session" in frame.columns:
+        parts = pl.col("session").str.splitn("/", 3)
+        start = parts.struct.field("field_2").cast(pl.Int64) + shift_us
+        exprs.append(
+            pl.concat_str(
+                parts.struct.field("field_0"),
+                parts.struct.field("field_1"),
+                start.cast(pl.String),
+                separator="/",
+            ).alias("session")
+        )
+    return exprs
 
 
 def count_events(store: Path) -> int:
@@ -148,8 +173,17 @@ def main() -> None:
         first = run_once([*MAILLOGS, "report", *COMMON, *store, *month])
         rows.append(("report, 30 days, no summaries yet (it makes them)", *first))
         summarize = run_once([*MAILLOGS, "store", "summarize", *store])
-        rows.append(("store summarize (every other day but the newest)", *summarize))
+        rows.append(
+            ("store summarize (every other day but the newest, and the months)", *summarize)
+        )
+    # the last calendar month before the newest day's (like --since last-month in it):
+    # a whole month that is over, read as its month summary
+    calendar = (newest.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     for name, period in (
+        (
+            f"report, the month {calendar} (its month summary)",
+            ["--since", calendar, "--until", calendar],
+        ),
         ("report, 30 days", month),
         ("report, 30 days up to the newest (read as events)", days_before(29, 0)),
         ("report, the whole year", []),

@@ -14,6 +14,7 @@ from parsers.schema import EventKind
 from reports import notices, sections
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, Section, SectionKind, iso, union
+from reports.tally import LocalTally
 
 SCHEMA = "maillogs.report/2"
 # The period's events, first and last, in a dumped state.
@@ -44,6 +45,11 @@ class ReportBuilder:
             self.kinds.insert(0, next(k for k in sections.registered() if k.name == "overview"))
             self.hidden.add("overview")
         self.sections: list[Section[Any]] = [kind.make(options, isolated) for kind in self.kinds]
+        if isolated:  # its state is dumped, also after loading others (a month's)
+            for section in self.sections:
+                for accumulator in section.accumulators().values():
+                    if isinstance(accumulator, LocalTally):
+                        accumulator.keeps_slots = True
         # what the sections read of each kind: a store reads only that
         self.needs: Needs = union(*(section.needs for section in self.sections))
         # the period's events: how many, the first and the last

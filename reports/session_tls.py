@@ -164,5 +164,8 @@ class SessionEnds:
         return self.frame
 
     def load(self, frame: pl.DataFrame) -> None:
-        self.frame = pl.concat([self.frame, frame.select(list(_ENDS))])
+        # one end per session: a row waiting for it is joined to it, never multiplied
+        # (a session id logged twice, or states of copied stores)
+        joined = pl.concat([self.frame, frame.select(list(_ENDS))])
+        self.frame = joined.unique("session", keep="last", maintain_order=True)
         self.loaded()

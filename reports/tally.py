@@ -8,8 +8,10 @@ from typing import Protocol
 
 import polars as pl
 
-# Merge the pending partial frames once there are this many.
+# Merge the pending partial frames once there are this many, or once they hold this
+# many rows (loaded month summaries: a month's clients each, twelve of them for a year).
 _COMPACT_AFTER = 32
+_COMPACT_ROWS = 300_000
 
 
 class Accumulator(Protocol):
@@ -72,7 +74,7 @@ class Tally:
     def _append(self, part: pl.DataFrame) -> None:
         self._parts.append(_kept(part))
         self._sorted = None
-        if len(self._parts) >= _COMPACT_AFTER:
+        if _too_many(self._parts):
             self._parts = [owned(merge_tallies(pl.concat(self._parts), self.keys))]
 
     def merged(self) -> pl.DataFrame:
@@ -163,6 +165,9 @@ class LocalTally:
         # loaded day states, labelled in bulk: a year of quarter hours is many rows
         self._loaded = Backlog(_LABEL_EVERY)
         self._labelled = Tally(self.keys, value, seen=False, peak=peak)
+        # set by a builder that sums states up to dump them again (a store's month
+        # summary): loaded states are then kept per UTC quarter hour, never labelled
+        self.keeps_slots = False
 
     def add(self, frame: pl.DataFrame) -> None:
         """`frame` has "time" and the keys after the labels (and the value column)."""
@@ -170,10 +175,13 @@ class LocalTally:
             self._slots.add(frame.with_columns(pl.col("time").dt.truncate(_SLOT).alias("slot")))
 
     def _label(self, slots: pl.DataFrame) -> pl.DataFrame:
+        # each distinct quarter hour formatted once (a year has 35,040 of them, its
+        # loaded rows many more: one per quarter hour and key)
         local = pl.col("slot").dt.convert_time_zone(self.tz)
-        labelled = slots.with_columns(
+        labels = slots.select(pl.col("slot").unique()).with_columns(
             local.dt.strftime(TIME_LABELS[name]).alias(name) for name in self.labels
-        ).drop("slot")
+        )
+        labelled = slots.join(labels, on="slot", how="left").drop("slot")
         return merge_tallies(labelled, self.keys)
 
     def _flush(self) -> None:
@@ -201,7 +209,9 @@ class LocalTally:
         return self._slots.dump()
 
     def load(self, frame: pl.DataFrame) -> None:
-        if self._loaded.put(frame):
+        if self.keeps_slots:
+            self._slots.load(frame)
+        elif self._loaded.put(frame):
             self._flush()
 
 
@@ -277,6 +287,15 @@ class Distinct:
     def load(self, frame: pl.DataFrame) -> None:
         if frame.height:
             self._parts.append(frame)
+            if _too_many(self._parts):
+                self._parts = [owned(pl.concat(self._parts).unique())]
+
+
+def _too_many(parts: Sequence[pl.DataFrame]) -> bool:
+    """Time to merge partial frames into one?"""
+    if len(parts) >= _COMPACT_AFTER:
+        return True
+    return len(parts) > 1 and sum(part.height for part in parts) > _COMPACT_ROWS
 
 
 class Counters:

@@ -50,7 +50,7 @@ def _summaries(store: Path) -> list[str]:
 
 def _days(folder: Path) -> list[str]:
     """The days a folder of summaries (one set of options) holds, one file each."""
-    return [path.name[5:15] for path in sorted(folder.iterdir())]
+    return [path.name[5:15] for path in sorted(folder.glob("date=*"))]
 
 
 def _store(tmp_path: Path, tz: str = "UTC") -> Path:

@@ -15,10 +15,11 @@ from maillogs.config import domain_name, find_config_path, load_config
 from maillogs.errors import MaillogsError, UsageError
 from maillogs.exit_codes import ExitStatus
 from maillogs.inputs import default_log_paths
-from maillogs.store import maintenance, summaries
+from maillogs.store import maintenance
 from maillogs.store.ingest import ingest as run_ingest
 from maillogs.store.ingest import locked
 from maillogs.store.layout import Place, StoreError
+from maillogs.store.settle import refresh
 from reports.options import ReportOptions
 
 STORE = click.option(
@@ -100,7 +101,8 @@ def ingest(
                 f"ingested {report.new_lines:,} lines ({report.new_bytes:,} bytes) of "
                 f"{len(report.sources)} files: {report.events:,} events in {report.parts:,} files"
                 + (f", merged away {report.merged_away:,} files" if report.merged_away else "")
-                + (f", {report.summaries:,} day summaries" if report.summaries else ""),
+                + (f", {report.summaries:,} day summaries" if report.summaries else "")
+                + (f", {report.months:,} month summaries" if report.months else ""),
                 err=True,
             )
         if not follow:
@@ -130,7 +132,8 @@ def info(store: Path, host: str | None) -> None:
     out.write("sources:\n")
     for name, offset, lines in found.sources:
         out.write(f"  {name}: {lines:,} lines, {offset:,} bytes\n")
-    out.write(f"day summaries: {found.summaries:,} ({found.summary_bytes:,} bytes)\n")
+    months = f", month summaries: {found.month_summaries:,}" if found.month_summaries else ""
+    out.write(f"day summaries: {found.summaries:,}{months} ({found.summary_bytes:,} bytes)\n")
 
 
 @store.command()
@@ -164,7 +167,7 @@ def summarize(
     config_path: str | None,
     wait: bool,
 ) -> None:
-    """Make the day summaries reports read instead of a whole day's events.
+    """Make the day and month summaries reports read instead of a whole day's events.
 
     \b
     ingest makes them for the config's catch-all domains; a report makes the
@@ -179,8 +182,9 @@ def summarize(
     domains = tuple(domain_name(d) for d in catchall_domains) or config.catchall_domains
     place = Place(store, host)
     with locked(place, wait):
-        made = summaries.refresh(place, ReportOptions(catchall_domains=tuple(domains)), env.now())
-    click.echo(f"made {made:,} day summaries", err=True)
+        made = refresh(place, ReportOptions(catchall_domains=tuple(domains)), env.now())
+    months = f" and {made.months:,} month summaries" if made.months else ""
+    click.echo(f"made {made.summaries:,} day summaries{months}", err=True)
 
 
 @store.command()

@@ -66,6 +66,7 @@ class IngestReport:
     sources: list[str] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     summaries: int = 0  # day summaries made
+    months: int = 0  # month summaries made
     merged_away: int = 0  # files of finished days merged into others
 
 
@@ -323,4 +324,5 @@ def ingest(
         checkpoints.save(store, checkpoint)
         settled = settle(store, checkpoint, now, summarize, _Killer(COMPACT_CRASH_HOOK).tick)
         report.merged_away, report.summaries = settled.merged_away, settled.summaries
+        report.months = settled.months
     return report

@@ -25,6 +25,7 @@ class StoreInfo:
     sources: list[tuple[str, int, int]] = field(default_factory=list)  # name, offset, lines
     tz: str | None = None  # the zone classic syslog stamps were read in
     summaries: int = 0  # day summaries, of every set of report options kept
+    month_summaries: int = 0
     summary_bytes: int = 0
 
 
@@ -47,7 +48,10 @@ def info(store: StorePath) -> StoreInfo:
         result.first_day, result.last_day = min(days), max(days)
     result.tz = checkpoint.tz
     for path in summaries.files(store):
-        result.summaries += 1
+        if path.name.startswith("month="):
+            result.month_summaries += 1
+        else:
+            result.summaries += 1
         result.summary_bytes += path.stat().st_size
     for state in checkpoint.sources.values():
         result.sources.append((state.name, state.offset, state.lines))

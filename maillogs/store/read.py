@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import polars as pl
 
@@ -188,8 +188,15 @@ def day_reads(parts: list[PartFile], columns: Columns | None) -> list[Callable[[
     return [partial(read_day, parts, columns, between) for between in slices(parts, columns)]
 
 
-def add_counts(into: StoredDay, day: StoredDay) -> None:
-    """What the slice `day` holds, added to what `into` (another slice) holds."""
+class Holds(Protocol):
+    """What a stored day, a slice of one, or a summary holds of every kind."""
+
+    counts: dict[EventKind, KindCount]
+    unparsed_by_program: dict[str, int]
+
+
+def add_counts(into: Holds, day: Holds) -> None:
+    """What `day` (a slice, a day summary) holds, added to what `into` holds."""
     for kind, count in day.counts.items():
         known = into.counts.get(kind)
         if known is None or known.rows == 0:

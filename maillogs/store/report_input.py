@@ -16,6 +16,7 @@ from maillogs.store import checkpoint as checkpoints
 from maillogs.store.clock import day_over
 from maillogs.store.ingest import IngestReport, new_batches
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, places
+from maillogs.store.months import month_of, month_over, month_summary, months_of, whole_month
 from maillogs.store.read import StoredDay, ahead, counted, day_reads, days_of, whole_day
 from maillogs.store.slices import Columns
 from maillogs.store.summaries import DaySummary, day_summary
@@ -41,7 +42,8 @@ def report_items(
     unparsed lines; not-mail lines are not stored). Of the store, only `columns` (all
     if None) are read; the new lines come whole. With `summaries` (the report's
     options), a day the period holds whole and that is over (by the clock `now`, or as a
-    later day has events) comes as its DaySummary (saved, or made now and saved). A big
+    later day has events) comes as its DaySummary (saved, or made now and saved), and
+    a whole month that is over as its month summary, in place of its days. A big
     day's events come in slices of time.
 
     Several stores (a fleet's hosts, each ingesting into its own store or its own
@@ -60,13 +62,21 @@ def report_items(
         days_of(one, since, until, state) for one, state in zip(stores, states, strict=True)
     ]
     reads: list[Callable[[], StoredDay | DaySummary]] = []
+    whole_months = [
+        _whole_months(days, since, until, now) if summaries is not None else {} for days in by_store
+    ]
     for date in sorted({date for days in by_store for date in days}, key=_day_order):
         events: list[PartFile] = []
-        for one, days in zip(stores, by_store, strict=True):
+        for one, days, months in zip(stores, by_store, whole_months, strict=True):
             parts = days.get(date, [])
             newest = max((day for day in days if day != UNKNOWN_DATE), default=None)
             whole = summaries is not None and whole_day(date, since, until)
-            if parts and whole and day_over(date, now, newest):
+            month = months.get(month_of(date) or "")
+            if parts and month is not None:
+                assert summaries is not None
+                if date == min(month):  # the month comes whole, at its first day
+                    reads.append(partial(month_summary, one, date[:7], month, summaries))
+            elif parts and whole and day_over(date, now, newest):
                 assert summaries is not None
                 reads.append(partial(day_summary, one, date, parts, summaries))
             else:
@@ -85,6 +95,19 @@ def report_items(
             _count(stats, counted(batch))
             yield batch
         errors.extend(report.errors)
+
+
+def _whole_months(
+    days: dict[str, list[PartFile]], since: datetime | None, until: datetime | None, now: datetime
+) -> dict[str, dict[str, list[PartFile]]]:
+    """The days of each month that the period holds whole and that is over: such a
+    month is read as one month summary (maillogs.store.months)."""
+    newest = max((day for day in days if day != UNKNOWN_DATE), default=None)
+    return {
+        month: its_days
+        for month, its_days in months_of(days).items()
+        if whole_month(month, since, until) and month_over(month, now, newest)
+    }
 
 
 def _day_order(date: str) -> tuple[bool, str]:

@@ -1,6 +1,7 @@
 """What an ingest does after adding lines: each day that is over (maillogs.store.clock)
 gets its files merged, at most two per kind (maillogs.store.compaction), and its day
-summary made. Both are redone only where something changed, so a run that brings
+summary made; each month that is over, its month summary (maillogs.store.months).
+All are redone only where something changed, so a run that brings
 nothing costs a listing of the store.
 
 Killed at any point, the next ingest finishes it: the merge is crash-safe on its own,
@@ -13,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from maillogs.store import checkpoint as checkpoints
 from maillogs.store.checkpoint import Checkpoint
 from maillogs.store.clock import day_over
 from maillogs.store.compaction import compact_files
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StorePath
+from maillogs.store.months import summarise_months
 from maillogs.store.read import days_of
 from maillogs.store.summaries import day_summary, summarised
 from parsers.schema import EventKind
@@ -27,6 +30,7 @@ from reports.options import ReportOptions
 class Settled:
     merged_away: int = 0  # files deleted by merging
     summaries: int = 0  # day summaries made
+    months: int = 0  # month summaries made (maillogs.store.months)
 
 
 def settle(
@@ -55,7 +59,30 @@ def settle(
         if not summarised(store, summarize, date, parts):
             day_summary(store, date, parts, summarize)
             done.summaries += 1
+    if summarize is not None:
+        if done.merged_away:
+            days = days_of(store, None, None, checkpoint)
+        done.months = summarise_months(store, summarize, days, now, newest)
     return done
+
+
+def refresh(store: StorePath, options: ReportOptions, now: datetime | None = None) -> Settled:
+    """Make the missing or stale summaries of every stored day, then month, that is
+    over (by the clock `now`, or because a later day has events; without `now`, every
+    day but the newest), without compacting anything: `store summarize`."""
+    days = days_of(store, None, None, checkpoints.load(store))
+    newest = max((date for date in days if date != UNKNOWN_DATE), default=None)
+    clock = now or _NEVER
+    done = Settled()
+    for date, parts in days.items():
+        if day_over(date, clock, newest) and not summarised(store, options, date, parts):
+            day_summary(store, date, parts, options)
+            done.summaries += 1
+    done.months = summarise_months(store, options, days, clock, newest)
+    return done
+
+
+_NEVER = datetime.min.replace(tzinfo=UTC)  # a clock by which no day is over
 
 
 def _by_kind(parts: list[PartFile]) -> dict[EventKind, list[PartFile]]:

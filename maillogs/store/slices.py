@@ -20,7 +20,7 @@ import polars as pl
 from maillogs.store.layout import UNKNOWN_DATE, PartFile
 from parsers.schema import EventKind
 
-SLICE_ROWS = 250_000
+SLICE_ROWS = 125_000
 # the columns a report reads, per kind; a slice's bounds, [start, end) (None: open)
 Columns = Mapping[EventKind, Sequence[str]]
 Between = tuple[datetime | None, datetime | None]

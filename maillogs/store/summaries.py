@@ -25,15 +25,12 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from maillogs.store import checkpoint as checkpoints
-from maillogs.store.clock import day_over
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StorePath, at, day_dirs, write_atomically
-from maillogs.store.read import KindCount, StoredDay, add_counts, day_reads, days_of
+from maillogs.store.read import KindCount, StoredDay, add_counts, day_reads
 from parsers.schema import EventKind
 from reports import sections
 from reports.builder import ReportBuilder
@@ -94,9 +91,9 @@ def day_summary(
     """The saved summary of `date` if it was made from exactly `parts`, else one made
     now from them (and saved, where the store can be written, in place of the day's
     older ones)."""
-    names = _names(parts)
+    names = part_names(parts)
     path = summary_path(store, options, date, names)
-    found = _load(path, names)
+    found = load(path, names)
     if found is not None:
         return found
     builder = ReportBuilder(state_options(options), isolated=True)
@@ -108,7 +105,7 @@ def day_summary(
     summary = DaySummary(builder.dump_state(), held.counts, held.unparsed_by_program)
     # a store the reporting user cannot write: the report is only slower
     with contextlib.suppress(OSError):
-        write_atomically(path, _encode(summary, names))
+        write_atomically(path, encode(summary, names))
         for older in path.parent.glob(f"date={date}.*.parquet"):
             if older != path:
                 older.unlink(missing_ok=True)
@@ -117,7 +114,7 @@ def day_summary(
 
 def summarised(store: StorePath, options: ReportOptions, date: str, parts: list[PartFile]) -> bool:
     """Is there a summary of `date` made from exactly `parts`?"""
-    return summary_path(store, options, date, _names(parts)).exists()
+    return summary_path(store, options, date, part_names(parts)).exists()
 
 
 def _state_names() -> frozenset[str]:
@@ -131,11 +128,12 @@ def _state_names_of(registered: tuple[tuple[str, int], ...]) -> frozenset[str]:
     return frozenset(ReportBuilder(ReportOptions(), isolated=True).dump_state())
 
 
-def _names(parts: list[PartFile]) -> list[str]:
+def part_names(parts: list[PartFile]) -> list[str]:
+    """What a summary of `parts` is made of: kind and file name of each, sorted."""
     return sorted(f"{part.kind.value}/{part.path.name}" for part in parts)
 
 
-def _encode(summary: DaySummary, names: list[str]) -> bytes:
+def encode(summary: DaySummary, names: list[str]) -> bytes:
     counts = pl.DataFrame(
         [
             (kind.value, count.rows, count.first, count.last)
@@ -161,7 +159,7 @@ def _encode(summary: DaySummary, names: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def _load(path: Path, names: list[str]) -> DaySummary | None:
+def load(path: Path, names: list[str]) -> DaySummary | None:
     """None if there is none, it is of other parts (a hash collision) or accumulators
     (made by another version), or it cannot be read: it is then made again (a summary
     is never the only copy of anything)."""
@@ -192,25 +190,6 @@ def _load(path: Path, names: list[str]) -> DaySummary | None:
     )
 
 
-def refresh(store: StorePath, options: ReportOptions, now: datetime | None = None) -> int:
-    """Make the missing or stale summaries of every stored day that is over (by the
-    clock `now`, or because a later day has events; without `now`, every day but the
-    newest); returns how many were made."""
-    days = days_of(store, None, None, checkpoints.load(store))
-    newest = max((date for date in days if date != UNKNOWN_DATE), default=None)
-    made = 0
-    for date, parts in days.items():
-        if not day_over(date, now or _NEVER, newest):
-            continue
-        if not summarised(store, options, date, parts):
-            day_summary(store, date, parts, options)
-            made += 1
-    return made
-
-
-_NEVER = datetime.min.replace(tzinfo=UTC)  # a clock by which no day is over
-
-
 def newest_day(store: StorePath) -> str | None:
     """The latest UTC day with events: still being logged to, most likely, so it is
     read as events rather than summed into a summary each ingest would make stale."""
@@ -219,12 +198,16 @@ def newest_day(store: StorePath) -> str | None:
 
 
 def files(store: StorePath) -> Iterator[Path]:
-    """Every day summary in the store (of its host), of every set of options."""
-    return at(store).summaries.glob("*/date=*.parquet")
+    """Every day and month summary in the store (of its host), of every set of options."""
+    folder = at(store).summaries
+    yield from folder.glob("*/date=*.parquet")
+    yield from folder.glob("*/month=*.parquet")
 
 
 def prune(store: StorePath, oldest: str) -> None:
-    """Delete the summaries of days before `oldest` (YYYY-MM-DD)."""
-    for path in files(store):
-        if path.name[5:15] < oldest:
+    """Delete the summaries of days before `oldest` (YYYY-MM-DD), and of the months
+    that begin before it (a month that lost days is not whole any more)."""
+    for path in list(files(store)):
+        begins = f"{path.name[6:13]}-01" if path.name.startswith("month=") else path.name[5:15]
+        if begins < oldest:
             path.unlink()

@@ -1,0 +1,120 @@
+"""Month summaries: the day summaries of a UTC month that is over, merged into one.
+
+A report over a year would otherwise load 365 day summaries and merge every key of its
+tallies (each client, sender, domain) again and again; with months it loads twelve.
+A month summary is made exactly as a report adds day summaries up (a builder fed one
+state after the other, in day order: the message ledger closes, in the later days,
+what the earlier ones left open), then dumped like a day's: loading it is the same as
+loading its days. It is made by `ingest` once the month is over, or by the first
+report that needs it, and named by the part files of all its days, so a month that
+got late lines, lost days to prune or was compacted is simply not found and is made
+again (from its days' summaries, which are remade only where their files changed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from maillogs.store.clock import day_over
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StorePath, at, write_atomically
+from maillogs.store.read import add_counts
+from maillogs.store.summaries import (
+    DaySummary,
+    day_summary,
+    encode,
+    fingerprint,
+    load,
+    part_names,
+    state_options,
+)
+from reports.builder import ReportBuilder
+from reports.options import ReportOptions
+
+Days = Mapping[str, list[PartFile]]  # the committed parts of each day, by YYYY-MM-DD
+
+
+def month_of(date: str) -> str | None:
+    """YYYY-MM of a stored day; None for the day of events without a time."""
+    return None if date == UNKNOWN_DATE else date[:7]
+
+
+def _bounds(month: str) -> tuple[datetime, datetime]:
+    start = datetime.fromisoformat(f"{month}-01").replace(tzinfo=UTC)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following
+
+
+def whole_month(month: str, since: datetime | None, until: datetime | None) -> bool:
+    """Does the period hold all of the UTC month `month` (YYYY-MM)?"""
+    start, end = _bounds(month)
+    return (since is None or since <= start) and (until is None or end <= until)
+
+
+def month_over(month: str, now: datetime, newest: str | None) -> bool:
+    """Is the month over: its last day is, by the clock or as a later day has events."""
+    _, end = _bounds(month)
+    last_day = (end - timedelta(days=1)).date().isoformat()
+    return day_over(last_day, now, newest)
+
+
+def months_of(days: Days) -> dict[str, dict[str, list[PartFile]]]:
+    """The days grouped by month, in order (the day of events without a time in none)."""
+    months: dict[str, dict[str, list[PartFile]]] = {}
+    for date in sorted(days):
+        month = month_of(date)
+        if month is not None:
+            months.setdefault(month, {})[date] = days[date]
+    return months
+
+
+def month_names(days: Days) -> list[str]:
+    """What a month summary is made of: each day's part names, under its date."""
+    return [f"{date}/{name}" for date in sorted(days) for name in part_names(days[date])]
+
+
+def month_path(store: StorePath, options: ReportOptions, month: str, names: list[str]) -> Path:
+    made_of = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+    return at(store).summaries / fingerprint(options) / f"month={month}.{made_of}.parquet"
+
+
+def summarised_month(store: StorePath, options: ReportOptions, month: str, days: Days) -> bool:
+    return month_path(store, options, month, month_names(days)).exists()
+
+
+def month_summary(store: StorePath, month: str, days: Days, options: ReportOptions) -> DaySummary:
+    """The saved summary of `month` if it was made from exactly these `days` and parts,
+    else one made now from their day summaries (and saved in place of older ones)."""
+    names = month_names(days)
+    path = month_path(store, options, month, names)
+    found = load(path, names)
+    if found is not None:
+        return found
+    builder = ReportBuilder(state_options(options), isolated=True)
+    summary = DaySummary({})
+    for date in sorted(days):
+        day = day_summary(store, date, days[date], options)
+        builder.load_state(day.state)
+        add_counts(summary, day)
+    summary.state = builder.dump_state()
+    with contextlib.suppress(OSError):  # a store the reporting user cannot write
+        write_atomically(path, encode(summary, names))
+        for older in path.parent.glob(f"month={month}.*.parquet"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    return summary
+
+
+def summarise_months(
+    store: StorePath, options: ReportOptions, days: Days, now: datetime, newest: str | None
+) -> int:
+    """Make the missing or stale summaries of the months that are over; how many."""
+    made = 0
+    for month, its_days in months_of(days).items():
+        if month_over(month, now, newest) and not summarised_month(store, options, month, its_days):
+            month_summary(store, month, its_days, options)
+            made += 1
+    return made
