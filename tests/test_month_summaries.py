@@ -96,7 +96,8 @@ def test_a_report_of_month_summaries_is_the_report_of_the_logs(
     assert _months(store) == ["2026-11", "2026-12"], "ingest made them: both months are over"
     from_logs = _report(LATER, *period, str(log))
     from_store = _report(LATER, *period, "--store", str(store))
-    if "--since" in period or "--until" in period:  # the log's lines outside the period are read (and counted), the store's not
+    # the log's lines outside the period are read (and counted), the store's not
+    if "--since" in period or "--until" in period:
         for data in (from_logs, from_store):
             data.pop("parse")
     assert from_store == from_logs
