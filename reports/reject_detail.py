@@ -16,7 +16,7 @@ import polars as pl
 
 from reports.section import Json, records
 from reports.tables import Cell, Table, stamp
-from reports.tally import Accumulator, Tally, merge_tallies
+from reports.tally import Accumulator, Tally, merge_tallies, top_rows
 
 _CLIENT = ["client_host", "client_ip"]
 
@@ -82,7 +82,8 @@ def _ranked(frame: pl.DataFrame, keys: list[str], top: int) -> list[Json]:
         pl.col("last_seen").max(),
     )
     order = ["recipients", "count"] if distinct else ["count"]
-    grouped = grouped.sort([*order, *keys], descending=[True] * len(order) + [False] * len(keys))
+    descending = [True] * len(order) + [False] * len(keys)
+    grouped = top_rows(grouped, [*order, *keys], descending, top)
     return records(grouped.select(*keys, *order[::-1], "first_seen", "last_seen"), top)
 
 
@@ -100,9 +101,14 @@ def _detail(frame: pl.DataFrame, top: int, classes: Sequence[str]) -> dict[str, 
     ):
         listed = []
         for reply in rows.head(top).iter_rows(named=True):
-            clients = frame.filter(
-                (pl.col("reason_class") == klass) & (pl.col("reply") == reply["reply"])
-            ).sort(["count", *_CLIENT], descending=[True, False, False])
+            clients = top_rows(
+                frame.filter(
+                    (pl.col("reason_class") == klass) & (pl.col("reply") == reply["reply"])
+                ),
+                ["count", *_CLIENT],
+                [True, False, False],
+                top,
+            )
             listed.append(
                 {
                     "reply": reply["reply"],

@@ -91,6 +91,13 @@ class Tally:
             self._sorted = _by_count(self.merged(), self.keys)
         return self._sorted
 
+    def top(self, n: int) -> pl.DataFrame:
+        """The first `n` rows of `frame()`, without sorting the others."""
+        if self._sorted is not None:
+            return self._sorted.head(n)
+        descending = [True] + [False] * len(self.keys)
+        return top_rows(self.merged(), ["count", *self.keys], descending, n)
+
     def total(self) -> int:
         return int(self.merged().get_column("count").sum())
 
@@ -237,6 +244,25 @@ def merge_tallies(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     if "peak" in frame.columns:
         aggs.append(pl.col("peak").max())
     return frame.group_by(keys).agg(aggs)
+
+
+def top_rows(
+    frame: pl.DataFrame, by: Sequence[str], descending: Sequence[bool], top: int
+) -> pl.DataFrame:
+    """`frame.sort(by, descending=descending).head(top)`, without sorting every row: no
+    row past the `top`-th value of the first key can be among them (a month's clients
+    are sorted in a fraction of the time when only the top ten are wanted)."""
+    first = by[0]
+    values = frame.get_column(first).drop_nulls()
+    if 0 < top < values.len() // 2:
+        if descending[0]:
+            bound = values.top_k(top).min()
+            keep = pl.col(first) >= bound
+        else:
+            bound = values.bottom_k(top).max()
+            keep = pl.col(first) <= bound
+        frame = frame.filter(keep | pl.col(first).is_null())  # a sort puts nulls first
+    return frame.sort(list(by), descending=list(descending)).head(top)
 
 
 def _by_count(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:

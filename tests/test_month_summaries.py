@@ -84,7 +84,7 @@ def _ingested(log: Path, store: Path, now: datetime) -> None:
         [],  # both months whole: two month summaries
         ["--since", "2026-12-01"],  # December whole, November out
         ["--since", "2026-11-30T12:00", "--period", "day"],  # November cut: its days
-        ["--until", "2026-12-01"],  # November whole, December out
+        ["--until", "2026-11-30"],  # November whole (--until takes in its day), December out
         ["--period", "week", "--tz", "Asia/Kathmandu"],  # local weeks across the months
     ],
 )
@@ -96,8 +96,9 @@ def test_a_report_of_month_summaries_is_the_report_of_the_logs(
     assert _months(store) == ["2026-11", "2026-12"], "ingest made them: both months are over"
     from_logs = _report(LATER, *period, str(log))
     from_store = _report(LATER, *period, "--store", str(store))
-    # the log's lines outside the period are read (and counted), the store's not
-    if "--since" in period or "--until" in period:
+    if (
+        "--since" in period or "--until" in period
+    ):  # the log's lines outside the period are read (and counted), the store's not
         for data in (from_logs, from_store):
             data.pop("parse")
     assert from_store == from_logs
@@ -180,3 +181,23 @@ def test_whole_and_over() -> None:
     assert month_over("2026-11", december + timedelta(hours=1), None)
     assert month_over("2026-11", december, "2026-12-01")
     assert not month_over("2026-11", december, "2026-11-30")
+
+
+def test_a_later_day_of_the_store_ends_the_month_whatever_the_period(
+    tmp_path: Path, log: Path
+) -> None:
+    """Half an hour after midnight the clock (with its hour of grace) does not end
+    November yet, but December's events in the store do, also for a report of
+    November alone, whose own days end on the 30th."""
+    store = tmp_path / "store"
+    now = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    _ingested(log, store, now)
+    assert _months(store) == ["2026-11"]
+    november = ["--until", "2026-11-30"]  # takes in its day
+    from_logs = _report(now, *november, str(log))
+    # November's events cannot be read now: the report has to take its month summary
+    for part in store.glob("kind=*/date=2026-11-*/*.parquet"):
+        part.write_bytes(b"not parquet")
+    from_store = _report(now, *november, "--store", str(store))
+    from_store.pop("parse"), from_logs.pop("parse")
+    assert from_store == from_logs

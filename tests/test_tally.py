@@ -14,7 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.tally import TIME_LABELS, Counters, Distinct, LocalTally, Tally, Values, owned
+from reports.tally import (
+    TIME_LABELS,
+    Counters,
+    Distinct,
+    LocalTally,
+    Tally,
+    Values,
+    owned,
+    top_rows,
+)
 
 ZONES = [
     "UTC",
@@ -183,3 +192,27 @@ def test_a_tally_peak_is_the_largest_value_however_it_was_added() -> None:
     reloaded.load(tally.dump())
     reloaded.add(pl.DataFrame({"k": ["b"], "v": [8.0]}))
     assert dict(reloaded.frame().select("k", "peak").iter_rows()) == {"a": 5.0, "b": 8.0}
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 5)),
+            st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"])),
+            st.sampled_from(["x", "y"]),
+        ),
+        max_size=60,
+    ),
+    top=st.integers(0, 40),
+    first_descending=st.booleans(),
+)
+def test_top_rows_is_the_head_of_the_sorted_frame(
+    rows: list[tuple[int | None, str | None, str]], top: int, first_descending: bool
+) -> None:
+    """Ties, nulls and every `top` against the sort of every row."""
+    frame = pl.DataFrame(
+        rows, schema={"count": pl.Int64(), "key": pl.String(), "other": pl.String()}, orient="row"
+    )
+    by, descending = ["count", "key", "other"], [first_descending, False, True]
+    expected = frame.sort(by, descending=descending).head(top)
+    assert top_rows(frame, by, descending, top).equals(expected)

@@ -19,7 +19,7 @@ from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, places
 from maillogs.store.months import month_of, month_over, month_summary, months_of, whole_month
 from maillogs.store.read import StoredDay, ahead, counted, day_reads, days_of, whole_day
 from maillogs.store.slices import Columns
-from maillogs.store.summaries import DaySummary, day_summary
+from maillogs.store.summaries import DaySummary, day_summary, newest_day
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, ParseStats
 from reports.options import ReportOptions
@@ -62,14 +62,19 @@ def report_items(
         days_of(one, since, until, state) for one, state in zip(stores, states, strict=True)
     ]
     reads: list[Callable[[], StoredDay | DaySummary]] = []
+    # a day is over by the clock, or as a later day of the store has events (the
+    # period's days may end before the store's: its newest day decides)
+    newest_days = [newest_day(one) for one in stores]
     whole_months = [
-        _whole_months(days, since, until, now) if summaries is not None else {} for days in by_store
+        _whole_months(days, since, until, now, newest) if summaries is not None else {}
+        for days, newest in zip(by_store, newest_days, strict=True)
     ]
     for date in sorted({date for days in by_store for date in days}, key=_day_order):
         events: list[PartFile] = []
-        for one, days, months in zip(stores, by_store, whole_months, strict=True):
+        for one, days, months, newest in zip(
+            stores, by_store, whole_months, newest_days, strict=True
+        ):
             parts = days.get(date, [])
-            newest = max((day for day in days if day != UNKNOWN_DATE), default=None)
             whole = summaries is not None and whole_day(date, since, until)
             month = months.get(month_of(date) or "")
             if parts and month is not None:
@@ -98,11 +103,14 @@ def report_items(
 
 
 def _whole_months(
-    days: dict[str, list[PartFile]], since: datetime | None, until: datetime | None, now: datetime
+    days: dict[str, list[PartFile]],
+    since: datetime | None,
+    until: datetime | None,
+    now: datetime,
+    newest: str | None,
 ) -> dict[str, dict[str, list[PartFile]]]:
     """The days of each month that the period holds whole and that is over: such a
     month is read as one month summary (maillogs.store.months)."""
-    newest = max((day for day in days if day != UNKNOWN_DATE), default=None)
     return {
         month: its_days
         for month, its_days in months_of(days).items()

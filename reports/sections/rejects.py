@@ -90,7 +90,7 @@ class Rejects:
             "total": int(classes.get_column("count").sum() or 0),
             "by_class": by_class,
             "rbl_by_list": counts(classes.filter(pl.col("rbl_list").is_not_null()), "rbl_list"),
-            "top_clients": ranked(self.clients.frame(), "client_host", top, ("client_ip",)),
+            "top_clients": ranked(self.clients.top(top), "client_host", top, ("client_ip",)),
             "top_sender_domains": ranked(
                 regroup(self.senders.frame(), sender_domain=domain(pl.col("sender"))).drop_nulls(
                     "sender_domain"

@@ -20,7 +20,7 @@ from reports.metrics import Metrics
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, records
 from reports.tables import Table
-from reports.tally import Accumulator, Counters, LocalTally, Tally
+from reports.tally import Accumulator, Counters, LocalTally, Tally, top_rows
 
 
 class SessionsResult(TypedDict):
@@ -69,7 +69,7 @@ class Sessions:
         return {"ended": self.ended, "by_day": self.by_day, "clients": self.clients}
 
     def result(self, summary: ParseSummary) -> SessionsResult:
-        clients = _lengths(self.clients.frame())
+        clients = _lengths(self.clients.merged())  # ranked below, in two orders
         days = _lengths(self.by_day.frame()).sort("day")
         timed = self.ended["timed"]
         total = int(clients.get_column("total_seconds").sum() or 0)
@@ -109,7 +109,7 @@ def _lengths(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _ranked(clients: pl.DataFrame, by: str, top: int) -> list[Json]:
     """The top clients by `by`, largest first (ties by client)."""
-    ordered = clients.sort([by, *_CLIENT], descending=[True, False, False])
+    ordered = top_rows(clients, [by, *_CLIENT], [True, False, False], top)
     return records(ordered.select(*_CLIENT, "count", *_LENGTHS, "first_seen", "last_seen"), top)
 
 
