@@ -113,15 +113,31 @@ def days_of(
     store: StorePath, since: datetime | None, until: datetime | None, checkpoint: Checkpoint | None
 ) -> dict[str, list[PartFile]]:
     """The committed files of each stored day of the period, oldest day first."""
+    return days_and_newest(store, since, until, checkpoint)[0]
+
+
+def days_and_newest(
+    store: StorePath, since: datetime | None, until: datetime | None, checkpoint: Checkpoint | None
+) -> tuple[dict[str, list[PartFile]], str | None]:
+    """`days_of`, and the newest day of the whole store (any day with a directory),
+    from one listing: a day is over when a later day has events, in the period or not."""
     if not at(store).root.is_dir():
         raise StoreError(f"{store}: no such store directory")
     if checkpoint is None:
         checkpoint = checkpoints.load(store)
+    newest = ""
+
+    def wanted(date: str) -> bool:
+        nonlocal newest
+        if date != UNKNOWN_DATE and date > newest:
+            newest = date
+        return _wanted(date, since, until)
+
     by_date: dict[str, list[PartFile]] = {}
-    for part in committed_parts(store, checkpoint, partial(_wanted, since=since, until=until)):
+    for part in committed_parts(store, checkpoint, wanted):
         by_date.setdefault(part.date, []).append(part)
     dates = sorted(by_date, key=lambda d: (d == UNKNOWN_DATE, d))
-    return {date: by_date[date] for date in dates}
+    return {date: by_date[date] for date in dates}, newest or None
 
 
 def whole_day(date: str, since: datetime | None, until: datetime | None) -> bool:

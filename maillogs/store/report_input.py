@@ -17,9 +17,16 @@ from maillogs.store.clock import day_over
 from maillogs.store.ingest import IngestReport, new_batches
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, places
 from maillogs.store.months import month_of, month_over, month_summary, months_of, whole_month
-from maillogs.store.read import StoredDay, ahead, counted, day_reads, days_of, whole_day
+from maillogs.store.read import (
+    StoredDay,
+    ahead,
+    counted,
+    day_reads,
+    days_and_newest,
+    whole_day,
+)
 from maillogs.store.slices import Columns
-from maillogs.store.summaries import DaySummary, day_summary, newest_day
+from maillogs.store.summaries import DaySummary, day_summary
 from parsers.schema import EventKind
 from parsers.stream import EventBatch, ParseStats
 from reports.options import ReportOptions
@@ -58,13 +65,14 @@ def report_items(
     # One checkpoint for both halves: the stored events it vouches for, then the
     # lines after it, so each line is counted once even while an ingest runs.
     states = [checkpoints.load(one) for one in stores]
-    by_store = [
-        days_of(one, since, until, state) for one, state in zip(stores, states, strict=True)
-    ]
-    reads: list[Callable[[], StoredDay | DaySummary]] = []
     # a day is over by the clock, or as a later day of the store has events (the
     # period's days may end before the store's: its newest day decides)
-    newest_days = [newest_day(one) for one in stores]
+    listed = [
+        days_and_newest(one, since, until, state) for one, state in zip(stores, states, strict=True)
+    ]
+    by_store = [days for days, _ in listed]
+    newest_days = [newest for _, newest in listed]
+    reads: list[Callable[[], StoredDay | DaySummary]] = []
     whole_months = [
         _whole_months(days, since, until, now, newest) if summaries is not None else {}
         for days, newest in zip(by_store, newest_days, strict=True)

@@ -113,17 +113,18 @@ class Problems:
 
     def result(self, summary: ParseSummary) -> ProblemsResult:
         top = self.options.top
-        sessions = self.session_errors.frame()
-        tls = self.tls_errors.frame()
+        # counted and regrouped (each sorts what it gives): their own order is not needed
+        sessions = self.session_errors.merged()
+        tls = self.tls_errors.merged()
         failures = regroup(
-            self.connect_errors.frame(),
+            self.connect_errors.merged(),
             program=pl.col("program"),
             error=text_shape(pl.col("error")),
             peer_host=pl.col("peer_host"),
         )
         directions = {"inbound": 0, "outbound": 0} | counts(tls, "direction")
         return {
-            "logs": _logs(self.logs.frame(), top),
+            "logs": _logs(self.logs.merged(), top),
             "delivery_failures": records(failures, top),
             "session_errors": dict.fromkeys(SESSION_ERRORS, 0) | counts(sessions, "error"),
             # the command a client had reached when it dropped the connection
