@@ -13,22 +13,20 @@ again (from its days' summaries, which are remade only where their files changed
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from maillogs.store.clock import day_over
-from maillogs.store.layout import UNKNOWN_DATE, PartFile, StorePath, at, write_atomically
+from maillogs.store.layout import UNKNOWN_DATE, PartFile, StorePath
 from maillogs.store.read import add_counts
 from maillogs.store.summaries import (
     DaySummary,
     day_summary,
-    encode,
-    fingerprint,
     load,
+    named_path,
     part_names,
+    save,
     state_options,
 )
 from reports.builder import ReportBuilder
@@ -77,8 +75,7 @@ def month_names(days: Days) -> list[str]:
 
 
 def month_path(store: StorePath, options: ReportOptions, month: str, names: list[str]) -> Path:
-    made_of = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
-    return at(store).summaries / fingerprint(options) / f"month={month}.{made_of}.parquet"
+    return named_path(store, options, f"month={month}", names)
 
 
 def summarised_month(store: StorePath, options: ReportOptions, month: str, days: Days) -> bool:
@@ -100,11 +97,7 @@ def month_summary(store: StorePath, month: str, days: Days, options: ReportOptio
         builder.load_state(day.state)
         add_counts(summary, day)
     summary.state = builder.dump_state()
-    with contextlib.suppress(OSError):  # a store the reporting user cannot write
-        write_atomically(path, encode(summary, names))
-        for older in path.parent.glob(f"month={month}.*.parquet"):
-            if older != path:
-                older.unlink(missing_ok=True)
+    save(path, summary, names)
     return summary
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from maillogs.store.layout import UNKNOWN_DATE, PartFile, StorePath, at, day_dirs, write_atomically
+from maillogs.store.layout import PartFile, StorePath, at, write_atomically
 from maillogs.store.read import KindCount, StoredDay, add_counts, day_reads
 from parsers.schema import EventKind
 from reports import sections
@@ -78,11 +78,27 @@ def fingerprint(options: ReportOptions) -> str:
 
 
 def summary_path(store: StorePath, options: ReportOptions, date: str, names: list[str]) -> Path:
-    """Named by the day and the `names` of the files it was made from (`_names`): part
-    names carry their source and byte range, compacted ones a fresh name, so the same
-    names are the same events and a summary of other files is simply not found."""
+    """Named by the day and the `names` of the files it was made from (`part_names`):
+    part names carry their source and byte range, compacted ones a fresh name, so the
+    same names are the same events and a summary of other files is simply not found."""
+    return named_path(store, options, f"date={date}", names)
+
+
+def named_path(store: StorePath, options: ReportOptions, span: str, names: list[str]) -> Path:
+    """`<options>/<span>.<hash of names>.parquet`, `span` being `date=...` or `month=...`."""
     made_of = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
-    return at(store).summaries / fingerprint(options) / f"date={date}.{made_of}.parquet"
+    return at(store).summaries / fingerprint(options) / f"{span}.{made_of}.parquet"
+
+
+def save(path: Path, summary: DaySummary, names: list[str]) -> None:
+    """Write `summary` at `path` (a `named_path`) in place of the older ones of its span,
+    where the store can be written (if not, a report is only slower)."""
+    span = path.name.split(".", 1)[0]
+    with contextlib.suppress(OSError):
+        write_atomically(path, _encode(summary, names))
+        for older in path.parent.glob(f"{span}.*.parquet"):
+            if older != path:
+                older.unlink(missing_ok=True)
 
 
 def day_summary(
@@ -103,12 +119,7 @@ def day_summary(
         builder.add(day.batch)
         add_counts(held, day)
     summary = DaySummary(builder.dump_state(), held.counts, held.unparsed_by_program)
-    # a store the reporting user cannot write: the report is only slower
-    with contextlib.suppress(OSError):
-        write_atomically(path, encode(summary, names))
-        for older in path.parent.glob(f"date={date}.*.parquet"):
-            if older != path:
-                older.unlink(missing_ok=True)
+    save(path, summary, names)
     return summary
 
 
@@ -133,7 +144,7 @@ def part_names(parts: list[PartFile]) -> list[str]:
     return sorted(f"{part.kind.value}/{part.path.name}" for part in parts)
 
 
-def encode(summary: DaySummary, names: list[str]) -> bytes:
+def _encode(summary: DaySummary, names: list[str]) -> bytes:
     counts = pl.DataFrame(
         [
             (kind.value, count.rows, count.first, count.last)
@@ -188,13 +199,6 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
         },
         {str(program): int(lines) for program, lines in unparsed.iter_rows()},
     )
-
-
-def newest_day(store: StorePath) -> str | None:
-    """The latest UTC day with events: still being logged to, most likely, so it is
-    read as events rather than summed into a summary each ingest would make stale."""
-    dates = {date for _, date, _ in day_dirs(store) if date != UNKNOWN_DATE}
-    return max(dates, default=None)
 
 
 def files(store: StorePath) -> Iterator[Path]:
