@@ -69,20 +69,29 @@ class Tally:
             aggs.append(pl.col(self.value).sum().alias("total"))
             if self.peak:
                 aggs.append(pl.col(self.value).max().alias("peak"))
-        self._append(frame.group_by(self.keys).agg(aggs))
+        self._append(_kept(frame.group_by(self.keys).agg(aggs)))
 
     def _append(self, part: pl.DataFrame) -> None:
-        self._parts.append(_kept(part))
+        self._parts.append(part)
         self._sorted = None
         if _too_many(self._parts):
-            self._parts = [owned(merge_tallies(pl.concat(self._parts), self.keys))]
+            self._parts = [self._merge()]
+
+    def _merge(self) -> pl.DataFrame:
+        parts = self._parts
+        if any(_is_coded(part) for part in parts):
+            merged = merge_tallies(pl.concat([coded(part) for part in parts]), self.keys)
+            return merged  # codes hold no text: nothing to copy out of a batch
+        return owned(merge_tallies(pl.concat(parts), self.keys))
 
     def merged(self) -> pl.DataFrame:
-        """One row per key, in no order."""
+        """One row per key, in no order, the keys as text."""
         if not self._parts:
             return _empty_tally(self.keys, self.value, self.seen, self.peak)
         if len(self._parts) > 1:
-            self._parts = [owned(merge_tallies(pl.concat(self._parts), self.keys))]
+            self._parts = [self._merge()]
+        if _is_coded(self._parts[0]):  # kept as text from now on: held once, not twice
+            self._parts = [decoded(self._parts[0])]
         return self._parts[0]
 
     def frame(self) -> pl.DataFrame:
@@ -110,8 +119,42 @@ class Tally:
         return self.merged()
 
     def load(self, frame: pl.DataFrame) -> None:
+        """A big loaded state (a month's clients) is kept with its text keys coded; a
+        small one as it is (coding costs a Polars call, most of a small frame's time)."""
         if frame.height:
-            self._append(frame)
+            self._append(loadable(frame))
+
+
+_CODE_FROM_ROWS = 20_000
+
+
+def loadable(frame: pl.DataFrame) -> pl.DataFrame:
+    """A state's frame as a tally keeps it when loaded: `coded` if it is big. A store
+    codes a summary's frames as it reads them, on the thread that reads ahead."""
+    return coded(frame) if frame.height >= _CODE_FROM_ROWS else frame
+
+
+def coded(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its text columns Categorical. Loaded states are merged with their
+    keys coded: a group-by on codes is a few times faster than on text, and a code
+    takes 4 bytes (merging a year's months: the reject detail's 1.7 million rows of
+    reply and client went from 0.8 s to a fraction, its parts from 45 MiB to 12 for
+    three months). The categories are Polars' global ones: each distinct text is held
+    once for the process, as the tallies hold it anyway."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
+    if not texts:
+        return frame
+    return frame.with_columns(pl.col(name).cast(pl.Categorical()) for name in texts)
+
+
+def decoded(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its Categorical columns as text again."""
+    codes = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Categorical)]
+    return frame.with_columns(pl.col(name).cast(pl.String()) for name in codes)
+
+
+def _is_coded(frame: pl.DataFrame) -> bool:
+    return any(isinstance(dtype, pl.Categorical) for dtype in frame.schema.values())
 
 
 class Backlog:

@@ -21,6 +21,7 @@ from reports.tally import (
     LocalTally,
     Tally,
     Values,
+    coded,
     owned,
     top_rows,
 )
@@ -96,11 +97,11 @@ def test_nothing_added_gives_the_labelled_empty_frame() -> None:
     assert tally.total() == 0
 
 
-def through_parquet(frame: pl.DataFrame) -> pl.DataFrame:
-    """As a day summary keeps it: one list-of-struct cell of a Parquet file."""
+def through_file(frame: pl.DataFrame) -> pl.DataFrame:
+    """As a day summary keeps it: an Arrow IPC stream (maillogs.store.summaries)."""
     buffer = io.BytesIO()
-    pl.DataFrame({"state": pl.Series([frame.to_struct()])}).write_parquet(buffer)
-    return pl.read_parquet(io.BytesIO(buffer.getvalue())).get_column("state")[0].struct.unnest()
+    frame.write_ipc_stream(buffer, compression="zstd")
+    return pl.read_ipc_stream(buffer.getvalue())
 
 
 @settings(max_examples=40, deadline=None)
@@ -113,7 +114,7 @@ def test_states_saved_and_loaded_give_what_adding_everything_gives(
     tz: str, seconds: list[int], cuts: list[int]
 ) -> None:
     """Each piece of events is added to a fresh accumulator, dumped, and loaded (through
-    Parquet) into one accumulator; the last piece is added to it directly."""
+    a file) into one accumulator; the last piece is added to it directly."""
     frame = _times(sorted(seconds))
     bounds = sorted({0, frame.height, *(min(c, frame.height) for c in cuts)})
     pieces = [frame.slice(a, b - a) for a, b in itertools.pairwise(bounds)]
@@ -143,7 +144,7 @@ def test_states_saved_and_loaded_give_what_adding_everything_gives(
         alone = fresh()
         feed(alone, piece)
         for name, accumulator in alone.items():
-            loaded[name].load(through_parquet(accumulator.dump()))
+            loaded[name].load(through_file(accumulator.dump()))
     if pieces:
         feed(loaded, pieces[-1])
 
@@ -216,3 +217,51 @@ def test_top_rows_is_the_head_of_the_sorted_frame(
     by, descending = ["count", "key", "other"], [first_descending, False, True]
     expected = frame.sort(by, descending=descending).head(top)
     assert top_rows(frame, by, descending, top).equals(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["a", "b", "Ω", "a\x00", "", "long " * 9])),
+            st.sampled_from(["x", "y"]),
+            st.integers(0, 10_000),
+        ),
+        min_size=1,
+        max_size=60,
+    ),
+    cuts=st.lists(st.integers(0, 60), max_size=6),
+    loaded=st.lists(st.booleans(), min_size=7, max_size=7),
+    merge_after=st.integers(2, 4),
+)
+def test_coded_and_text_parts_merge_to_what_adding_everything_gives(
+    rows: list[tuple[str | None, str, int]], cuts: list[int], loaded: list[bool], merge_after: int
+) -> None:
+    """Pieces are either added as events or counted alone and loaded with their keys
+    coded (as a summary's big frames are saved), in any order, merged every few parts:
+    the tally is the one of every event, with text keys."""
+    frame = pl.DataFrame(
+        {
+            "key": [r[0] for r in rows],
+            "other": [r[1] for r in rows],
+            "time": [datetime(2026, 11, 1, tzinfo=UTC) + timedelta(seconds=r[2]) for r in rows],
+        },
+        schema={"key": pl.String, "other": pl.String, "time": pl.Datetime("us", "UTC")},
+    )
+    bounds = sorted({0, frame.height, *(min(c, frame.height) for c in cuts)})
+    whole = Tally(["key", "other"])
+    whole.add(frame)
+    tally = Tally(["key", "other"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("reports.tally._COMPACT_AFTER", merge_after)
+        for index, (a, b) in enumerate(itertools.pairwise(bounds)):
+            piece = frame.slice(a, b - a)
+            if loaded[index]:
+                alone = Tally(["key", "other"])
+                alone.add(piece)
+                tally.load(coded(alone.dump()))
+            else:
+                tally.add(piece)
+    assert tally.merged().schema == whole.merged().schema
+    assert tally.frame().equals(whole.frame())
+    assert tally.top(2).equals(whole.top(2))
