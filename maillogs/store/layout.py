@@ -101,9 +101,10 @@ def partition(store: StorePath, kind: EventKind, date: str) -> Path:
     return kind_dir / f"date={date}"
 
 
-def day_dirs(store: StorePath) -> list[tuple[EventKind, str, Path]]:
+def day_dirs(store: StorePath) -> list[tuple[EventKind, str, str]]:
     """Every day directory of the store (of its host), checked: anything else in the
-    data directories is an error."""
+    data directories is an error. Paths as text: a year has thousands, of which a
+    report wants a few (making each a Path was a tenth of a month's report)."""
     place = at(store)
     found = []
     for entry in _entries(place.root):
@@ -117,7 +118,7 @@ def day_dirs(store: StorePath) -> list[tuple[EventKind, str, Path]]:
             date = day.name[5:]
             if not (day.is_dir() and day.name.startswith("date=") and _DATE.fullmatch(date)):
                 raise StoreError(f"{day.path}: not part of a maillogs store (a foreign file?)")
-            found.append((kind, date, Path(day.path)))
+            found.append((kind, date, day.path))
     return found
 
 
@@ -151,7 +152,7 @@ def list_parts(
     return parts
 
 
-def _entries(directory: Path) -> list[os.DirEntry[str]]:
+def _entries(directory: str | Path) -> list[os.DirEntry[str]]:
     """A directory's entries by name (scandir: the file type comes without a stat)."""
     with os.scandir(directory) as found:
         return sorted(found, key=lambda entry: entry.name)
