@@ -52,6 +52,7 @@ class ReportBuilder:
                         accumulator.keeps_slots = True
         # what the sections read of each kind: a store reads only that
         self.needs: Needs = union(*(section.needs for section in self.sections))
+        self._finished = False
         # the period's events: how many, the first and the last
         self.events = 0
         self.first: datetime | None = None
@@ -113,8 +114,16 @@ class ReportBuilder:
                 "last_event": iso(self.last),
             },
         }
-        for kind, section in zip(self.kinds, self.sections, strict=True):
+        if self._finished:
+            raise RuntimeError("a report is finished once: its sections' state is let go")
+        self._finished = True
+        # each section's state is let go once its result is made: a year's tallies,
+        # coded while loaded, are text again while ranked, one section at a time
+        sections, self.sections = self.sections, []
+        for kind in self.kinds:
+            section = sections.pop(0)
             result = section.result(summary)
+            del section
             if kind.keys is None:
                 data[kind.name] = result
             else:

@@ -63,10 +63,11 @@ class RejectDetail:
         """`classes`: the reject classes in the order the report lists them. The
         tallies unsorted (`merged`): each list is ranked on its own, and sorting a
         year's replies by client first cost more than the rest of the section."""
+        unknown = self.unknown.merged(text=False)
         return {
-            "reject_detail": _detail(self.replies.merged(), top, classes),
-            "unknown_recipients": _ranked(self.unknown.merged(), ["recipient"], top),
-            "unknown_recipient_clients": _ranked(self.unknown.merged(), _CLIENT, top),
+            "reject_detail": _detail(self.replies.merged(text=False), top, classes),
+            "unknown_recipients": _ranked(unknown, ["recipient"], top),
+            "unknown_recipient_clients": _ranked(unknown, _CLIENT, top),
         }
 
 

@@ -84,13 +84,16 @@ class Tally:
             return merged  # codes hold no text: nothing to copy out of a batch
         return owned(merge_tallies(pl.concat(parts), self.keys))
 
-    def merged(self) -> pl.DataFrame:
-        """One row per key, in no order, the keys as text."""
+    def merged(self, text: bool = True) -> pl.DataFrame:
+        """One row per key, in no order, the keys as text; with `text` False, keys
+        that were coded (`coded`) stay Categorical, for a caller that only groups,
+        filters, sorts and takes rows (Categorical sorts as its text does): a year's
+        reject detail of a million rows is then never text but in its top rows."""
         if not self._parts:
             return _empty_tally(self.keys, self.value, self.seen, self.peak)
         if len(self._parts) > 1:
             self._parts = [self._merge()]
-        if _is_coded(self._parts[0]):  # kept as text from now on: held once, not twice
+        if text and _is_coded(self._parts[0]):  # text from now on: held once, not twice
             self._parts = [decoded(self._parts[0])]
         return self._parts[0]
 
@@ -361,10 +364,19 @@ class Distinct:
 
 
 def _too_many(parts: Sequence[pl.DataFrame]) -> bool:
-    """Time to merge partial frames into one?"""
+    """Time to merge partial frames into one? When there are many, or when the parts
+    besides the biggest (mostly the last merge's) hold more rows than it does and than
+    _COMPACT_ROWS. Merging whenever all held more than _COMPACT_ROWS merged a year's
+    tally of a million clients again for every day loaded after it (27 s for the year
+    of `benchmarks/store_year.py --build ingest`); this way the rows merged grow
+    geometrically, and the parts held are at most about twice the tally."""
     if len(parts) >= _COMPACT_AFTER:
         return True
-    return len(parts) > 1 and sum(part.height for part in parts) > _COMPACT_ROWS
+    if len(parts) < 2:
+        return False
+    heights = [part.height for part in parts]
+    biggest = max(heights)
+    return sum(heights) - biggest > max(_COMPACT_ROWS, biggest)
 
 
 class Counters:

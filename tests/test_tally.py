@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from reports.tally import (
     Tally,
     Values,
     coded,
+    merge_tallies,
     owned,
     top_rows,
 )
@@ -265,3 +267,38 @@ def test_coded_and_text_parts_merge_to_what_adding_everything_gives(
     assert tally.merged().schema == whole.merged().schema
     assert tally.frame().equals(whole.frame())
     assert tally.top(2).equals(whole.top(2))
+
+
+def test_a_big_tally_is_not_merged_again_for_every_small_part_loaded() -> None:
+    """A year's tally of a million clients, then day after day of a few thousand: the
+    rows merged grow geometrically, not by the whole tally for each day."""
+    merged_rows: list[int] = []
+    real = merge_tallies
+
+    def counting(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+        merged_rows.append(frame.height)
+        return real(frame, keys)
+
+    def clients(first: int, count: int) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "client": [f"c{n}" for n in range(first, first + count)],
+                "count": [1] * count,
+                "first_seen": [datetime(2026, 11, 1, tzinfo=UTC)] * count,
+                "last_seen": [datetime(2026, 11, 2, tzinfo=UTC)] * count,
+            },
+            schema_overrides={"count": pl.UInt32},
+        )
+
+    tally = Tally(["client"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("reports.tally.merge_tallies", counting)
+        tally.load(clients(0, 400_000))
+        tally.load(clients(400_000, 400_000))
+        tally.load(clients(800_000, 400_000))  # two parts besides the biggest: merged
+        assert merged_rows == [1_200_000]
+        for day in range(100):
+            tally.load(clients(day * 3_000, 3_000))  # counted again: no new client
+        assert len(merged_rows) <= 4
+    assert tally.merged().height == 1_200_000
+    assert tally.total() == 1_500_000

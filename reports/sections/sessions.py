@@ -69,7 +69,7 @@ class Sessions:
         return {"ended": self.ended, "by_day": self.by_day, "clients": self.clients}
 
     def result(self, summary: ParseSummary) -> SessionsResult:
-        clients = _lengths(self.clients.merged())  # ranked below, in two orders
+        clients = _lengths(self.clients.merged(text=False))  # ranked below, in two orders
         days = _lengths(self.by_day.frame()).sort("day")
         timed = self.ended["timed"]
         total = int(clients.get_column("total_seconds").sum() or 0)
