@@ -80,8 +80,13 @@ class Tally:
     def _merge(self) -> pl.DataFrame:
         parts = self._parts
         if any(_is_coded(part) for part in parts):
-            merged = merge_tallies(pl.concat([coded(part) for part in parts]), self.keys)
-            return merged  # codes hold no text: nothing to copy out of a batch
+            # codes hold no text, so nothing to copy out of a batch; streamed, the parts
+            # are never copied into one frame first (the ingest-built year of
+            # benchmarks/store_year.py, a million clients: 869 MiB to 675)
+            lazy = pl.concat([coded(part).lazy() for part in parts])
+            return (
+                lazy.group_by(self.keys).agg(_summed(parts[0].columns)).collect(engine="streaming")
+            )
         return owned(merge_tallies(pl.concat(parts), self.keys))
 
     def merged(self, text: bool = True) -> pl.DataFrame:
@@ -282,14 +287,19 @@ def regroup(frame: pl.DataFrame, **keys: pl.Expr) -> pl.DataFrame:
 
 def merge_tallies(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     """Rows of partial tallies with equal keys summed into one."""
+    return frame.group_by(keys).agg(_summed(frame.columns))
+
+
+def _summed(columns: Sequence[str]) -> list[pl.Expr]:
+    """How a Tally frame's values add up."""
     aggs = [pl.col("count").sum()]
-    if "first_seen" in frame.columns:
+    if "first_seen" in columns:
         aggs += [pl.col("first_seen").min(), pl.col("last_seen").max()]
-    if "total" in frame.columns:
+    if "total" in columns:
         aggs.append(pl.col("total").sum())
-    if "peak" in frame.columns:
+    if "peak" in columns:
         aggs.append(pl.col("peak").max())
-    return frame.group_by(keys).agg(aggs)
+    return aggs
 
 
 def top_rows(

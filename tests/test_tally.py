@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +22,6 @@ from reports.tally import (
     Tally,
     Values,
     coded,
-    merge_tallies,
     owned,
     top_rows,
 )
@@ -273,11 +271,11 @@ def test_a_big_tally_is_not_merged_again_for_every_small_part_loaded() -> None:
     """A year's tally of a million clients, then day after day of a few thousand: the
     rows merged grow geometrically, not by the whole tally for each day."""
     merged_rows: list[int] = []
-    real = merge_tallies
+    real = Tally._merge
 
-    def counting(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
-        merged_rows.append(frame.height)
-        return real(frame, keys)
+    def counting(self: Tally) -> pl.DataFrame:
+        merged_rows.append(sum(part.height for part in self._parts))
+        return real(self)
 
     def clients(first: int, count: int) -> pl.DataFrame:
         return pl.DataFrame(
@@ -292,7 +290,7 @@ def test_a_big_tally_is_not_merged_again_for_every_small_part_loaded() -> None:
 
     tally = Tally(["client"])
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("reports.tally.merge_tallies", counting)
+        patch.setattr(Tally, "_merge", counting)
         tally.load(clients(0, 400_000))
         tally.load(clients(400_000, 400_000))
         tally.load(clients(800_000, 400_000))  # two parts besides the biggest: merged
