@@ -8,8 +8,8 @@ from typing import Protocol
 
 import polars as pl
 
-# Merge the pending partial frames once there are this many, or once they hold this
-# many rows (loaded month summaries: a month's clients each, twelve of them for a year).
+# Merge the partial frames once there are this many, or once those besides the biggest
+# hold more than this many rows and more than it does (`_too_many`).
 _COMPACT_AFTER = 32
 _COMPACT_ROWS = 300_000
 
@@ -138,7 +138,8 @@ _CODE_FROM_ROWS = 20_000
 
 def loadable(frame: pl.DataFrame) -> pl.DataFrame:
     """A state's frame as a tally keeps it when loaded: `coded` if it is big. A store
-    codes a summary's frames as it reads them, on the thread that reads ahead."""
+    saves a summary's big Tally frames so (maillogs.store.summaries), and reads them
+    back coded, on the thread that reads ahead."""
     return coded(frame) if frame.height >= _CODE_FROM_ROWS else frame
 
 
