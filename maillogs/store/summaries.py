@@ -43,7 +43,7 @@ from reports.tally import Tally, loadable
 # (`state.<section>.<accumulator>`). Measured on the benchmark year: one row holding
 # every frame as a nested column took 0.23 s to read a month, each frame as Parquet
 # bytes 0.08 s but 62 ms for a day's 71 small frames, IPC streams 0.085 s and 4 ms
-# (and less with the big Tallies' keys coded: `_saved`).
+# (and less with the big Tallies' keys coded: `_tally_names`).
 _FORMAT = 2
 _PARTS, _COUNTS, _UNPARSED, _STATE = "parts", "counts", "unparsed", "state."
 _COUNT_SCHEMA = {
@@ -144,13 +144,13 @@ def _state_names() -> frozenset[str]:
     return _states_of(tuple(sections.versions().items()))[0]
 
 
-def _saved(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """A Tally's big frame is saved with its keys coded (`reports.tally.loadable`):
-    it is read as the Tally merges it, its text decoded once per distinct value. A
-    month of the benchmark year's reject detail is read in 15 ms instead of 29, plus
-    13 to code it, and a month in flight holds 22 MiB instead of 41."""
-    tallies = _states_of(tuple(sections.versions().items()))[1]
-    return loadable(frame) if name in tallies else frame
+def _tally_names() -> frozenset[str]:
+    """Those of them that are Tallies: their big frames are saved with their keys
+    coded (`reports.tally.loadable`), read as the Tally merges them, the text decoded
+    once per distinct value. A month of the benchmark year's reject detail is read in
+    15 ms instead of 29, plus 13 to code it, and a month in flight holds 22 MiB
+    instead of 41."""
+    return _states_of(tuple(sections.versions().items()))[1]
 
 
 @functools.cache
@@ -186,11 +186,15 @@ def _encode(summary: DaySummary, names: list[str]) -> bytes:
         schema={"program": pl.String(), "lines": pl.Int64()},
         orient="row",
     )
+    tallies = _tally_names()
     frames = {
         _PARTS: pl.DataFrame({"name": names}, schema={"name": pl.String()}),
         _COUNTS: counts,
         _UNPARSED: unparsed,
-        **{_STATE + name: _saved(name, frame) for name, frame in summary.state.items()},
+        **{
+            _STATE + name: loadable(frame) if name in tallies else frame
+            for name, frame in summary.state.items()
+        },
     }
     table = pl.DataFrame(
         {"name": list(frames), "frame": [_stream(frame) for frame in frames.values()]},
