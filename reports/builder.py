@@ -14,7 +14,7 @@ from parsers.schema import EventKind
 from reports import notices, sections
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, Section, SectionKind, iso, union
-from reports.tally import LocalTally
+from reports.tally import LocalTally, Packed, Tally
 
 SCHEMA = "maillogs.report/2"
 # The period's events, first and last, in a dumped state.
@@ -92,14 +92,23 @@ class ReportBuilder:
             },
         }
 
-    def load_state(self, state: Mapping[str, pl.DataFrame]) -> None:
+    def load_state(self, state: Mapping[str, pl.DataFrame | Packed]) -> None:
         """Add a dumped state (of a builder with the same options but the period, and
-        every section): as if its events had been added here."""
-        for events, first, last in state[_BOUNDS].iter_rows():
+        every section): as if its events had been added here. A Tally's packed state
+        is unpacked when its section gives its result (`Tally.load_packed`)."""
+        bounds = state[_BOUNDS]
+        assert isinstance(bounds, pl.DataFrame)
+        for events, first, last in bounds.iter_rows():
             self._widen(int(events), first, last)
         for section in self.sections:
             for name, accumulator in section.accumulators().items():
-                accumulator.load(state[f"{section.name}.{name}"])
+                frame = state[f"{section.name}.{name}"]
+                if not isinstance(frame, Packed):
+                    accumulator.load(frame)
+                elif isinstance(accumulator, Tally):
+                    accumulator.load_packed(frame)
+                else:
+                    accumulator.load(frame.unpack())
 
     def finish(self, summary: ParseSummary) -> Report:
         data: Json = {

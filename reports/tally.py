@@ -3,7 +3,9 @@ distinct keys, not the number of lines."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 import polars as pl
@@ -54,6 +56,7 @@ class Tally:
         self.peak = peak  # the value's largest too (as "peak")
         self.seen = seen  # first_seen and last_seen too (a third of the cost of counting)
         self._parts: list[pl.DataFrame] = []
+        self._packed: list[Packed] = []  # loaded states, unpacked when rows are asked for
         self._sorted: pl.DataFrame | None = None  # frame(), until more is added
 
     def add(self, frame: pl.DataFrame) -> None:
@@ -94,6 +97,8 @@ class Tally:
         that were coded (`coded`) stay Categorical, for a caller that only groups,
         filters, sorts and takes rows (Categorical sorts as its text does): a year's
         reject detail of a million rows is then never text but in its top rows."""
+        if self._packed:
+            self._unpack()
         if not self._parts:
             return _empty_tally(self.keys, self.value, self.seen, self.peak)
         if len(self._parts) > 1:
@@ -101,6 +106,17 @@ class Tally:
         if text and _is_coded(self._parts[0]):  # text from now on: held once, not twice
             self._parts = [decoded(self._parts[0])]
         return self._parts[0]
+
+    def _unpack(self) -> None:
+        """The packed states loaded, two at a time (Polars decodes without the GIL), a
+        dozen between merges: a year's months of clients merged in one streamed pass,
+        a year of days a dozen at a time, as `_too_many` says."""
+        packed, self._packed = self._packed, []
+        with ThreadPoolExecutor(_UNPACKING_THREADS) as pool:
+            for start in range(0, len(packed), _UNPACKED_AT_ONCE):
+                self._parts += pool.map(_unpacked, packed[start : start + _UNPACKED_AT_ONCE])
+                if _too_many(self._parts):
+                    self._parts = [self._merge()]
 
     def frame(self) -> pl.DataFrame:
         """keys..., count, first_seen, last_seen (and total), largest count first."""
@@ -112,8 +128,10 @@ class Tally:
         """The first `n` rows of `frame()`, without sorting the others."""
         if self._sorted is not None:
             return self._sorted.head(n)
+        # ranked on codes where the keys are coded (Categorical sorts as its text
+        # does): only the top rows are made text, not a year's million clients
         descending = [True] + [False] * len(self.keys)
-        return top_rows(self.merged(), ["count", *self.keys], descending, n)
+        return decoded(top_rows(self.merged(text=False), ["count", *self.keys], descending, n))
 
     def total(self) -> int:
         return int(self.merged().get_column("count").sum())
@@ -121,6 +139,7 @@ class Tally:
     def clear(self) -> None:
         """Nothing added yet (a fresh tally of the same keys and values)."""
         self._parts = []
+        self._packed = []
         self._sorted = None
 
     def dump(self) -> pl.DataFrame:
@@ -131,6 +150,41 @@ class Tally:
         small one as it is (coding costs a Polars call, most of a small frame's time)."""
         if frame.height:
             self._append(loadable(frame))
+
+    def load_packed(self, packed: Packed) -> None:
+        """A state as it was saved, unpacked and loaded once the rows are asked for.
+        Counts add up in any order, so a report over a year keeps each big state packed
+        until its own section gives its result (ReportBuilder.finish): merged, then let
+        go, one section after the other, instead of every section's year at once."""
+        self._packed.append(packed)
+        self._sorted = None
+
+
+class Packed:
+    """A frame as a compressed Arrow IPC stream (as a store's summary holds it): a
+    month's clients in a few MB rather than tens."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> Packed:
+        buffer = io.BytesIO()
+        frame.write_ipc_stream(buffer, compression="zstd")
+        return cls(buffer.getvalue())
+
+    def unpack(self) -> pl.DataFrame:
+        return pl.read_ipc_stream(io.BytesIO(self.data))
+
+
+_UNPACKING_THREADS = 2
+_UNPACKED_AT_ONCE = 12
+
+
+def _unpacked(packed: Packed) -> pl.DataFrame:
+    return loadable(packed.unpack())
 
 
 _CODE_FROM_ROWS = 20_000

@@ -29,6 +29,7 @@ from reports import ledger
 from reports.builder import ReportBuilder
 from reports.options import Bucket, ReportOptions
 from reports.section import ParseSummary
+from reports.tally import Packed, Tally
 from tests.test_store import NOW, SAMPLE, SETTINGS, lines
 from tests.test_tally import through_file
 
@@ -308,3 +309,26 @@ def test_summaries_with_every_tally_coded_give_the_same_report(
     from_store = _report(*args, "--store", str(store))  # makes and saves the summaries
     assert _summaries(store)
     assert _report(*args, "--store", str(store)) == from_store == _report(*args, str(SAMPLE))
+
+
+def test_summaries_with_every_tally_packed_give_the_same_report(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample's tallies are too small to be loaded packed (`_PACKED_FROM`); here
+    every one is, unpacked only when its section gives its result, coded or not."""
+    monkeypatch.setattr("maillogs.store.summaries._PACKED_FROM", 0)
+    packed: list[str] = []
+    load_packed = Tally.load_packed
+
+    def counted(tally: Tally, frame: Packed) -> None:
+        packed.append(",".join(tally.keys))
+        load_packed(tally, frame)
+
+    monkeypatch.setattr(Tally, "load_packed", counted)
+    args = ("--tz", "UTC", "--top", "3")
+    first = _report(*args, "--store", str(store))  # makes and saves the summaries
+    assert not packed  # made from events, not loaded
+    for code_from in (1, 10**9):
+        monkeypatch.setattr("reports.tally._CODE_FROM_ROWS", code_from)
+        assert _report(*args, "--store", str(store)) == first == _report(*args, str(SAMPLE))
+    assert len(packed) > 20

@@ -23,7 +23,7 @@ import functools
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from parsers.schema import EventKind
 from reports import sections
 from reports.builder import ReportBuilder
 from reports.options import ReportOptions
-from reports.tally import Tally, loadable
+from reports.tally import Packed, Tally, loadable
 
 # A summary is a Parquet table of two columns, `name` and `frame` (that frame as an
 # Arrow IPC stream, zstd-compressed), one row per frame: the part names, the counts by
@@ -58,7 +58,7 @@ _COUNT_SCHEMA = {
 class DaySummary:
     """A day's section state, and what the day holds of every kind (the parse section)."""
 
-    state: dict[str, pl.DataFrame]
+    state: Mapping[str, pl.DataFrame | Packed]
     counts: dict[EventKind, KindCount] = field(default_factory=dict)
     unparsed_by_program: dict[str, int] = field(default_factory=dict)
 
@@ -192,12 +192,14 @@ def _encode(summary: DaySummary, names: list[str]) -> bytes:
         _COUNTS: counts,
         _UNPARSED: unparsed,
         **{
-            _STATE + name: loadable(frame) if name in tallies else frame
+            _STATE + name: loadable(frame)
+            if name in tallies and not isinstance(frame, Packed)
+            else frame
             for name, frame in summary.state.items()
         },
     }
     table = pl.DataFrame(
-        {"name": list(frames), "frame": [_stream(frame) for frame in frames.values()]},
+        {"name": list(frames), "frame": [_packed(frame).data for frame in frames.values()]},
         schema={"name": pl.String(), "frame": pl.Binary()},
     )
     buffer = io.BytesIO()
@@ -205,10 +207,8 @@ def _encode(summary: DaySummary, names: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def _stream(frame: pl.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.write_ipc_stream(buffer, compression="zstd")
-    return buffer.getvalue()
+def _packed(frame: pl.DataFrame | Packed) -> Packed:
+    return frame if isinstance(frame, Packed) else Packed.of(frame)
 
 
 def load(path: Path, names: list[str]) -> DaySummary | None:
@@ -225,7 +225,11 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
             return None
         counts = _frame(blobs.pop(_COUNTS))
         unparsed = _frame(blobs.pop(_UNPARSED))
-        state = {name[len(_STATE) :]: _frame(blob) for name, blob in blobs.items()}
+        tallies = _tally_names()
+        state = {
+            name: Packed(blob) if name in tallies and len(blob) >= _PACKED_FROM else _frame(blob)
+            for name, blob in ((name[len(_STATE) :], blob) for name, blob in blobs.items())
+        }
         if set(state) != _state_names():
             return None
     except (OSError, KeyError, ValueError, pl.exceptions.PolarsError):
@@ -238,6 +242,11 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
         },
         {str(program): int(lines) for program, lines in unparsed.iter_rows()},
     )
+
+
+# A Tally's saved state from this many bytes on is loaded packed (Tally.load_packed):
+# unpacked when its section gives its result, one section after the other.
+_PACKED_FROM = 64 * 1024
 
 
 def _frame(blob: bytes) -> pl.DataFrame:
