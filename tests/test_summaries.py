@@ -332,3 +332,25 @@ def test_summaries_with_every_tally_packed_give_the_same_report(
         monkeypatch.setattr("reports.tally._CODE_FROM_ROWS", code_from)
         assert _report(*args, "--store", str(store)) == first == _report(*args, str(SAMPLE))
     assert len(packed) > 20
+
+
+def test_a_damaged_packed_state_stops_the_report_and_its_summary_is_made_again(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A packed state is unpacked late, when its section gives its result: one the
+    disk damaged after the summary was written whole fails then, with the file named
+    and deleted, and the next report makes the summary again."""
+    monkeypatch.setattr("maillogs.store.summaries._PACKED_FROM", 0)
+    _report("--tz", "UTC", "--store", str(store))
+    (path,) = (store / SUMMARIES).glob("*/month=*.parquet")  # what the report reads
+    table = pl.read_parquet(path)
+    frames = [
+        blob[: len(blob) // 2] if name == "state.rejects.clients" else blob
+        for name, blob in table.iter_rows()
+    ]
+    table.with_columns(pl.Series("frame", frames, dtype=pl.Binary())).write_parquet(path)
+    result = CliRunner().invoke(main, [*REPORT, "--tz", "UTC", "--store", str(store)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}: damaged summary, deleted" in result.output
+    assert not path.exists()
+    assert _report("--tz", "UTC", "--store", str(store)) == _report("--tz", "UTC", str(SAMPLE))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import polars as pl
 
-from maillogs.store.layout import PartFile, StorePath, at, write_atomically
+from maillogs.store.layout import PartFile, StoreError, StorePath, at, write_atomically
 from maillogs.store.read import KindCount, StoredDay, add_counts, day_reads
 from parsers.schema import EventKind
 from reports import sections
@@ -227,7 +227,9 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
         unparsed = _frame(blobs.pop(_UNPARSED))
         tallies = _tally_names()
         state = {
-            name: Packed(blob) if name in tallies and len(blob) >= _PACKED_FROM else _frame(blob)
+            name: _Saved(blob, path)
+            if name in tallies and len(blob) >= _PACKED_FROM
+            else _frame(blob)
             for name, blob in ((name[len(_STATE) :], blob) for name, blob in blobs.items())
         }
         if set(state) != _state_names():
@@ -251,6 +253,27 @@ _PACKED_FROM = 64 * 1024
 
 def _frame(blob: bytes) -> pl.DataFrame:
     return pl.read_ipc_stream(blob)
+
+
+class _Saved(Packed):
+    """A packed state of the summary at `path`: if it cannot be unpacked (the file was
+    damaged after it was written whole), the summary is deleted, to be made again by
+    the next report, and the report stops saying so."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, data: bytes, path: Path) -> None:
+        super().__init__(data)
+        self.path = path
+
+    def unpack(self) -> pl.DataFrame:
+        try:
+            return super().unpack()
+        except (OSError, ValueError, pl.exceptions.PolarsError) as error:
+            self.path.unlink(missing_ok=True)
+            raise StoreError(
+                f"{self.path}: damaged summary, deleted ({error}): run the report again"
+            ) from error
 
 
 def files(store: StorePath) -> Iterator[Path]:
