@@ -134,7 +134,11 @@ class Tally:
         return decoded(top_rows(self.merged(text=False), ["count", *self.keys], descending, n))
 
     def total(self) -> int:
-        return int(self.merged().get_column("count").sum())
+        return int(self.merged(text=False).get_column("count").sum())
+
+    def distinct(self) -> int:
+        """How many keys (a year's clients, counted on their codes)."""
+        return self.merged(text=False).height
 
     def clear(self) -> None:
         """Nothing added yet (a fresh tally of the same keys and values)."""
@@ -162,12 +166,13 @@ class Tally:
 
 class Packed:
     """A frame as a compressed Arrow IPC stream (as a store's summary holds it): a
-    month's clients in a few MB rather than tens."""
+    month's clients in a few MB rather than tens, or none where the stream can be
+    read again from its file (maillogs.store.summaries)."""
 
-    __slots__ = ("data",)
+    __slots__ = ("_stream",)
 
-    def __init__(self, data: bytes) -> None:
-        self.data = data
+    def __init__(self, stream: bytes) -> None:
+        self._stream = stream
 
     @classmethod
     def of(cls, frame: pl.DataFrame) -> Packed:
@@ -175,8 +180,11 @@ class Packed:
         frame.write_ipc_stream(buffer, compression="zstd")
         return cls(buffer.getvalue())
 
+    def stream(self) -> bytes:
+        return self._stream
+
     def unpack(self) -> pl.DataFrame:
-        return pl.read_ipc_stream(io.BytesIO(self.data))
+        return pl.read_ipc_stream(io.BytesIO(self.stream()))
 
 
 _UNPACKING_THREADS = 2

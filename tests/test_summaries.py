@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from maillogs.cli import main
 from maillogs.environment import Environment
 from maillogs.pipeline import ParseSettings
-from maillogs.store import maintenance
+from maillogs.store import maintenance, summaries
 from maillogs.store.ingest import ingest
 from maillogs.store.layout import SUMMARIES
 from maillogs.store.read import store_days, whole_day
@@ -328,10 +328,34 @@ def test_summaries_with_every_tally_packed_give_the_same_report(
     args = ("--tz", "UTC", "--top", "3")
     first = _report(*args, "--store", str(store))  # makes and saves the summaries
     assert not packed  # made from events, not loaded
-    for code_from in (1, 10**9):
+    # read again from their files when unpacked, or (past the files held open) held
+    for code_from, most_open in ((1, 128), (10**9, 128), (1, 0)):
         monkeypatch.setattr("reports.tally._CODE_FROM_ROWS", code_from)
+        monkeypatch.setattr("maillogs.store.summaries._Opened.MOST", most_open)
         assert _report(*args, "--store", str(store)) == first == _report(*args, str(SAMPLE))
-    assert len(packed) > 20
+    assert len(packed) > 60
+
+
+def test_a_packed_state_is_read_from_its_file_even_once_a_new_summary_replaced_it(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent ingest may make a month's summary again (late lines) and delete
+    the one a running report loaded: the report still reads the states it loaded."""
+    monkeypatch.setattr("maillogs.store.summaries._PACKED_FROM", 0)
+    _report("--tz", "UTC", "--store", str(store))
+    (path,) = (store / SUMMARIES).glob("*/month=*.parquet")
+    names = (
+        summaries._frame(dict(pl.read_parquet(path).iter_rows())["parts"])
+        .get_column("name")
+        .to_list()
+    )
+    loaded = summaries.load(path, names)
+    assert loaded is not None
+    packed = loaded.state["rejects.clients"]
+    assert isinstance(packed, Packed) and not isinstance(packed, pl.DataFrame)
+    expected = pl.read_ipc_stream(dict(pl.read_parquet(path).iter_rows())["state.rejects.clients"])
+    path.unlink()
+    assert packed.unpack().equals(expected)
 
 
 def test_a_damaged_packed_state_stops_the_report_and_its_summary_is_made_again(

@@ -23,6 +23,8 @@ import functools
 import hashlib
 import io
 import json
+import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,7 +201,7 @@ def _encode(summary: DaySummary, names: list[str]) -> bytes:
         },
     }
     table = pl.DataFrame(
-        {"name": list(frames), "frame": [_packed(frame).data for frame in frames.values()]},
+        {"name": list(frames), "frame": [_packed(frame).stream() for frame in frames.values()]},
         schema={"name": pl.String(), "frame": pl.Binary()},
     )
     buffer = io.BytesIO()
@@ -215,10 +217,13 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
     """None if there is none, it is of other parts (a hash collision) or accumulators
     (made by another version), or it cannot be read: it is then made again (a summary
     is never the only copy of anything)."""
-    if not path.exists():
+    try:
+        opened = _Opened(path)
+    except OSError:
         return None
     try:
-        table = pl.read_parquet(path)
+        data = opened.read()
+        table = pl.read_parquet(io.BytesIO(data))
         blobs = dict(zip(table.get_column("name"), table.get_column("frame"), strict=True))
         del table
         if _frame(blobs.pop(_PARTS)).get_column("name").to_list() != names:
@@ -226,12 +231,21 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
         counts = _frame(blobs.pop(_COUNTS))
         unparsed = _frame(blobs.pop(_UNPARSED))
         tallies = _tally_names()
-        state = {
-            name: _Saved(blob, path)
-            if name in tallies and len(blob) >= _PACKED_FROM
-            else _frame(blob)
-            for name, blob in ((name[len(_STATE) :], blob) for name, blob in blobs.items())
-        }
+        state: dict[str, pl.DataFrame | Packed] = {}
+        found = 0  # where the last state read back from the file ends in it
+        for name, blob in blobs.items():
+            name = name[len(_STATE) :]
+            if name not in tallies or len(blob) < _PACKED_FROM:
+                state[name] = _frame(blob)
+                continue
+            # the file's values are its streams as they are (uncompressed, in order):
+            # a big one is read again from there when unpacked, not held meanwhile
+            at_byte = data.find(blob, found) if opened.may_stay_open() else -1
+            if at_byte < 0:  # (or a value written once for two rows: the same frame)
+                state[name] = _Saved(opened, 0, 0, blob)
+                continue
+            state[name] = _Saved(opened, at_byte, len(blob))
+            found = at_byte + len(blob)
         if set(state) != _state_names():
             return None
     except (OSError, KeyError, ValueError, pl.exceptions.PolarsError):
@@ -255,24 +269,62 @@ def _frame(blob: bytes) -> pl.DataFrame:
     return pl.read_ipc_stream(blob)
 
 
-class _Saved(Packed):
-    """A packed state of the summary at `path`: if it cannot be unpacked (the file was
-    damaged after it was written whole), the summary is deleted, to be made again by
-    the next report, and the report stops saying so."""
+class _Opened:
+    """A summary file open for reading, while any of its packed states is loaded: read
+    again at an offset from any thread, and even once a later summary replaced it."""
 
-    __slots__ = ("path",)
+    # Summaries held open at most (a period of a year cut off a month's start reads
+    # 365 day summaries): past it, packed states are held as bytes.
+    MOST = 128
+    _open = 0
+    _counting = threading.Lock()
 
-    def __init__(self, data: bytes, path: Path) -> None:
-        super().__init__(data)
+    def __init__(self, path: Path) -> None:
         self.path = path
+        self._fd = os.open(path, os.O_RDONLY)
+        with _Opened._counting:
+            _Opened._open += 1
+
+    def may_stay_open(self) -> bool:
+        return _Opened._open <= _Opened.MOST
+
+    def read(self, size: int = -1, offset: int = 0) -> bytes:
+        if size < 0:
+            size = os.fstat(self._fd).st_size - offset
+        data = os.pread(self._fd, size, offset)
+        if len(data) != size:
+            raise OSError(f"{self.path}: {size} bytes at {offset} asked, {len(data)} read")
+        return data
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.close(self._fd)
+            with _Opened._counting:
+                _Opened._open -= 1
+
+
+class _Saved(Packed):
+    """A packed state of a summary: `size` bytes at `offset` of its file, read when
+    unpacked (or `stream` itself, where it could not be found in the file). If it
+    cannot be unpacked (the file was damaged after it was written whole), the summary
+    is deleted, to be made again by the next report, and the report stops saying so."""
+
+    __slots__ = ("_file", "_offset", "_size")
+
+    def __init__(self, file: _Opened, offset: int, size: int, stream: bytes = b"") -> None:
+        super().__init__(stream)
+        self._file, self._offset, self._size = file, offset, size
+
+    def stream(self) -> bytes:
+        return self._file.read(self._size, self._offset) if self._size else super().stream()
 
     def unpack(self) -> pl.DataFrame:
         try:
             return super().unpack()
         except (OSError, ValueError, pl.exceptions.PolarsError) as error:
-            self.path.unlink(missing_ok=True)
+            self._file.path.unlink(missing_ok=True)
             raise StoreError(
-                f"{self.path}: damaged summary, deleted ({error}): run the report again"
+                f"{self._file.path}: damaged summary, deleted ({error}): run the report again"
             ) from error
 
 

@@ -115,7 +115,7 @@ class Problems:
         top = self.options.top
         # counted and regrouped (each sorts what it gives): their own order is not needed
         sessions = self.session_errors.merged()
-        tls = self.tls_errors.merged()
+        tls = self.tls_errors.merged(text=False)  # a year's peers: grouped on codes
         failures = regroup(
             self.connect_errors.merged(),
             program=pl.col("program"),

@@ -112,7 +112,7 @@ class TlsCoverage:
         sent = outbound.filter(pl.col("status") == "sent")
         self.accepted.finish(_logged(logged.height > 0, self.options.smtpd_tls_loglevel))
         accepted = self.accepted.counts
-        plaintext_clients = self.accepted.plaintext_clients.frame()
+        plaintext_clients = self.accepted.plaintext_clients  # ranked from its codes
         top = self.options.top
         return {
             "inbound": {
@@ -130,10 +130,10 @@ class TlsCoverage:
                     "unknown": accepted["unknown"],
                 },
                 "top_plaintext_clients": ranked(
-                    plaintext_clients, "client_host", top, ("client_ip",)
+                    plaintext_clients.top(top), "client_host", top, ("client_ip",)
                 ),
                 "encrypt_would_refuse": {
-                    "clients": plaintext_clients.height,
+                    "clients": plaintext_clients.distinct(),
                     "messages": accepted["plaintext"],
                 },
             },
