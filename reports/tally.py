@@ -108,13 +108,18 @@ class Tally:
         return self._parts[0]
 
     def _unpack(self) -> None:
-        """The packed states loaded, two at a time (Polars decodes without the GIL), a
-        dozen between merges: a year's months of clients merged in one streamed pass,
-        a year of days a dozen at a time, as `_too_many` says."""
+        """The packed states loaded, two at a time (Polars decodes without the GIL),
+        and merged in one streamed pass per `_UNPACKED_AT_ONCE` bytes of them: a year
+        of months and days in one pass, as `_too_many` says."""
         packed, self._packed = self._packed, []
         with ThreadPoolExecutor(_UNPACKING_THREADS) as pool:
-            for start in range(0, len(packed), _UNPACKED_AT_ONCE):
-                self._parts += pool.map(_unpacked, packed[start : start + _UNPACKED_AT_ONCE])
+            while packed:
+                taken, held = 0, 0
+                while taken < len(packed) and (not taken or held < _UNPACKED_AT_ONCE):
+                    held += packed[taken].size()
+                    taken += 1
+                self._parts += pool.map(_unpacked, packed[:taken])
+                del packed[:taken]
                 if _too_many(self._parts):
                     self._parts = [self._merge()]
 
@@ -183,12 +188,16 @@ class Packed:
     def stream(self) -> bytes:
         return self._stream
 
+    def size(self) -> int:
+        """Bytes of its stream."""
+        return len(self._stream)
+
     def unpack(self) -> pl.DataFrame:
         return pl.read_ipc_stream(io.BytesIO(self.stream()))
 
 
 _UNPACKING_THREADS = 2
-_UNPACKED_AT_ONCE = 12
+_UNPACKED_AT_ONCE = 32 * 1024 * 1024  # bytes of packed states
 
 
 def _unpacked(packed: Packed) -> pl.DataFrame:

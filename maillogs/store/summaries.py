@@ -318,6 +318,9 @@ class _Saved(Packed):
     def stream(self) -> bytes:
         return self._file.read(self._size, self._offset) if self._size else super().stream()
 
+    def size(self) -> int:
+        return self._size or super().size()
+
     def unpack(self) -> pl.DataFrame:
         try:
             return super().unpack()
