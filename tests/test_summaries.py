@@ -329,9 +329,11 @@ def test_summaries_with_every_tally_packed_give_the_same_report(
     first = _report(*args, "--store", str(store))  # makes and saves the summaries
     assert not packed  # made from events, not loaded
     # read again from their files when unpacked, or (past the files held open) held
-    for code_from, most_open in ((1, 128), (10**9, 128), (1, 0)):
+    # and unpacked all at once, or one between merges
+    for code_from, most_open, at_once in ((1, 128, 2**25), (10**9, 128, 1), (1, 0, 1)):
         monkeypatch.setattr("reports.tally._CODE_FROM_ROWS", code_from)
         monkeypatch.setattr("maillogs.store.summaries._Opened.MOST", most_open)
+        monkeypatch.setattr("reports.tally._UNPACKED_AT_ONCE", at_once)
         assert _report(*args, "--store", str(store)) == first == _report(*args, str(SAMPLE))
     assert len(packed) > 60
 
