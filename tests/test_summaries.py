@@ -380,3 +380,21 @@ def test_a_damaged_packed_state_stops_the_report_and_its_summary_is_made_again(
     assert f"{path}: damaged summary, deleted" in result.output
     assert not path.exists()
     assert _report("--tz", "UTC", "--store", str(store)) == _report("--tz", "UTC", str(SAMPLE))
+
+
+def test_past_the_summaries_held_open_packed_states_are_held_as_bytes(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A period of many day summaries does not hold a file open for each."""
+    monkeypatch.setattr("maillogs.store.summaries._PACKED_FROM", 0)
+    _report("--tz", "UTC", "--store", str(store))
+    (path,) = (store / SUMMARIES).glob("*/month=*.parquet")
+    names = summaries._frame(dict(pl.read_parquet(path).iter_rows())["parts"])
+    held_open = summaries._Opened._open
+    for most, more_open in ((0, 0), (128, 1)):
+        monkeypatch.setattr("maillogs.store.summaries._Opened.MOST", most)
+        loaded = summaries.load(path, names.get_column("name").to_list())
+        assert loaded is not None
+        assert summaries._Opened._open == held_open + more_open
+        del loaded
+    assert summaries._Opened._open == held_open

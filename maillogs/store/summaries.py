@@ -242,9 +242,9 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
             # a big one is read again from there when unpacked, not held meanwhile
             at_byte = data.find(blob, found) if opened.may_stay_open() else -1
             if at_byte < 0:  # (or a value written once for two rows: the same frame)
-                state[name] = _Saved(opened, 0, 0, blob)
+                state[name] = _Saved(path, blob)
                 continue
-            state[name] = _Saved(opened, at_byte, len(blob))
+            state[name] = _Saved(path, file=opened, offset=at_byte, size=len(blob))
             found = at_byte + len(blob)
         if set(state) != _state_names():
             return None
@@ -304,30 +304,40 @@ class _Opened:
 
 
 class _Saved(Packed):
-    """A packed state of a summary: `size` bytes at `offset` of its file, read when
-    unpacked (or `stream` itself, where it could not be found in the file). If it
-    cannot be unpacked (the file was damaged after it was written whole), the summary
-    is deleted, to be made again by the next report, and the report stops saying so."""
+    """A packed state of the summary at `path`: `size` bytes at `offset` of its open
+    `file`, read when unpacked, or else the `stream` itself. If it cannot be unpacked
+    (the file was damaged after it was written whole), the summary is deleted, to be
+    made again by the next report, and the report stops saying so."""
 
-    __slots__ = ("_file", "_offset", "_size")
+    __slots__ = ("_file", "_offset", "_size", "path")
 
-    def __init__(self, file: _Opened, offset: int, size: int, stream: bytes = b"") -> None:
+    def __init__(
+        self,
+        path: Path,
+        stream: bytes = b"",
+        file: _Opened | None = None,
+        offset: int = 0,
+        size: int = 0,
+    ) -> None:
         super().__init__(stream)
+        self.path = path
         self._file, self._offset, self._size = file, offset, size
 
     def stream(self) -> bytes:
-        return self._file.read(self._size, self._offset) if self._size else super().stream()
+        if self._file is None:
+            return super().stream()
+        return self._file.read(self._size, self._offset)
 
     def size(self) -> int:
-        return self._size or super().size()
+        return super().size() if self._file is None else self._size
 
     def unpack(self) -> pl.DataFrame:
         try:
             return super().unpack()
         except (OSError, ValueError, pl.exceptions.PolarsError) as error:
-            self._file.path.unlink(missing_ok=True)
+            self.path.unlink(missing_ok=True)
             raise StoreError(
-                f"{self._file.path}: damaged summary, deleted ({error}): run the report again"
+                f"{self.path}: damaged summary, deleted ({error}): run the report again"
             ) from error
 
 
