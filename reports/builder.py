@@ -12,9 +12,10 @@ import polars as pl
 
 from parsers.schema import EventKind
 from reports import notices, sections
+from reports.codes import Packed
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, Section, SectionKind, iso, union
-from reports.tally import LocalTally, Packed, Tally
+from reports.tally import LocalTally, Tally
 
 SCHEMA = "maillogs.report/2"
 # The period's events, first and last, in a dumped state.

@@ -27,9 +27,10 @@ from parsers.stream import EventParser
 from parsers.timestamps import TimeContext
 from reports import ledger
 from reports.builder import ReportBuilder
+from reports.codes import Packed
 from reports.options import Bucket, ReportOptions
 from reports.section import ParseSummary
-from reports.tally import Packed, Tally
+from reports.tally import Tally
 from tests.test_store import NOW, SAMPLE, SETTINGS, lines
 from tests.test_tally import through_file
 
@@ -301,10 +302,10 @@ def test_the_ledger_of_isolated_days_equals_the_ledger_of_all_lines(
 def test_summaries_with_every_tally_coded_give_the_same_report(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The sample's tallies are too small to be coded (`reports.tally.loadable`); here
+    """The sample's tallies are too small to be coded (`reports.codes.loadable`); here
     every one is, saved and loaded so, and ranked from its codes where a section
     does (the reject detail, the sessions' clients): the report is the log's."""
-    monkeypatch.setattr("reports.tally._CODE_FROM_ROWS", 1)
+    monkeypatch.setattr("reports.codes._CODE_FROM_ROWS", 1)
     args = ("--tz", "UTC", "--top", "3")
     from_store = _report(*args, "--store", str(store))  # makes and saves the summaries
     assert _summaries(store)
@@ -331,7 +332,7 @@ def test_summaries_with_every_tally_packed_give_the_same_report(
     # read again from their files when unpacked, or (past the files held open) held
     # and unpacked all at once, or one between merges
     for code_from, most_open, at_once in ((1, 128, 2**25), (10**9, 128, 1), (1, 0, 1)):
-        monkeypatch.setattr("reports.tally._CODE_FROM_ROWS", code_from)
+        monkeypatch.setattr("reports.codes._CODE_FROM_ROWS", code_from)
         monkeypatch.setattr("maillogs.store.summaries._Opened.MOST", most_open)
         monkeypatch.setattr("reports.tally._UNPACKED_AT_ONCE", at_once)
         assert _report(*args, "--store", str(store)) == first == _report(*args, str(SAMPLE))

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reports.codes import coded
 from reports.tally import (
     TIME_LABELS,
     Counters,
@@ -21,7 +22,6 @@ from reports.tally import (
     LocalTally,
     Tally,
     Values,
-    coded,
     owned,
     top_rows,
 )

@@ -36,8 +36,9 @@ from maillogs.store.read import KindCount, StoredDay, add_counts, day_reads
 from parsers.schema import EventKind
 from reports import sections
 from reports.builder import ReportBuilder
+from reports.codes import Packed, loadable
 from reports.options import ReportOptions
-from reports.tally import Packed, Tally, loadable
+from reports.tally import Tally
 
 # A summary is a Parquet table of two columns, `name` and `frame` (that frame as an
 # Arrow IPC stream, zstd-compressed), one row per frame: the part names, the counts by
@@ -148,7 +149,7 @@ def _state_names() -> frozenset[str]:
 
 def _tally_names() -> frozenset[str]:
     """Those of them that are Tallies: their big frames are saved with their keys
-    coded (`reports.tally.loadable`), read as the Tally merges them, the text decoded
+    coded (`reports.codes.loadable`), read as the Tally merges them, the text decoded
     once per distinct value. A month of the benchmark year's reject detail is read in
     15 ms instead of 29, plus 13 to code it, and a month in flight holds 22 MiB
     instead of 41."""

@@ -1,0 +1,68 @@
+"""How a tally's state is kept small: its text keys coded as Polars Categorical, and
+a saved state packed as a compressed Arrow IPC stream until its rows are asked for
+(reports.tally)."""
+
+from __future__ import annotations
+
+import io
+
+import polars as pl
+
+_CODE_FROM_ROWS = 20_000
+
+
+def loadable(frame: pl.DataFrame) -> pl.DataFrame:
+    """A state's frame as a tally keeps it when loaded: `coded` if it is big. A store
+    saves a summary's big Tally frames so (maillogs.store.summaries), and reads them
+    back coded, on the thread that reads ahead."""
+    return coded(frame) if frame.height >= _CODE_FROM_ROWS else frame
+
+
+def coded(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its text columns Categorical. Loaded states are merged with their
+    keys coded: a group-by on codes is a few times faster than on text, and a code
+    takes 4 bytes (merging a year's months: the reject detail's 1.7 million rows of
+    reply and client went from 0.8 s to a fraction, its parts from 45 MiB to 12 for
+    three months). The categories are Polars' global ones: each distinct text is held
+    once for the process, as the tallies hold it anyway."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String()]
+    if not texts:
+        return frame
+    return frame.with_columns(pl.col(name).cast(pl.Categorical()) for name in texts)
+
+
+def decoded(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with its Categorical columns as text again."""
+    codes = [name for name, dtype in frame.schema.items() if isinstance(dtype, pl.Categorical)]
+    return frame.with_columns(pl.col(name).cast(pl.String()) for name in codes)
+
+
+def is_coded(frame: pl.DataFrame) -> bool:
+    return any(isinstance(dtype, pl.Categorical) for dtype in frame.schema.values())
+
+
+class Packed:
+    """A frame as a compressed Arrow IPC stream (as a store's summary holds it): a
+    month's clients in a few MB rather than tens, or none where the stream can be
+    read again from its file (maillogs.store.summaries)."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: bytes) -> None:
+        self._stream = stream
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> Packed:
+        buffer = io.BytesIO()
+        frame.write_ipc_stream(buffer, compression="zstd")
+        return cls(buffer.getvalue())
+
+    def stream(self) -> bytes:
+        return self._stream
+
+    def size(self) -> int:
+        """Bytes of its stream."""
+        return len(self._stream)
+
+    def unpack(self) -> pl.DataFrame:
+        return pl.read_ipc_stream(io.BytesIO(self.stream()))
