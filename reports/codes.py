@@ -14,7 +14,7 @@ _CODE_FROM_ROWS = 20_000
 def loadable(frame: pl.DataFrame) -> pl.DataFrame:
     """A state's frame as a tally keeps it when loaded: `coded` if it is big. A store
     saves a summary's big Tally frames so (maillogs.store.summaries), and reads them
-    back coded, on the thread that reads ahead."""
+    back coded, packed until their section gives its result (`Packed`)."""
     return coded(frame) if frame.height >= _CODE_FROM_ROWS else frame
 
 
