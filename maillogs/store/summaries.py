@@ -234,6 +234,7 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
         tallies = _tally_names()
         state: dict[str, pl.DataFrame | Packed] = {}
         found = 0  # where the last state read back from the file ends in it
+        stays_open = opened.may_stay_open()
         for name, blob in blobs.items():
             name = name[len(_STATE) :]
             if name not in tallies or len(blob) < _PACKED_FROM:
@@ -241,7 +242,7 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
                 continue
             # the file's values are its streams as they are (uncompressed, in order):
             # a big one is read again from there when unpacked, not held meanwhile
-            at_byte = data.find(blob, found) if opened.may_stay_open() else -1
+            at_byte = data.find(blob, found) if stays_open else -1
             if at_byte < 0:  # (or a value written once for two rows: the same frame)
                 state[name] = _Saved(path, blob)
                 continue
