@@ -22,6 +22,7 @@ from reports.section import Batch, Needs
 from reports.session_tls import (
     DECIDED,
     WAITING,
+    Answered,
     Pending,
     SessionEnds,
     gone,
@@ -50,9 +51,10 @@ _PENDING: dict[str, pl.DataType] = {
 
 class AcceptedMessages:
     def __init__(self, isolated: bool = False) -> None:
-        self.pending = Pending(_PENDING, self._answer_loaded)
+        self.answered = Answered()
+        self.pending = Pending(_PENDING, self.answered.loaded)
         # a day summary keeps the ends of sessions the day before left waiting
-        self.ends = SessionEnds(isolated, self._answer_loaded)
+        self.ends = SessionEnds(isolated, self.answered.loaded)
         self.counts = Counters("tls", "plaintext", "unknown")
         self.plaintext_clients = Tally(["client_host", "client_ip"])
 
@@ -66,6 +68,8 @@ class AcceptedMessages:
 
     def _answer_loaded(self) -> None:
         """Count the waiting messages whose session's end a loaded state holds."""
+        if not self.answered.due():
+            return
         pending = self.pending.frame
         if pending.height == 0 or self.ends.frame.height == 0:
             return
@@ -75,6 +79,7 @@ class AcceptedMessages:
         self.pending.frame = pending.filter(~known).select(list(_PENDING))
 
     def add(self, batch: Batch) -> None:
+        self._answer_loaded()
         self.ends.add(batch)
         clients = batch[EventKind.CLIENT].filter(pl.col("queue_id").is_not_null())
         new = waiting(
@@ -103,6 +108,7 @@ class AcceptedMessages:
         """Count the queued messages still waiting: their session's end is not in the
         period. When TLS is logged, one with no TLS line came in plaintext (if its
         session's start is in the period too)."""
+        self._answer_loaded()
         waiting_ = self.pending.frame.filter(pl.col("queued"))
         self.pending.frame = self.pending.frame.clear()
         self._count(waiting_, plaintext_if_unseen=tls_logged)

@@ -113,22 +113,34 @@ def gone(pending: pl.DataFrame, batch: Batch) -> pl.Expr:
 
 
 class Pending:
-    """Rows waiting for their session's answer, as an accumulator; `loaded` is called
-    after a load (to match them with the session ends loaded)."""
+    """Rows waiting for their session's answer, as an accumulator. `loaded` is called
+    after a load; the owner answers the loaded rows from the session ends loaded
+    (`SessionEnds`) once, before it next adds or finishes (`Answered`): matched on every
+    load, a year's 41 summaries joined its 91,715 waiting rows 41 times (0.45 s)."""
 
     def __init__(
         self, schema: dict[str, pl.DataType], loaded: Callable[[], None] | None = None
     ) -> None:
         self.schema = schema
-        self.frame = pl.DataFrame(schema=schema)
+        self._frames = [pl.DataFrame(schema=schema)]
         self.loaded = loaded
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        if len(self._frames) > 1:
+            self._frames = [pl.concat(self._frames)]
+        return self._frames[0]
+
+    @frame.setter
+    def frame(self, frame: pl.DataFrame) -> None:
+        self._frames = [frame]
 
     def dump(self) -> pl.DataFrame:
         return self.frame
 
     def load(self, frame: pl.DataFrame) -> None:
         columns = [pl.col(name).cast(dtype) for name, dtype in self.schema.items()]
-        self.frame = pl.concat([self.frame, frame.select(columns)])
+        self._frames.append(frame.select(columns))
         if self.loaded is not None:
             self.loaded()
 
@@ -141,8 +153,17 @@ class SessionEnds:
     def __init__(self, keep: bool, loaded: Callable[[], None]) -> None:
         self.keep = keep  # collect ends from the events added (a day summary's)
         self.first: int | None = None  # µs since the epoch of the first event added
-        self.frame = pl.DataFrame(schema=_ENDS)
+        self._frames = [pl.DataFrame(schema=_ENDS)]
         self.loaded = loaded
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        if len(self._frames) > 1:
+            # one end per session: a row waiting for it is joined to it, never
+            # multiplied (a session id logged twice, or states of copied stores)
+            joined = pl.concat(self._frames)
+            self._frames = [joined.unique("session", keep="last", maintain_order=True)]
+        return self._frames[0]
 
     def add(self, batch: Batch) -> None:
         if not self.keep:
@@ -158,14 +179,29 @@ class SessionEnds:
         )
         if ended.height:
             ends = session_ends({EventKind.DISCONNECT: ended})
-            self.frame = pl.concat([self.frame, ends.select(list(_ENDS))])
+            self._frames = [pl.concat([self.frame, ends.select(list(_ENDS))])]
 
     def dump(self) -> pl.DataFrame:
         return self.frame
 
     def load(self, frame: pl.DataFrame) -> None:
-        # one end per session: a row waiting for it is joined to it, never multiplied
-        # (a session id logged twice, or states of copied stores)
-        joined = pl.concat([self.frame, frame.select(list(_ENDS))])
-        self.frame = joined.unique("session", keep="last", maintain_order=True)
-        self.loaded()
+        if frame.height:
+            self._frames.append(frame.select(list(_ENDS)))
+            self.loaded()
+
+
+class Answered:
+    """Whether the rows and session ends loaded so far were matched: `loaded` is the
+    callback of a `Pending` and a `SessionEnds`, `due` says whether to match them now
+    (once, before the owner adds events or finishes). A dumped state may hold rows its
+    own ends answer: loaded again, they are matched then, and counted once."""
+
+    def __init__(self) -> None:
+        self._loaded = False
+
+    def loaded(self) -> None:
+        self._loaded = True
+
+    def due(self) -> bool:
+        due, self._loaded = self._loaded, False
+        return due

@@ -23,6 +23,7 @@ from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, ranke
 from reports.session_tls import (
     DECIDED,
     WAITING,
+    Answered,
     Pending,
     SessionEnds,
     gone,
@@ -81,13 +82,15 @@ class SaslAuth:
         self.failures = Tally(["outcome", "mechanism", "over"], seen=False)
         self.failing_clients = Tally(["client_host", "client_ip"])
         self.tried_usernames = Tally(["sasl_username"])
-        self.pending = Pending(_PENDING, self._answer_loaded)
+        self.answered = Answered()
+        self.pending = Pending(_PENDING, self.answered.loaded)
         # a day summary keeps the ends of sessions the day before left waiting
-        self.ends = SessionEnds(isolated, self._answer_loaded)
+        self.ends = SessionEnds(isolated, self.answered.loaded)
         # inbound TLS lines in the period: without any, TLS is not logged
         self.tls_lines = Counters("inbound")
 
     def add(self, batch: Batch) -> None:
+        self._answer_loaded()
         self.ends.add(batch)
         tls = batch[EventKind.TLS]
         self.tls_lines.add("inbound", tls.filter(pl.col("direction") == "inbound").height)
@@ -130,6 +133,8 @@ class SaslAuth:
 
     def _answer_loaded(self) -> None:
         """Count the waiting logins whose session's end a loaded state holds."""
+        if not self.answered.due():
+            return
         pending = self.pending.frame
         if pending.height == 0 or self.ends.frame.height == 0:
             return
@@ -154,6 +159,7 @@ class SaslAuth:
 
     def finish(self) -> None:
         """Count the logins still waiting: their session's end is not in the period."""
+        self._answer_loaded()
         rows = self.pending.frame
         self.pending.frame = rows.clear()
         # TLS logged: lines in the period, or main.cf's smtpd_tls_loglevel (when read)
