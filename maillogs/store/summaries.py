@@ -242,7 +242,7 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
                 continue
             # the file's values are its streams as they are (uncompressed, in order):
             # a big one is read again from there when unpacked, not held meanwhile
-            at_byte = data.find(blob, found) if stays_open else -1
+            at_byte = _offset(data, blob, found) if stays_open else -1
             if at_byte < 0:  # (or a value written once for two rows: the same frame)
                 state[name] = _Saved(path, blob)
                 continue
@@ -265,6 +265,20 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
 # A Tally's saved state from this many bytes on is loaded packed (Tally.load_packed):
 # unpacked when its section gives its result, one section after the other.
 _PACKED_FROM = 64 * 1024
+
+
+def _offset(data: bytes, blob: bytes, start: int) -> int:
+    """Where `blob` lies in `data` from `start` on (-1: nowhere). Found by its first
+    bytes, then compared whole: `data.find(blob)` with a needle of megabytes took
+    3 ms a state (a third of a second for a year's)."""
+    probe = blob[:_PROBE]
+    at = data.find(probe, start)
+    while at >= 0 and not data.startswith(blob, at):
+        at = data.find(probe, at + 1)
+    return at
+
+
+_PROBE = 4096
 
 
 def _frame(blob: bytes) -> pl.DataFrame:
