@@ -96,6 +96,14 @@ def _detail(frame: pl.DataFrame, top: int, classes: Sequence[str]) -> dict[str, 
     )
     by_class = replies.partition_by("reason_class", as_dict=True, maintain_order=True)
     order = {name: index for index, name in enumerate(classes)}
+    shown = [rows.head(top) for rows in by_class.values()]
+    # the clients of the replies shown, taken out of a year's rows in one pass rather
+    # than one filter of them all per reply (a null class or reply draws no clients)
+    reply_keys = ["reason_class", "reply"]
+    wanted = pl.concat(shown).select(reply_keys) if shown else replies.select(reply_keys)
+    clients_of = frame.join(wanted, on=reply_keys, how="semi").partition_by(
+        reply_keys, as_dict=True
+    )
     detail: dict[str, list[Json]] = {}
     for (klass,), rows in sorted(
         by_class.items(), key=lambda item: (order.get(str(item[0][0]), len(order)), str(item[0][0]))
@@ -103,9 +111,7 @@ def _detail(frame: pl.DataFrame, top: int, classes: Sequence[str]) -> dict[str, 
         listed = []
         for reply in rows.head(top).iter_rows(named=True):
             clients = top_rows(
-                frame.filter(
-                    (pl.col("reason_class") == klass) & (pl.col("reply") == reply["reply"])
-                ),
+                clients_of.get((klass, reply["reply"]), frame.clear()),
                 ["count", *_CLIENT],
                 [True, False, False],
                 top,

@@ -22,7 +22,7 @@ from reports.metrics import Metrics
 from reports.options import ReportOptions
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, records, union
 from reports.tables import Table, count_table, ranked_table
-from reports.tally import Accumulator, Tally, counts, regroup
+from reports.tally import Accumulator, Tally, counts, ranking, regroup, regrouped
 
 SEVERITIES = ("panic", "fatal", "error", "warning")  # the worst first
 SESSION_ERRORS = (
@@ -137,21 +137,19 @@ class Problems:
                 "by_error": records(
                     regroup(tls, direction=pl.col("direction"), error=pl.col("error")), top
                 ),
-                "top_peers": records(
-                    regroup(
-                        tls,
-                        direction=pl.col("direction"),
-                        peer_host=pl.col("peer_host"),
-                        peer_ip=pl.col("peer_ip"),
-                    ),
-                    top,
-                ),
+                "top_peers": records(_top_peers(tls, top), top),
             },
             "postscreen": counts(self.postscreen.frame(), "event"),
             "master": records(self.master.frame(), top),
             # the problems-first summary's counts (reports/alerts.py)
             "alerts": self.alerts.result(),
         }
+
+
+def _top_peers(tls_errors: pl.DataFrame, top: int) -> pl.DataFrame:
+    keys = ["direction", "peer_host", "peer_ip"]
+    peers = regrouped(tls_errors, **{key: pl.col(key) for key in keys})
+    return ranking(peers, keys, top)
 
 
 def _logs(frame: pl.DataFrame, top: int) -> LogProblems:

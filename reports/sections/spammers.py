@@ -16,7 +16,7 @@ from reports.options import ReportOptions
 from reports.own import OWN_NEEDS, Own, OwnFromLog
 from reports.section import Batch, Json, Needs, ParseSummary, SectionKind, iso, ranked, union
 from reports.tables import Table, ranked_table, stamp
-from reports.tally import Accumulator, Tally, regroup
+from reports.tally import Accumulator, Tally, ranking, regroup, regrouped
 
 NEEDS: Needs = union(
     {
@@ -163,8 +163,8 @@ class Spammers:
         ).rename({"ip": "client_ip", "network": "v6_network"})
         network = pl.when(v4.is_not_null()).then(v4 + ".0/24").otherwise(pl.col("v6_network"))
         with_v6 = ips.join(v6, on="client_ip", how="left")
-        networks = regroup(with_v6, network=network).drop_nulls("network")
-        return ranked(networks, "network", self.options.top)
+        networks = regrouped(with_v6, network=network).drop_nulls("network")
+        return ranked(ranking(networks, ["network"], self.options.top), "network", self.options.top)
 
 
 def _in(frame: pl.DataFrame, period: object) -> pl.DataFrame:
