@@ -35,12 +35,12 @@ DOMAINS = ("example.org",)
 _STAMP = re.compile(rb"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+\+00:00)")
 
 
-def _shifted_lines() -> list[bytes]:
+def _shifted_lines(shift: timedelta = SHIFT) -> list[bytes]:
     def move(line: bytes) -> bytes:
         found = _STAMP.match(line)
         if found is None:
             return line
-        stamp = datetime.fromisoformat(found.group(1).decode()) + SHIFT
+        stamp = datetime.fromisoformat(found.group(1).decode()) + shift
         return stamp.isoformat(timespec="microseconds").encode() + line[found.end() :]
 
     return [move(line) for line in gzip.decompress(RFC3339.read_bytes()).splitlines(True)]
@@ -62,6 +62,13 @@ def _report(now: datetime, *args: str) -> dict[str, Any]:
 def _months(store: Path) -> list[str]:
     folder = store / SUMMARIES / fingerprint(ReportOptions(catchall_domains=DOMAINS))
     return sorted(path.name[6:13] for path in folder.glob("month=*.parquet"))
+
+
+def _logged_before(line: bytes, now: datetime) -> bool:
+    """Is the line's stamp before `now`? (Every line of the sample has one.)"""
+    found = _STAMP.match(line)
+    assert found is not None
+    return datetime.fromisoformat(found.group(1).decode()) < now
 
 
 @pytest.fixture
@@ -120,13 +127,47 @@ def test_whole_months_are_read_from_their_summaries_alone(tmp_path: Path, log: P
     assert not list((store / SUMMARIES).rglob("date=*")), "no day was read"
 
 
-def test_a_month_not_over_is_read_as_days(tmp_path: Path, log: Path) -> None:
+def test_a_month_not_over_is_read_as_the_month_so_far(tmp_path: Path, log: Path) -> None:
+    """December is not over on the 10th, its two days are: one summary of the month so
+    far, made by ingest, or by the report where ingest did not."""
     store = tmp_path / "store"
     now = datetime(2026, 12, 10, tzinfo=UTC)
     _ingested(log, store, now)
-    assert _months(store) == ["2026-11"]
+    assert _months(store) == ["2026-11", "2026-12"]
+    for path in (store / SUMMARIES).rglob("date=*"):
+        path.unlink()
     assert _report(now, "--store", str(store)) == _report(now, str(log))
-    assert _months(store) == ["2026-11"]
+    assert not list((store / SUMMARIES).rglob("date=*")), "no day was read"
+    for path in (store / SUMMARIES).rglob("month=2026-12.*"):
+        path.unlink()
+    assert _report(now, "--store", str(store)) == _report(now, str(log))
+    assert _months(store) == ["2026-11", "2026-12"]
+
+
+def test_the_month_so_far_takes_in_each_day_as_it_ends(tmp_path: Path) -> None:
+    """The sample moved to 2026-12-01 .. 12-03: one day over is no month so far; two
+    are, then three replace it; the newest day is read as events meanwhile."""
+    lines = _shifted_lines(SHIFT + timedelta(days=1))
+    log = tmp_path / "maillog"
+    store = tmp_path / "store"
+    december = store / SUMMARIES / fingerprint(ReportOptions(catchall_domains=DOMAINS))
+    made = []
+    for now in (
+        datetime(2026, 12, 2, 12, tzinfo=UTC),  # 12-01 over
+        datetime(2026, 12, 3, 12, tzinfo=UTC),  # 12-01 and 12-02 over
+        datetime(2026, 12, 4, 2, tzinfo=UTC),  # the three, with the hour of grace
+    ):
+        log.write_bytes(b"".join(line for line in lines if _logged_before(line, now)))
+        _ingested(log, store, now)
+        made.append(sorted(path.name for path in december.glob("month=*")))
+        assert _report(now, "--store", str(store)) == _report(now, str(log))
+    assert made[0] == []
+    assert len(made[1]) == len(made[2]) == 1 and made[1] != made[2], "a day more: replaced"
+    log.write_bytes(b"".join(lines))
+    _ingested(log, store, LATER)
+    assert sorted(path.name for path in december.glob("month=*")) == made[2], (
+        "the month over is the month so far of all its days"
+    )
 
 
 def test_a_month_that_got_late_lines_is_summed_again(tmp_path: Path, log: Path) -> None:

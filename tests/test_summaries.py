@@ -197,7 +197,8 @@ def test_ingest_summarises_the_complete_days_and_prune_deletes_them(tmp_path: Pa
     folder = store / SUMMARIES / fingerprint(summarize)
     assert _days(folder) == ["2026-11-22", "2026-11-23"]
     info = CliRunner().invoke(main, ["store", "info", "--store", str(store)])
-    assert "day summaries: 2 (" in info.output
+    # and of November so far (maillogs.store.months): the two days in one
+    assert "day summaries: 2, month summaries: 1 (" in info.output
     maintenance.prune(store, keep=NOW - datetime(2026, 11, 23, tzinfo=UTC), now=NOW)
     assert _days(folder) == ["2026-11-23"]
 
@@ -211,9 +212,10 @@ def test_store_summarize_makes_them_for_the_domains_asked(store: Path) -> None:
         obj=Environment(env={}, clock=lambda: NOW),
     )
     assert result.exit_code == 0, result.output
-    assert "made 2 day summaries" in result.output
+    assert "made 2 day summaries and 1 month summaries" in result.output  # November so far
     folder = store / SUMMARIES / fingerprint(ReportOptions(catchall_domains=("example.org",)))
-    assert len(list(folder.iterdir())) == 2
+    assert len(list(folder.glob("date=*"))) == 2
+    assert len(list(folder.glob("month=2026-11.*"))) == 1
 
 
 def test_the_fingerprint_holds_what_the_state_depends_on() -> None:

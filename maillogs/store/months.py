@@ -1,4 +1,5 @@
-"""Month summaries: the day summaries of a UTC month that is over, merged into one.
+"""Month summaries: the day summaries of a UTC month that is over, merged into one; and
+of the month so far, the days of the month still being logged to that are over.
 
 A report over a year would otherwise load 365 day summaries and merge every key of its
 tallies (each client, sender, domain) again and again; with months it loads twelve.
@@ -9,6 +10,12 @@ loading its days. It is made by `ingest` once the month is over, or by the first
 report that needs it, and named by the part files of all its days, so a month that
 got late lines, lost days to prune or was compacted is simply not found and is made
 again (from its days' summaries, which are remade only where their files changed).
+
+The month so far is made the same way from the days of a month not over yet that are
+(from `SO_FAR_FROM` of them): a report over a period that holds the whole month (a
+year, `--since` a month ago with no end) loads it and the newest day's events instead
+of up to thirty day summaries. Named like the month's, a newer one (a day more) takes
+its place, and the whole month's once it is over.
 """
 
 from __future__ import annotations
@@ -69,6 +76,31 @@ def months_of(days: Days) -> dict[str, dict[str, list[PartFile]]]:
     return months
 
 
+# Days of a month not over that are read as the month so far, at least: one is its
+# own day summary.
+SO_FAR_FROM = 2
+
+
+def month_spans(
+    days: Days, since: datetime | None, until: datetime | None, now: datetime, newest: str | None
+) -> dict[str, dict[str, list[PartFile]]]:
+    """Of each month that the period holds whole, the days read as one month summary:
+    all of them once the month is over, else those over (by the clock `now`, or as a
+    later day has events), if there are `SO_FAR_FROM`."""
+    spans = {}
+    for month, its_days in months_of(days).items():
+        if not whole_month(month, since, until):
+            continue
+        if not month_over(month, now, newest):
+            its_days = {
+                date: parts for date, parts in its_days.items() if day_over(date, now, newest)
+            }
+            if len(its_days) < SO_FAR_FROM:
+                continue
+        spans[month] = its_days
+    return spans
+
+
 def month_names(days: Days) -> list[str]:
     """What a month summary is made of: each day's part names, under its date."""
     return [f"{date}/{name}" for date in sorted(days) for name in part_names(days[date])]
@@ -104,10 +136,11 @@ def month_summary(store: StorePath, month: str, days: Days, options: ReportOptio
 def summarise_months(
     store: StorePath, options: ReportOptions, days: Days, now: datetime, newest: str | None
 ) -> int:
-    """Make the missing or stale summaries of the months that are over; how many."""
+    """Make the missing or stale summaries of the months that are over, and of the
+    month so far (`month_spans`); how many."""
     made = 0
-    for month, its_days in months_of(days).items():
-        if month_over(month, now, newest) and not summarised_month(store, options, month, its_days):
+    for month, its_days in month_spans(days, None, None, now, newest).items():
+        if not summarised_month(store, options, month, its_days):
             month_summary(store, month, its_days, options)
             made += 1
     return made

@@ -16,7 +16,7 @@ from maillogs.store import checkpoint as checkpoints
 from maillogs.store.clock import day_over
 from maillogs.store.ingest import IngestReport, new_batches
 from maillogs.store.layout import UNKNOWN_DATE, PartFile, StoreError, places
-from maillogs.store.months import month_of, month_over, month_summary, months_of, whole_month
+from maillogs.store.months import month_of, month_spans, month_summary
 from maillogs.store.read import (
     StoredDay,
     ahead,
@@ -50,8 +50,8 @@ def report_items(
     if None) are read; the new lines come whole. With `summaries` (the report's
     options), a day the period holds whole and that is over (by the clock `now`, or as a
     later day has events) comes as its DaySummary (saved, or made now and saved), and
-    a whole month that is over as its month summary, in place of its days. A big
-    day's events come in slices of time.
+    a whole month as its month summary in place of its days (those over, if it is not:
+    the month so far, maillogs.store.months). A big day's events come in slices of time.
 
     Several stores (a fleet's hosts, each ingesting into its own store or its own
     `host=` partition of a shared one) are read as one: day by day, each store's (or
@@ -73,21 +73,19 @@ def report_items(
     by_store = [days for days, _ in listed]
     newest_days = [newest for _, newest in listed]
     reads: list[Callable[[], StoredDay | DaySummary]] = []
-    whole_months = [
-        _whole_months(days, since, until, now, newest) if summaries is not None else {}
+    spans = [
+        month_spans(days, since, until, now, newest) if summaries is not None else {}
         for days, newest in zip(by_store, newest_days, strict=True)
     ]
     for date in sorted({date for days in by_store for date in days}, key=_day_order):
         events: list[PartFile] = []
-        for one, days, months, newest in zip(
-            stores, by_store, whole_months, newest_days, strict=True
-        ):
+        for one, days, months, newest in zip(stores, by_store, spans, newest_days, strict=True):
             parts = days.get(date, [])
             whole = summaries is not None and whole_day(date, since, until)
-            month = months.get(month_of(date) or "")
-            if parts and month is not None:
+            month = months.get(month_of(date) or "", {})
+            if parts and date in month:
                 assert summaries is not None
-                if date == min(month):  # the month comes whole, at its first day
+                if date == min(month):  # the month (so far) comes whole, at its first day
                     reads.append(partial(month_summary, one, date[:7], month, summaries))
             elif parts and whole and day_over(date, now, newest):
                 assert summaries is not None
@@ -108,22 +106,6 @@ def report_items(
             _count(stats, counted(batch))
             yield batch
         errors.extend(report.errors)
-
-
-def _whole_months(
-    days: dict[str, list[PartFile]],
-    since: datetime | None,
-    until: datetime | None,
-    now: datetime,
-    newest: str | None,
-) -> dict[str, dict[str, list[PartFile]]]:
-    """The days of each month that the period holds whole and that is over: such a
-    month is read as one month summary (maillogs.store.months)."""
-    return {
-        month: its_days
-        for month, its_days in months_of(days).items()
-        if whole_month(month, since, until) and month_over(month, now, newest)
-    }
 
 
 def _day_order(date: str) -> tuple[bool, str]:
