@@ -97,12 +97,16 @@ def _detail(frame: pl.DataFrame, top: int, classes: Sequence[str]) -> dict[str, 
     by_class = replies.partition_by("reason_class", as_dict=True, maintain_order=True)
     order = {name: index for index, name in enumerate(classes)}
     shown = [rows.head(top) for rows in by_class.values()]
-    # the clients of the replies shown, taken out of a year's rows in one pass rather
-    # than one filter of them all per reply (a null class or reply draws no clients)
+    # the clients that may be among a shown reply's top ones (as many as its top-th
+    # count or more), taken out of a year's rows in one pass rather than one filter of
+    # them all per reply (a null class or reply draws no clients)
     reply_keys = ["reason_class", "reply"]
     wanted = pl.concat(shown).select(reply_keys) if shown else replies.select(reply_keys)
-    clients_of = frame.join(wanted, on=reply_keys, how="semi").partition_by(
-        reply_keys, as_dict=True
+    bound = pl.col("count").top_k(top).min().over(reply_keys)
+    clients_of = (
+        frame.filter(pl.col("count") >= bound)
+        .join(wanted, on=reply_keys, how="semi")
+        .partition_by(reply_keys, as_dict=True)
     )
     detail: dict[str, list[Json]] = {}
     for (klass,), rows in sorted(
