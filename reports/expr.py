@@ -119,7 +119,7 @@ _V6_WRITTEN_OUT = (
     )
     + ")$"
 )
-_V6_HEAD = f"^({_H}):({_H}):({_H}):"
+_V6_HEAD = f"^({_H}:{_H}:{_H}):"
 
 
 def networks_of(addresses: pl.Series) -> pl.DataFrame:
@@ -127,29 +127,33 @@ def networks_of(addresses: pl.Series) -> pl.DataFrame:
     addresses worked out by Polars and formatted once per /48 (a report may name tens
     of thousands)."""
     distinct = addresses.drop_nulls().unique().to_frame("ip")
-    groups = [f"g{n}" for n in range(3)]
-    found = distinct.with_columns(
-        pl.col("ip").str.contains(_V6_WRITTEN_OUT).alias("written_out"),
-        *(
-            pl.col("ip").str.extract(_V6_HEAD, n + 1).str.to_integer(base=16).alias(name)
-            for n, name in enumerate(groups)
-        ),
+    written_out = pl.col("ip").str.contains(_V6_WRITTEN_OUT)
+    # their first three groups, as text, taken once (not one regular expression per
+    # group) and read as numbers once per distinct text (a year's 209,937 addresses:
+    # 0.09 s instead of 0.12)
+    fast = distinct.filter(written_out).with_columns(
+        pl.col("ip").str.extract(_V6_HEAD, 1).alias("head")
     )
-    fast = found.filter(pl.col("written_out"))
-    per_48 = fast.select(groups).unique()
-    formatted = per_48.with_columns(
-        pl.Series("network", [_v6_network(row) for row in per_48.iter_rows()], pl.String)
+    heads = fast.get_column("head").unique()
+    formatted = pl.DataFrame(
+        {"head": heads, "network": [_v6_network(_groups(head)) for head in heads]},
+        schema={"head": pl.String(), "network": pl.String()},
     )
-    others = found.filter(~pl.col("written_out")).get_column("ip")
+    others = distinct.filter(~written_out).get_column("ip")
     return pl.concat(
         [
-            fast.join(formatted, on=groups).select("ip", "network"),
+            fast.join(formatted, on="head").select("ip", "network"),
             pl.DataFrame(
                 {"ip": others, "network": [network_of(ip) for ip in others]},
                 schema={"ip": pl.String(), "network": pl.String()},
             ),
         ]
     )
+
+
+def _groups(head: str) -> tuple[int, int, int]:
+    first, second, third = (int(group, 16) for group in head.split(":"))
+    return first, second, third
 
 
 @functools.lru_cache(maxsize=1 << 16)

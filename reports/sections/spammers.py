@@ -151,7 +151,9 @@ class Spammers:
         return out
 
     def _networks(self, period: object) -> list[Json]:
-        ips = _in(self.client_ips.merged(), period).drop_nulls("client_ip")
+        # the period's rows taken on codes: only theirs are made text
+        ips = _in(self.client_ips.merged(text=False), period).drop_nulls("client_ip")
+        ips = ips.with_columns(pl.col("client_ip").cast(pl.String))
         if self._own.networks:
             ips = ips.filter(~self._own.ours(ips.get_column("client_ip")))
         if ips.height == 0:
