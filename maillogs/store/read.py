@@ -41,15 +41,23 @@ class StoredDay:
     unparsed_by_program: dict[str, int] = field(default_factory=dict)
 
 
-def _wanted(date: str, since: datetime | None, until: datetime | None) -> bool:
-    """Does the UTC day `date` overlap [since, until)? The report then applies the
-    exact bounds to the events."""
-    if date == UNKNOWN_DATE:
-        return since is None and until is None
-    day = datetime.fromisoformat(date).date()
-    if since is not None and day < since.astimezone(UTC).date():
-        return False
-    return until is None or day <= (until.astimezone(UTC) - timedelta(microseconds=1)).date()
+def _overlapping(since: datetime | None, until: datetime | None) -> Callable[[str], bool]:
+    """Does the UTC day `date` (YYYY-MM-DD) overlap [since, until)? The report then
+    applies the exact bounds to the events. Compared as text, the bounds' days worked
+    out once: a year's store has some 7,000 day directories."""
+    first = since.astimezone(UTC).date().isoformat() if since is not None else None
+    last = (
+        (until.astimezone(UTC) - timedelta(microseconds=1)).date().isoformat()
+        if until is not None
+        else None
+    )
+
+    def overlaps(date: str) -> bool:
+        if date == UNKNOWN_DATE:
+            return since is None and until is None
+        return (first is None or date >= first) and (last is None or date <= last)
+
+    return overlaps
 
 
 def committed_parts(
@@ -126,12 +134,13 @@ def days_and_newest(
     if checkpoint is None:
         checkpoint = checkpoints.load(store)
     newest = ""
+    overlaps = _overlapping(since, until)
 
     def wanted(date: str) -> bool:
         nonlocal newest
         if date != UNKNOWN_DATE and date > newest:
             newest = date
-        return _wanted(date, since, until)
+        return overlaps(date)
 
     by_date: dict[str, list[PartFile]] = {}
     for part in committed_parts(store, checkpoint, wanted):
