@@ -3,7 +3,8 @@ the registered sections, collect their data."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,14 @@ from reports.section import Batch, Json, Needs, ParseSummary, Section, SectionKi
 from reports.tally import LocalTally, Tally
 
 SCHEMA = "maillogs.report/2"
+# How sections give their results (ReportBuilder._results): all two at a time up to
+# this many bytes of packed states loaded (a month's summary is some 12 MB) ...
+_SIDE_BY_SIDE_PACKED = 48 * 1024 * 1024
+# ... and past it, those with up to this many beside the others (a year's overview,
+# timeline, deliveries), unless more events than this were added (a big log's report:
+# one after the other).
+_BESIDE_PACKED = 4 * 1024 * 1024
+_SIDE_BY_SIDE_EVENTS = 1_000_000
 # The period's events, first and last, in a dumped state.
 _BOUNDS = "period.bounds"
 _TIME = pl.Datetime("us", "UTC")
@@ -54,6 +63,9 @@ class ReportBuilder:
         # what the sections read of each kind: a store reads only that
         self.needs: Needs = union(*(section.needs for section in self.sections))
         self._finished = False
+        # how big the state grew: whether sections may give their results side by side
+        self._added = 0  # events added (not loaded)
+        self._packed: dict[str, int] = {}  # bytes of packed states loaded, by section
         # the period's events: how many, the first and the last
         self.events = 0
         self.first: datetime | None = None
@@ -61,6 +73,7 @@ class ReportBuilder:
 
     def add(self, batch: Batch) -> None:
         """Events of the report's period (the event source keeps to it)."""
+        self._added += sum(frame.height for frame in batch.values())
         self._bounds(batch)
         for section in self.sections:
             section.add(batch)
@@ -106,7 +119,9 @@ class ReportBuilder:
                 frame = state[f"{section.name}.{name}"]
                 if not isinstance(frame, Packed):
                     accumulator.load(frame)
-                elif isinstance(accumulator, Tally):
+                    continue
+                self._packed[section.name] = self._packed.get(section.name, 0) + frame.size()
+                if isinstance(accumulator, Tally):
                     accumulator.load_packed(frame)
                 else:
                     accumulator.load(frame.unpack())
@@ -127,13 +142,8 @@ class ReportBuilder:
         if self._finished:
             raise RuntimeError("a report is finished once: its sections' state is let go")
         self._finished = True
-        # each section's state is let go once its result is made: a year's tallies,
-        # coded while loaded, are text again while ranked, one section at a time
         sections, self.sections = self.sections, []
-        for kind in self.kinds:
-            section = sections.pop(0)
-            result = section.result(summary)
-            del section
+        for kind, result in zip(self.kinds, self._results(sections, summary), strict=True):
             if kind.keys is None:
                 data[kind.name] = result
             else:
@@ -145,6 +155,37 @@ class ReportBuilder:
             del data[name]
         data["notices"] = [notice.as_json() for notice in self._notices(data, summary)]
         return Report(data)
+
+    def _results(self, sections: list[Section[Any]], summary: ParseSummary) -> Iterator[Any]:
+        """Each section's result, in order, Polars working without the GIL on both
+        cores: with a small state (a month's summary, a small server's day), two
+        sections at a time (a month's report used one core of two); with a year's,
+        its big sections one after the other, each let go once its result is made
+        (their tallies, coded while loaded, are unpacked and made text while ranked:
+        one section's year in memory at a time), the small ones beside them."""
+        if self._added > _SIDE_BY_SIDE_EVENTS:
+            alone = set(range(len(sections)))
+        elif sum(self._packed.values()) <= _SIDE_BY_SIDE_PACKED:
+            alone = set()
+        else:
+            alone = {
+                index
+                for index, section in enumerate(sections)
+                if self._packed.get(section.name, 0) > _BESIDE_PACKED
+            }
+        waiting = dict(enumerate(sections))
+        sections.clear()
+        with ThreadPoolExecutor(1 if alone else 2) as pool:
+            beside = {
+                index: pool.submit(waiting.pop(index).result, summary)
+                for index in list(waiting)
+                if index not in alone
+            }
+            for index in range(len(beside) + len(waiting)):
+                if index in beside:
+                    yield beside.pop(index).result()
+                else:
+                    yield waiting.pop(index).result(summary)
 
     def _notices(self, data: Json, summary: ParseSummary) -> list[notices.Notice]:
         tls = data.get("tls") or {}

@@ -6,6 +6,7 @@ files changed since the summaries were made."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -401,3 +402,36 @@ def test_past_the_summaries_held_open_packed_states_are_held_as_bytes(
         assert summaries._Opened._open == held_open + more_open
         del loaded
     assert summaries._Opened._open == held_open
+
+
+def test_sections_give_the_same_report_side_by_side_or_one_after_the_other(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ReportBuilder._results`: two sections at a time (a small state), the small ones
+    beside the big ones taken one after the other (a year's), or all one after the
+    other (a big log's): the same report."""
+    monkeypatch.setattr("maillogs.store.summaries._PACKED_FROM", 0)
+    whole = ("--tz", "UTC", "--top", "3", "--store", str(store))
+    cut = (*whole, "--since", "2026-11-23T12:00")  # half a day's events added
+    expected = {args: _report(*args) for args in (whole, cut)}  # summaries made, loaded
+    submitted: list[int] = []
+
+    class Counted(ThreadPoolExecutor):
+        def submit(self, *args: Any, **kwargs: Any) -> Any:
+            submitted.append(1)
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr("reports.builder.ThreadPoolExecutor", Counted)
+    sections = len(ReportBuilder(ReportOptions()).sections)
+    for args, side_by_side, beside, events, counts in (
+        (whole, 2**30, 0, 10**9, {sections}),  # all two at a time
+        (whole, 0, 2**30, 10**9, {sections}),  # all beside (none big)
+        (whole, 0, 2048, 10**9, set(range(1, sections))),  # the big ones on their own
+        (cut, 2**30, 2**30, 1, {0}),  # events added past the bound: one after the other
+    ):
+        monkeypatch.setattr("reports.builder._SIDE_BY_SIDE_PACKED", side_by_side)
+        monkeypatch.setattr("reports.builder._BESIDE_PACKED", beside)
+        monkeypatch.setattr("reports.builder._SIDE_BY_SIDE_EVENTS", events)
+        submitted.clear()
+        assert _report(*args) == expected[args]
+        assert len(submitted) in counts, (side_by_side, beside, events)
