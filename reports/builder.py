@@ -181,11 +181,10 @@ class ReportBuilder:
                 for index in list(waiting)
                 if index not in alone
             }
-            for index in range(len(beside) + len(waiting)):
-                if index in beside:
-                    yield beside.pop(index).result()
-                else:
-                    yield waiting.pop(index).result(summary)
+            # the big ones meanwhile, not waiting for a small one listed before them
+            done = {index: waiting.pop(index).result(summary) for index in sorted(waiting)}
+            for index in range(len(beside) + len(done)):
+                yield done.pop(index) if index in done else beside.pop(index).result()
 
     def _notices(self, data: Json, summary: ParseSummary) -> list[notices.Notice]:
         tls = data.get("tls") or {}
