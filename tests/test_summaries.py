@@ -342,6 +342,30 @@ def test_summaries_with_every_tally_packed_give_the_same_report(
     assert len(packed) > 60
 
 
+def test_summaries_whose_keys_are_positions_in_one_list_give_the_same_report(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A summary's coded tallies keep their keys as positions in its one list of texts
+    (`reports.codes.shared`): here every tally with text is coded when saved; read
+    back packed or not, from the file or held, the report is the log's."""
+    monkeypatch.setattr("reports.codes._CODE_FROM_ROWS", 1)
+    args = ("--tz", "UTC", "--top", "3")
+    expected = _report(*args, str(SAMPLE))
+    assert _report(*args, "--store", str(store)) == expected  # makes the summaries
+    made = list((store / SUMMARIES).glob("*/*.parquet"))
+    assert len(made) == 4  # three days, and November so far
+    for path in made:
+        blobs = dict(pl.read_parquet(path).iter_rows())
+        keyed = summaries._frame(blobs["keyed"])
+        texts = summaries._frame(blobs["keys"]).get_column("text")
+        assert keyed.height > 20 and texts.len() > 100
+        assert texts.n_unique() == texts.len()  # each text once
+    for packed_from, most_open in ((0, 128), (0, 0), (64 * 1024, 128)):
+        monkeypatch.setattr("maillogs.store.summaries._PACKED_FROM", packed_from)
+        monkeypatch.setattr("maillogs.store.summaries._Opened.MOST", most_open)
+        assert _report(*args, "--store", str(store)) == expected
+
+
 def test_a_packed_state_is_read_from_its_file_even_once_a_new_summary_replaced_it(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

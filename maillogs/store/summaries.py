@@ -36,7 +36,7 @@ from maillogs.store.read import KindCount, StoredDay, add_counts, day_reads
 from parsers.schema import EventKind
 from reports import sections
 from reports.builder import ReportBuilder
-from reports.codes import Packed, loadable
+from reports.codes import Keys, Packed, is_coded, loadable, shared
 from reports.options import ReportOptions
 from reports.tally import Tally
 
@@ -46,9 +46,12 @@ from reports.tally import Tally
 # (`state.<section>.<accumulator>`). Measured on the benchmark year: one row holding
 # every frame as a nested column took 0.23 s to read a month, each frame as Parquet
 # bytes 0.08 s but 62 ms for a day's 71 small frames, IPC streams 0.085 s and 4 ms
-# (and less with the big Tallies' keys coded: `_tally_names`).
+# (and less with the big Tallies' keys coded: `_tally_names`). The coded ones' keys
+# are positions in the summary's one list of texts (`_KEYS`; which columns: `_KEYED`,
+# reports.codes.shared); a summary without them (made before) is read as it is.
 _FORMAT = 2
 _PARTS, _COUNTS, _UNPARSED, _STATE = "parts", "counts", "unparsed", "state."
+_KEYS, _KEYED = "keys", "keyed"
 _COUNT_SCHEMA = {
     "kind": pl.String(),
     "rows": pl.Int64(),
@@ -190,16 +193,30 @@ def _encode(summary: DaySummary, names: list[str]) -> bytes:
         orient="row",
     )
     tallies = _tally_names()
+    states = {
+        _STATE + name: loadable(frame)
+        if name in tallies and isinstance(frame, pl.DataFrame)
+        else frame
+        for name, frame in summary.state.items()
+    }
+    coded = {
+        name: frame
+        for name, frame in states.items()
+        if isinstance(frame, pl.DataFrame) and is_coded(frame)
+    }
+    texts, keyed = shared(coded)  # the coded frames' keys made positions in `texts`
+    states.update(coded)
     frames = {
         _PARTS: pl.DataFrame({"name": names}, schema={"name": pl.String()}),
         _COUNTS: counts,
         _UNPARSED: unparsed,
-        **{
-            _STATE + name: loadable(frame)
-            if name in tallies and not isinstance(frame, Packed)
-            else frame
-            for name, frame in summary.state.items()
-        },
+        _KEYS: texts,
+        _KEYED: pl.DataFrame(
+            [(name, column) for name, found in keyed.items() for column in found],
+            schema={"name": pl.String(), "column": pl.String()},
+            orient="row",
+        ),
+        **states,
     }
     table = pl.DataFrame(
         {"name": list(frames), "frame": [_packed(frame).stream() for frame in frames.values()]},
@@ -231,23 +248,34 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
             return None
         counts = _frame(blobs.pop(_COUNTS))
         unparsed = _frame(blobs.pop(_UNPARSED))
+        keyed = _keyed(blobs.pop(_KEYED, None))
+        keys_blob = blobs.pop(_KEYS, b"")
         tallies = _tally_names()
         state: dict[str, pl.DataFrame | Packed] = {}
         found = 0  # where the last state read back from the file ends in it
         stays_open = opened.may_stay_open()
-        for name, blob in blobs.items():
-            name = name[len(_STATE) :]
-            if name not in tallies or len(blob) < _PACKED_FROM:
-                state[name] = _frame(blob)
-                continue
+
+        def saved(blob: bytes, keys: Keys | None = None, columns: tuple[str, ...] = ()) -> _Saved:
             # the file's values are its streams as they are (uncompressed, in order):
             # a big one is read again from there when unpacked, not held meanwhile
+            nonlocal found
             at_byte = _offset(data, blob, found) if stays_open else -1
             if at_byte < 0:  # (or a value written once for two rows: the same frame)
-                state[name] = _Saved(path, blob)
-                continue
-            state[name] = _Saved(path, file=opened, offset=at_byte, size=len(blob))
+                return _Saved(path, blob, keys=keys, columns=columns)
             found = at_byte + len(blob)
+            return _Saved(
+                path, file=opened, offset=at_byte, size=len(blob), keys=keys, columns=columns
+            )
+
+        keys = Keys(saved(keys_blob)) if keyed else None
+        for name, blob in blobs.items():
+            name = name[len(_STATE) :]
+            columns = keyed.get(name, [])
+            if name not in tallies or len(blob) < _PACKED_FROM:
+                frame = _frame(blob)
+                state[name] = keys.decode(frame, columns) if keys and columns else frame
+                continue
+            state[name] = saved(blob, keys, tuple(columns))
         if set(state) != _state_names():
             return None
     except (OSError, KeyError, ValueError, pl.exceptions.PolarsError):
@@ -260,6 +288,15 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
         },
         {str(program): int(lines) for program, lines in unparsed.iter_rows()},
     )
+
+
+def _keyed(blob: bytes | None) -> dict[str, list[str]]:
+    """Of each state, its columns that are positions in the summary's texts."""
+    keyed: dict[str, list[str]] = {}
+    if blob is not None:
+        for name, column in _frame(blob).iter_rows():
+            keyed.setdefault(name[len(_STATE) :], []).append(column)
+    return keyed
 
 
 # A Tally's saved state from this many bytes on is loaded packed (Tally.load_packed):
@@ -325,7 +362,7 @@ class _Saved(Packed):
     (the file was damaged after it was written whole), the summary is deleted, to be
     made again by the next report, and the report stops saying so."""
 
-    __slots__ = ("_file", "_offset", "_size", "path")
+    __slots__ = ("_columns", "_file", "_keys", "_offset", "_size", "path")
 
     def __init__(
         self,
@@ -334,10 +371,14 @@ class _Saved(Packed):
         file: _Opened | None = None,
         offset: int = 0,
         size: int = 0,
+        keys: Keys | None = None,
+        columns: tuple[str, ...] = (),
     ) -> None:
         super().__init__(stream)
         self.path = path
         self._file, self._offset, self._size = file, offset, size
+        # its `columns` are positions in the summary's texts (reports.codes.shared)
+        self._keys, self._columns = keys, list(columns)
 
     def stream(self) -> bytes:
         if self._file is None:
@@ -349,7 +390,10 @@ class _Saved(Packed):
 
     def unpack(self) -> pl.DataFrame:
         try:
-            return super().unpack()
+            frame = super().unpack()
+            if self._keys is not None and self._columns:
+                frame = self._keys.decode(frame, self._columns)
+            return frame
         except (OSError, ValueError, pl.exceptions.PolarsError) as error:
             self.path.unlink(missing_ok=True)
             raise StoreError(
