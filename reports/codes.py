@@ -1,6 +1,7 @@
-"""How a tally's state is kept small: its text keys coded as Polars Categorical, and
-a saved state packed as a compressed Arrow IPC stream until its rows are asked for
-(reports.tally)."""
+"""How a tally's state is kept small: its text keys coded as Polars Categorical, a
+saved state packed as a compressed Arrow IPC stream until its rows are asked for
+(reports.tally), and a saved summary's coded keys as positions in one list of its
+texts (`shared`, `Keys`: maillogs.store.summaries)."""
 
 from __future__ import annotations
 
