@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -110,7 +111,7 @@ class Keys:
         self._codes: pl.Series | None = None
         self._reading = threading.Lock()
 
-    def decode(self, frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    def decode(self, frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
         """`frame` with its `columns` of positions made the Categorical texts again."""
         codes = self._read()
         return frame.with_columns(

@@ -25,7 +25,7 @@ import io
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -255,7 +255,7 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
         found = 0  # where the last state read back from the file ends in it
         stays_open = opened.may_stay_open()
 
-        def saved(blob: bytes, keys: Keys | None = None, columns: tuple[str, ...] = ()) -> _Saved:
+        def saved(blob: bytes, keys: Keys | None = None, columns: Sequence[str] = ()) -> _Saved:
             # the file's values are its streams as they are (uncompressed, in order):
             # a big one is read again from there when unpacked, not held meanwhile
             nonlocal found
@@ -275,7 +275,7 @@ def load(path: Path, names: list[str]) -> DaySummary | None:
                 frame = _frame(blob)
                 state[name] = keys.decode(frame, columns) if keys and columns else frame
                 continue
-            state[name] = saved(blob, keys, tuple(columns))
+            state[name] = saved(blob, keys, columns)
         if set(state) != _state_names():
             return None
     except (OSError, KeyError, ValueError, pl.exceptions.PolarsError):
@@ -372,13 +372,13 @@ class _Saved(Packed):
         offset: int = 0,
         size: int = 0,
         keys: Keys | None = None,
-        columns: tuple[str, ...] = (),
+        columns: Sequence[str] = (),
     ) -> None:
         super().__init__(stream)
         self.path = path
         self._file, self._offset, self._size = file, offset, size
         # its `columns` are positions in the summary's texts (reports.codes.shared)
-        self._keys, self._columns = keys, list(columns)
+        self._keys, self._columns = keys, columns
 
     def stream(self) -> bytes:
         if self._file is None:
